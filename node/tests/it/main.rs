@@ -1,0 +1,6 @@
+//! End-to-end tests of `agora-node`: real node processes on loopback ports.
+
+mod bad_input;
+mod dev_chain;
+mod harness;
+mod local_network;
