@@ -39,7 +39,7 @@ trap stop INT TERM EXIT
 i=0
 for name in alice bob charlie dave; do
 	args=(--chain local "--$name" --base-path "$DATA/$name"
-		--port $((P2P_BASE + i)) --listen-addr "/ip4/127.0.0.1/tcp/$((P2P_BASE + i))"
+		--listen-addr "/ip4/127.0.0.1/tcp/$((P2P_BASE + i))"
 		--rpc-port $((RPC_BASE + i)) --rpc-cors all --no-mdns --no-telemetry
 		--prometheus-port $((9615 + i)))
 	if [ "$name" = alice ]; then

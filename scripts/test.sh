@@ -15,4 +15,4 @@ echo "[test] build took $(( $(date +%s) - start )) s"
 
 # End-to-end tests start up to five nodes each; one test at a time keeps a 2-core machine from
 # starving them.
-cargo test --workspace --locked -- --test-threads=1
+cargo test --workspace --locked --no-fail-fast -- --test-threads=1

@@ -1,6 +1,7 @@
 //! End-to-end tests of `agora-node`: real node processes on loopback ports.
 
 mod bad_input;
+mod chain;
 mod dev_chain;
 mod harness;
 mod local_network;
