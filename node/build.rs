@@ -3,6 +3,6 @@
 use polkadot_sdk::substrate_build_script_utils::{generate_cargo_keys, rerun_if_git_head_changed};
 
 fn main() {
-    generate_cargo_keys();
-    rerun_if_git_head_changed();
+	generate_cargo_keys();
+	rerun_if_git_head_changed();
 }

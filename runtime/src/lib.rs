@@ -10,6 +10,8 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![recursion_limit = "256"]
+// The runtime macros generate public items without docs.
+#![allow(missing_docs)]
 
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
@@ -23,12 +25,12 @@ pub mod configs;
 pub mod genesis_config_presets;
 
 use polkadot_sdk::{
-    sp_runtime::{
-        generic, impl_opaque_keys,
-        traits::{BlakeTwo256, IdentifyAccount, Verify},
-        MultiAddress, MultiSignature,
-    },
-    *,
+	sp_runtime::{
+		generic, impl_opaque_keys,
+		traits::{BlakeTwo256, IdentifyAccount, Verify},
+		MultiAddress, MultiSignature,
+	},
+	*,
 };
 use sp_version::{runtime_version, RuntimeVersion};
 
@@ -37,46 +39,46 @@ pub use pallet_timestamp::Call as TimestampCall;
 
 /// Types the node needs without knowing the runtime's internals.
 pub mod opaque {
-    use super::*;
-    use sp_runtime::{
-        generic,
-        traits::{BlakeTwo256, Hash as HashT},
-    };
+	use super::*;
+	use sp_runtime::{
+		generic,
+		traits::{BlakeTwo256, Hash as HashT},
+	};
 
-    pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
 
-    /// Opaque block header type.
-    pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
-    /// Opaque block type.
-    pub type Block = generic::Block<Header, UncheckedExtrinsic>;
-    /// Opaque block identifier type.
-    pub type BlockId = generic::BlockId<Block>;
-    /// Opaque block hash type.
-    pub type Hash = <BlakeTwo256 as HashT>::Output;
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
 }
 
 impl_opaque_keys! {
-    /// The keys a validator's node signs with: Aura (block authoring), GRANDPA (finality).
-    pub struct SessionKeys {
-        /// Aura block-authoring key (sr25519).
-        pub aura: Aura,
-        /// GRANDPA finality key (ed25519).
-        pub grandpa: Grandpa,
-    }
+	/// The keys a validator's node signs with: Aura (block authoring), GRANDPA (finality).
+	pub struct SessionKeys {
+		/// Aura block-authoring key (sr25519).
+		pub aura: Aura,
+		/// GRANDPA finality key (ed25519).
+		pub grandpa: Grandpa,
+	}
 }
 
 /// The runtime's version. Bump `spec_version` on every change of logic, `transaction_version` on
 /// every change of call encoding.
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
-    spec_name: alloc::borrow::Cow::Borrowed("agora"),
-    impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
-    authoring_version: 1,
-    spec_version: 100,
-    impl_version: 1,
-    apis: apis::RUNTIME_API_VERSIONS,
-    transaction_version: 1,
-    system_version: 1,
+	spec_name: alloc::borrow::Cow::Borrowed("agora"),
+	impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
 };
 
 /// An index to a block.
@@ -120,20 +122,20 @@ pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions checked on every signed transaction.
 pub type TxExtension = (
-    frame_system::CheckNonZeroSender<Runtime>,
-    frame_system::CheckSpecVersion<Runtime>,
-    frame_system::CheckTxVersion<Runtime>,
-    frame_system::CheckGenesis<Runtime>,
-    frame_system::CheckEra<Runtime>,
-    frame_system::CheckNonce<Runtime>,
-    frame_system::CheckWeight<Runtime>,
-    pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
-    frame_system::WeightReclaim<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
 );
 
 /// Unchecked extrinsic type as expected by this runtime.
 pub type UncheckedExtrinsic =
-    generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
@@ -142,71 +144,71 @@ type Migrations = ();
 
 /// Executive: dispatches incoming extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
-    Runtime,
-    Block,
-    frame_system::ChainContext<Runtime>,
-    Runtime,
-    AllPalletsWithSystem,
-    Migrations,
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
 >;
 
 #[frame_support::runtime]
 mod runtime {
-    #[runtime::runtime]
-    #[runtime::derive(
-        RuntimeCall,
-        RuntimeEvent,
-        RuntimeError,
-        RuntimeOrigin,
-        RuntimeFreezeReason,
-        RuntimeHoldReason,
-        RuntimeSlashReason,
-        RuntimeLockId,
-        RuntimeTask,
-        RuntimeViewFunction
-    )]
-    pub struct Runtime;
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
 
-    #[runtime::pallet_index(0)]
-    pub type System = frame_system;
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
 
-    #[runtime::pallet_index(1)]
-    pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
 
-    #[runtime::pallet_index(2)]
-    pub type Authority = pallet_authority;
+	#[runtime::pallet_index(2)]
+	pub type Authority = pallet_authority;
 
-    #[runtime::pallet_index(3)]
-    pub type Session = pallet_session;
+	#[runtime::pallet_index(3)]
+	pub type Session = pallet_session;
 
-    #[runtime::pallet_index(4)]
-    pub type Aura = pallet_aura;
+	#[runtime::pallet_index(4)]
+	pub type Aura = pallet_aura;
 
-    #[runtime::pallet_index(5)]
-    pub type Grandpa = pallet_grandpa;
+	#[runtime::pallet_index(5)]
+	pub type Grandpa = pallet_grandpa;
 
-    #[runtime::pallet_index(6)]
-    pub type Balances = pallet_balances;
+	#[runtime::pallet_index(6)]
+	pub type Balances = pallet_balances;
 
-    #[runtime::pallet_index(7)]
-    pub type TransactionPayment = pallet_transaction_payment;
+	#[runtime::pallet_index(7)]
+	pub type TransactionPayment = pallet_transaction_payment;
 
-    #[runtime::pallet_index(8)]
-    pub type Sudo = pallet_sudo;
+	#[runtime::pallet_index(8)]
+	pub type Sudo = pallet_sudo;
 
-    #[runtime::pallet_index(9)]
-    pub type Utility = pallet_utility;
+	#[runtime::pallet_index(9)]
+	pub type Utility = pallet_utility;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benches {
-    polkadot_sdk::frame_benchmarking::define_benchmarks!(
-        [frame_benchmarking, BaselineBench::<Runtime>]
-        [frame_system, SystemBench::<Runtime>]
-        [pallet_balances, Balances]
-        [pallet_timestamp, Timestamp]
-        [pallet_sudo, Sudo]
-        [pallet_utility, Utility]
-        [pallet_authority, Authority]
-    );
+	polkadot_sdk::frame_benchmarking::define_benchmarks!(
+		[frame_benchmarking, BaselineBench::<Runtime>]
+		[frame_system, SystemBench::<Runtime>]
+		[pallet_balances, Balances]
+		[pallet_timestamp, Timestamp]
+		[pallet_sudo, Sudo]
+		[pallet_utility, Utility]
+		[pallet_authority, Authority]
+	);
 }

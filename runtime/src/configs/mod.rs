@@ -1,82 +1,82 @@
 //! Configuration of every pallet in the runtime.
 
 use crate::{
-    AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-    RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-    Session, SessionKeys, System, EXISTENTIAL_DEPOSIT, MILLI_AGR, SS58_PREFIX, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	Session, SessionKeys, System, EXISTENTIAL_DEPOSIT, MILLI_AGR, SS58_PREFIX, VERSION,
 };
 use polkadot_sdk::{
-    frame_support::{
-        derive_impl,
-        dispatch::DispatchClass,
-        parameter_types,
-        traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
-        weights::{
-            constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-            ConstantMultiplier, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
-            WeightToFeePolynomial,
-        },
-    },
-    frame_system::{limits::BlockLength, limits::BlockWeights, EnsureRoot},
-    pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier},
-    sp_consensus_aura::sr25519::AuthorityId as AuraId,
-    sp_runtime::{
-        traits::{ConvertInto, One, OpaqueKeys},
-        Perbill,
-    },
-    *,
+	frame_support::{
+		derive_impl,
+		dispatch::DispatchClass,
+		parameter_types,
+		traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+		weights::{
+			constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+			ConstantMultiplier, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
+			WeightToFeePolynomial,
+		},
+	},
+	frame_system::{limits::BlockLength, limits::BlockWeights, EnsureRoot},
+	pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier},
+	sp_consensus_aura::sr25519::AuthorityId as AuraId,
+	sp_runtime::{
+		traits::{ConvertInto, One, OpaqueKeys},
+		Perbill,
+	},
+	*,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
 parameter_types! {
-    pub const BlockHashCount: BlockNumber = 2400;
-    pub const Version: sp_version::RuntimeVersion = VERSION;
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: sp_version::RuntimeVersion = VERSION;
 
-    /// Two seconds of compute per block: a quarter of the live chain's 12 s slot, and within
-    /// reach of the dev chain's 1 s slot because dev blocks are near-empty.
-    pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
-        Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-        NORMAL_DISPATCH_RATIO,
-    );
-    /// 5 MiB blocks; normal transactions may fill 75 %, the rest is kept for operational ones.
-    pub RuntimeBlockLength: BlockLength = BlockLength::builder()
-        .max_length(5 * 1024 * 1024)
-        .modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
-        .build();
-    pub const SS58Prefix: u16 = SS58_PREFIX;
+	/// Two seconds of compute per block: a quarter of the live chain's 12 s slot, and within
+	/// reach of the dev chain's 1 s slot because dev blocks are near-empty.
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	/// 5 MiB blocks; normal transactions may fill 75 %, the rest is kept for operational ones.
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
+	pub const SS58Prefix: u16 = SS58_PREFIX;
 }
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
-    type Block = Block;
-    type BlockWeights = RuntimeBlockWeights;
-    type BlockLength = RuntimeBlockLength;
-    type AccountId = AccountId;
-    type Nonce = Nonce;
-    type Hash = Hash;
-    type BlockHashCount = BlockHashCount;
-    type DbWeight = RocksDbWeight;
-    type Version = Version;
-    type AccountData = pallet_balances::AccountData<Balance>;
-    type SS58Prefix = SS58Prefix;
-    type MaxConsumers = ConstU32<16>;
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	type DbWeight = RocksDbWeight;
+	type Version = Version;
+	type AccountData = pallet_balances::AccountData<Balance>;
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
 }
 
 /// Upper bound of the validator set (Aura, GRANDPA and the authority pallet agree on it).
 pub const MAX_VALIDATORS: u32 = 64;
 
 impl pallet_authority::Config for Runtime {
-    type AdminOrigin = EnsureRoot<AccountId>;
-    type MaxValidators = ConstU32<MAX_VALIDATORS>;
-    type MinValidators = ConstU32<1>;
-    type ValidatorRegistration = Session;
-    type WeightInfo = pallet_authority::weights::SubstrateWeight<Runtime>;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type MaxValidators = ConstU32<MAX_VALIDATORS>;
+	type MinValidators = ConstU32<1>;
+	type ValidatorRegistration = Session;
+	type WeightInfo = pallet_authority::weights::SubstrateWeight<Runtime>;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_authority::benchmarking::BenchmarkConfig for Runtime {
-    type Helper = SessionKeysForBenchmarks;
+	type Helper = SessionKeysForBenchmarks;
 }
 
 /// Registers throw-away session keys for benchmarked accounts.
@@ -84,117 +84,117 @@ impl pallet_authority::benchmarking::BenchmarkConfig for Runtime {
 pub struct SessionKeysForBenchmarks;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_authority::benchmarking::BenchmarkHelper<AccountId> for SessionKeysForBenchmarks {
-    fn register_keys(who: &AccountId) {
-        use polkadot_sdk::pallet_session::SessionInterface;
-        let mut raw = [0u8; 64];
-        raw[..32].copy_from_slice(who.as_ref());
-        raw[32..].copy_from_slice(who.as_ref());
-        let keys = <SessionKeys as codec::Decode>::decode(&mut &raw[..])
-            .expect("64 bytes decode into two public keys");
-        Session::set_keys(who, keys).expect("fresh keys register");
-    }
+	fn register_keys(who: &AccountId) {
+		use polkadot_sdk::pallet_session::SessionInterface;
+		let mut raw = [0u8; 64];
+		raw[..32].copy_from_slice(who.as_ref());
+		raw[32..].copy_from_slice(who.as_ref());
+		let keys = <SessionKeys as codec::Decode>::decode(&mut &raw[..])
+			.expect("64 bytes decode into two public keys");
+		Session::set_keys(who, keys).expect("fresh keys register");
+	}
 }
 
 impl pallet_session::Config for Runtime {
-    type RuntimeEvent = RuntimeEvent;
-    type ValidatorId = AccountId;
-    type ValidatorIdOf = ConvertInto;
-    type ShouldEndSession =
-        pallet_session::PeriodicSessions<pallet_authority::SessionPeriod<Runtime>, ConstU32<0>>;
-    type NextSessionRotation =
-        pallet_session::PeriodicSessions<pallet_authority::SessionPeriod<Runtime>, ConstU32<0>>;
-    type SessionManager = crate::Authority;
-    type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
-    type Keys = SessionKeys;
-    type DisablingStrategy = ();
-    type WeightInfo = ();
-    type Currency = Balances;
-    /// Held while keys are registered, so key storage is not free to spam.
-    type KeyDeposit = ConstU128<{ 10 * MILLI_AGR }>;
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = ConvertInto;
+	type ShouldEndSession =
+		pallet_session::PeriodicSessions<pallet_authority::SessionPeriod<Runtime>, ConstU32<0>>;
+	type NextSessionRotation =
+		pallet_session::PeriodicSessions<pallet_authority::SessionPeriod<Runtime>, ConstU32<0>>;
+	type SessionManager = crate::Authority;
+	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = ();
+	type Currency = Balances;
+	/// Held while keys are registered, so key storage is not free to spam.
+	type KeyDeposit = ConstU128<{ 10 * MILLI_AGR }>;
 }
 
 impl pallet_aura::Config for Runtime {
-    type AuthorityId = AuraId;
-    type DisabledValidators = ();
-    type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
-    type AllowMultipleBlocksPerSlot = ConstBool<false>;
-    type SlotDuration = pallet_authority::SlotDuration<Runtime>;
+	type AuthorityId = AuraId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = pallet_authority::SlotDuration<Runtime>;
 }
 
 impl pallet_grandpa::Config for Runtime {
-    type RuntimeEvent = RuntimeEvent;
-    type WeightInfo = ();
-    type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
-    type MaxNominators = ConstU32<0>;
-    type MaxSetIdSessionEntries = ConstU64<0>;
-    type KeyOwnerProof = sp_core::Void;
-    type EquivocationReportSystem = ();
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
 }
 
 impl pallet_timestamp::Config for Runtime {
-    type Moment = u64;
-    type OnTimestampSet = Aura;
-    type MinimumPeriod = pallet_authority::MinimumPeriod<Runtime>;
-    type WeightInfo = ();
+	type Moment = u64;
+	type OnTimestampSet = Aura;
+	type MinimumPeriod = pallet_authority::MinimumPeriod<Runtime>;
+	type WeightInfo = ();
 }
 
 impl pallet_balances::Config for Runtime {
-    type MaxLocks = ConstU32<50>;
-    type MaxReserves = ();
-    type ReserveIdentifier = [u8; 8];
-    type Balance = Balance;
-    type RuntimeEvent = RuntimeEvent;
-    type DustRemoval = ();
-    type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
-    type AccountStore = System;
-    type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
-    type FreezeIdentifier = RuntimeFreezeReason;
-    type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type RuntimeFreezeReason = RuntimeFreezeReason;
-    type DoneSlashHandler = ();
+	type MaxLocks = ConstU32<50>;
+	type MaxReserves = ();
+	type ReserveIdentifier = [u8; 8];
+	type Balance = Balance;
+	type RuntimeEvent = RuntimeEvent;
+	type DustRemoval = ();
+	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+	type AccountStore = System;
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type FreezeIdentifier = RuntimeFreezeReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type DoneSlashHandler = ();
 }
 
 parameter_types! {
-    pub FeeMultiplier: Multiplier = Multiplier::one();
-    /// One micro-AGR per byte.
-    pub const TransactionByteFee: Balance = crate::MICRO_AGR;
+	pub FeeMultiplier: Multiplier = Multiplier::one();
+	/// One micro-AGR per byte.
+	pub const TransactionByteFee: Balance = crate::MICRO_AGR;
 }
 
 impl pallet_transaction_payment::Config for Runtime {
-    type RuntimeEvent = RuntimeEvent;
-    type OnChargeTransaction = FungibleAdapter<Balances, ()>;
-    type OperationalFeeMultiplier = ConstU8<5>;
-    type WeightToFee = WeightToFee;
-    type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
-    type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
-    type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+	type RuntimeEvent = RuntimeEvent;
+	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type OperationalFeeMultiplier = ConstU8<5>;
+	type WeightToFee = WeightToFee;
+	type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
+	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 
 /// Fee for weight: one planck per nanosecond of reference compute, so a balance transfer
 /// (~150 µs) costs ~0.00015 AGR.
 pub struct WeightToFee;
 impl WeightToFeePolynomial for WeightToFee {
-    type Balance = Balance;
-    fn polynomial() -> WeightToFeeCoefficients<Self::Balance> {
-        smallvec::smallvec![WeightToFeeCoefficient {
-            coeff_integer: 0,
-            coeff_frac: Perbill::from_rational(1u32, 1_000u32),
-            negative: false,
-            degree: 1,
-        }]
-    }
+	type Balance = Balance;
+	fn polynomial() -> WeightToFeeCoefficients<Self::Balance> {
+		smallvec::smallvec![WeightToFeeCoefficient {
+			coeff_integer: 0,
+			coeff_frac: Perbill::from_rational(1u32, 1_000u32),
+			negative: false,
+			degree: 1,
+		}]
+	}
 }
 
 impl pallet_sudo::Config for Runtime {
-    type RuntimeEvent = RuntimeEvent;
-    type RuntimeCall = RuntimeCall;
-    type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_utility::Config for Runtime {
-    type RuntimeEvent = RuntimeEvent;
-    type RuntimeCall = RuntimeCall;
-    type PalletsOrigin = crate::OriginCaller;
-    type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type PalletsOrigin = crate::OriginCaller;
+	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
 }
