@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AGORA_ROOT"
 
 bash scripts/setup.sh
+bash scripts/check-deps.sh
 
 start=$(date +%s)
 echo "[test] building (target dir $CARGO_TARGET_DIR)"
