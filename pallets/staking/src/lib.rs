@@ -1,0 +1,536 @@
+//! # Agora staking pallet
+//!
+//! Stake of coldkeys on hotkeys, with share-pool accounting per hotkey.
+//!
+//! ## Overview
+//!
+//! A *hotkey* is a neuron's identity; its *owner* is the coldkey that registered it (set by the
+//! subnets pallet through [`Pallet::register_hotkey`]). Any coldkey may stake AGR on a registered
+//! hotkey ("nominate" it). Staked funds move into this pallet's account; total issuance is
+//! unchanged by staking.
+//!
+//! Each hotkey has a **pool**: the AGR staked on it (`stake`) and the shares its nominators
+//! hold (`shares`). Staking buys shares at the pool's price, unstaking sells them. Emission
+//! credited to a hotkey raises the pool's `stake` without touching shares, so every nominator
+//! gains in proportion in O(1), however many there are. The hotkey's owner first keeps a
+//! *take* (a delegate fee, at most `MaxTake`) as new shares.
+//!
+//! ## Design
+//!
+//! ```text
+//! buy:    shares = amount · pool.shares / pool.stake     (1:1 when the pool is empty), rounded down
+//! sell:   shares = ⌈amount · pool.shares / pool.stake⌉  rounded up: the pool never loses
+//! value of a position = shares · pool.stake / pool.shares, rounded down
+//! credit: take = take% · e; pool.stake += e − take; owner buys `take` worth of shares
+//! ```
+//!
+//! ## Invariants (`try_state`)
+//!
+//! - `TotalStake` is the sum of every pool's `stake`.
+//! - Each pool's `shares` is the sum of its nominators' shares; a pool with no shares has no stake.
+//! - The pallet account holds exactly `TotalStake` plus the existential deposit it was endowed
+//!   with at genesis, so staked AGR is never dusted and issuance = free + reserved + staked.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+use polkadot_sdk::{
+	frame_support::{
+		traits::{
+			fungible::{Inspect, Mutate},
+			tokens::Preservation,
+		},
+		PalletId,
+	},
+	polkadot_sdk_frame as frame,
+	sp_runtime::{traits::AccountIdConversion, Perbill},
+};
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::agora-staking";
+
+/// Token amounts (plancks).
+pub type Balance = u128;
+
+/// A hotkey's share pool.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct Pool {
+	/// AGR staked on the hotkey, emission included.
+	pub stake: Balance,
+	/// Shares held by its nominators.
+	pub shares: u128,
+}
+
+impl Pool {
+	/// Shares that `amount` buys, rounded down.
+	pub fn shares_for(&self, amount: Balance) -> u128 {
+		if self.shares == 0 || self.stake == 0 {
+			amount
+		} else {
+			mul_div(amount, self.shares, self.stake, false)
+		}
+	}
+
+	/// Shares that must be sold to withdraw `amount`, rounded up.
+	pub fn shares_to_withdraw(&self, amount: Balance) -> u128 {
+		mul_div(amount, self.shares, self.stake, true)
+	}
+
+	/// AGR that `shares` are worth, rounded down.
+	pub fn value_of(&self, shares: u128) -> Balance {
+		if self.shares == 0 {
+			0
+		} else {
+			mul_div(shares, self.stake, self.shares, false)
+		}
+	}
+}
+
+/// `a * b / c`, rounded down or up, without overflow for realistic token amounts (falls back to
+/// saturating arithmetic beyond 2^128).
+fn mul_div(a: u128, b: u128, c: u128, round_up: bool) -> u128 {
+	if c == 0 {
+		return 0;
+	}
+	let (q, r) = match a.checked_mul(b) {
+		Some(p) => (p / c, p % c),
+		None => {
+			// a * b / c = (a / c) * b + (a % c) * b / c
+			let (qa, ra) = (a / c, a % c);
+			let tail = ra.saturating_mul(b);
+			(qa.saturating_mul(b).saturating_add(tail / c), tail % c)
+		},
+	};
+	if round_up && r > 0 {
+		q.saturating_add(1)
+	} else {
+		q
+	}
+}
+
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use frame::prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The currency staked.
+		type Currency: Mutate<Self::AccountId, Balance = Balance>;
+		/// Derives the pallet account that holds staked AGR.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+		/// Smallest position a coldkey may hold on a hotkey.
+		#[pallet::constant]
+		type MinStake: Get<Balance>;
+		/// Largest delegate take.
+		#[pallet::constant]
+		type MaxTake: Get<Perbill>;
+		/// Take of a hotkey that never set one.
+		#[pallet::constant]
+		type DefaultTake: Get<Perbill>;
+		/// Blocks between two increases of a hotkey's take (decreases are always allowed).
+		#[pallet::constant]
+		type TakeRateLimit: Get<BlockNumberFor<Self>>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The coldkey that owns each registered hotkey.
+	#[pallet::storage]
+	pub type Owner<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// Each hotkey's share pool.
+	#[pallet::storage]
+	pub type Pools<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Pool, ValueQuery>;
+
+	/// Shares of `(hotkey, coldkey)`.
+	#[pallet::storage]
+	pub type Shares<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		u128,
+		ValueQuery,
+	>;
+
+	/// Delegate take of each hotkey that set one.
+	#[pallet::storage]
+	pub type Take<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Perbill>;
+
+	/// Block of each hotkey's last take increase.
+	#[pallet::storage]
+	pub type LastTakeIncrease<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
+	/// Sum of every pool's stake.
+	#[pallet::storage]
+	pub type TotalStake<T> = StorageValue<_, Balance, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame::prelude::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		_marker: PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			// Endow the pallet account with the existential deposit so that staked AGR, however
+			// little, is never dusted.
+			let account = Pallet::<T>::account_id();
+			let ed = T::Currency::minimum_balance();
+			if T::Currency::balance(&account) < ed {
+				let _ = T::Currency::mint_into(&account, ed);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A hotkey was registered to its owner.
+		HotkeyRegistered {
+			/// The hotkey.
+			hotkey: T::AccountId,
+			/// Its owner.
+			coldkey: T::AccountId,
+		},
+		/// A coldkey staked on a hotkey.
+		StakeAdded {
+			/// The staker.
+			coldkey: T::AccountId,
+			/// The hotkey staked on.
+			hotkey: T::AccountId,
+			/// AGR moved into the stake.
+			amount: Balance,
+			/// Shares bought.
+			shares: u128,
+		},
+		/// A coldkey unstaked from a hotkey.
+		StakeRemoved {
+			/// The staker.
+			coldkey: T::AccountId,
+			/// The hotkey unstaked from.
+			hotkey: T::AccountId,
+			/// AGR returned.
+			amount: Balance,
+			/// Shares sold.
+			shares: u128,
+		},
+		/// A coldkey moved stake between hotkeys.
+		StakeMoved {
+			/// The staker.
+			coldkey: T::AccountId,
+			/// The hotkey left.
+			from: T::AccountId,
+			/// The hotkey joined.
+			to: T::AccountId,
+			/// AGR moved.
+			amount: Balance,
+		},
+		/// A hotkey's owner set its take.
+		TakeSet {
+			/// The hotkey.
+			hotkey: T::AccountId,
+			/// Its new take.
+			take: Perbill,
+		},
+		/// Emission was credited to a hotkey's pool.
+		EmissionCredited {
+			/// The hotkey.
+			hotkey: T::AccountId,
+			/// AGR credited in all.
+			amount: Balance,
+			/// Of which the owner's take.
+			take: Balance,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The hotkey is not registered on any subnet.
+		HotkeyNotRegistered,
+		/// The hotkey is registered to another coldkey.
+		HotkeyAlreadyOwned,
+		/// Only the hotkey's owner may do this.
+		NotHotkeyOwner,
+		/// The amount is zero.
+		ZeroAmount,
+		/// The coldkey's free balance cannot pay the amount and stay alive.
+		InsufficientBalance,
+		/// The coldkey's stake on the hotkey is less than the amount.
+		InsufficientStake,
+		/// The position would end below `MinStake`: stake more, or unstake all of it.
+		BelowMinStake,
+		/// The amount buys no share at the pool's price.
+		StakeTooSmall,
+		/// Moving stake needs two different hotkeys.
+		SameHotkey,
+		/// The take exceeds `MaxTake`.
+		TakeTooHigh,
+		/// The take was raised less than `TakeRateLimit` blocks ago.
+		TakeRateLimited,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::DefaultTake::get() <= T::MaxTake::get(), "DefaultTake above MaxTake");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Stake `amount` of the caller's free AGR on `hotkey`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::add_stake())]
+		pub fn add_stake(
+			origin: OriginFor<T>,
+			hotkey: T::AccountId,
+			#[pallet::compact] amount: Balance,
+		) -> DispatchResult {
+			let coldkey = ensure_signed(origin)?;
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			ensure!(Owner::<T>::contains_key(&hotkey), Error::<T>::HotkeyNotRegistered);
+			T::Currency::transfer(&coldkey, &Self::account_id(), amount, Preservation::Preserve)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			let shares = Self::buy(&hotkey, &coldkey, amount)?;
+			Self::deposit_event(Event::StakeAdded { coldkey, hotkey, amount, shares });
+			Ok(())
+		}
+
+		/// Unstake `amount` from `hotkey` back to the caller's free balance.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::remove_stake())]
+		pub fn remove_stake(
+			origin: OriginFor<T>,
+			hotkey: T::AccountId,
+			#[pallet::compact] amount: Balance,
+		) -> DispatchResult {
+			let coldkey = ensure_signed(origin)?;
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			let (shares, paid) = Self::sell(&hotkey, &coldkey, amount)?;
+			T::Currency::transfer(&Self::account_id(), &coldkey, paid, Preservation::Preserve)?;
+			Self::deposit_event(Event::StakeRemoved { coldkey, hotkey, amount: paid, shares });
+			Ok(())
+		}
+
+		/// Move `amount` of the caller's stake from hotkey `from` to hotkey `to`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::move_stake())]
+		pub fn move_stake(
+			origin: OriginFor<T>,
+			from: T::AccountId,
+			to: T::AccountId,
+			#[pallet::compact] amount: Balance,
+		) -> DispatchResult {
+			let coldkey = ensure_signed(origin)?;
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			ensure!(from != to, Error::<T>::SameHotkey);
+			ensure!(Owner::<T>::contains_key(&to), Error::<T>::HotkeyNotRegistered);
+			let (_, moved) = Self::sell(&from, &coldkey, amount)?;
+			Self::buy(&to, &coldkey, moved)?;
+			Self::deposit_event(Event::StakeMoved { coldkey, from, to, amount: moved });
+			Ok(())
+		}
+
+		/// Set the take of a hotkey the caller owns. Lowering is always allowed; raising at most
+		/// once per `TakeRateLimit` blocks.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_take())]
+		pub fn set_take(
+			origin: OriginFor<T>,
+			hotkey: T::AccountId,
+			take: Perbill,
+		) -> DispatchResult {
+			let coldkey = ensure_signed(origin)?;
+			ensure!(Owner::<T>::get(&hotkey) == Some(coldkey), Error::<T>::NotHotkeyOwner);
+			ensure!(take <= T::MaxTake::get(), Error::<T>::TakeTooHigh);
+			if take > Self::take_of(&hotkey) {
+				let now = frame_system::Pallet::<T>::block_number();
+				if let Some(last) = LastTakeIncrease::<T>::get(&hotkey) {
+					ensure!(
+						now >= last.saturating_add(T::TakeRateLimit::get()),
+						Error::<T>::TakeRateLimited
+					);
+				}
+				LastTakeIncrease::<T>::insert(&hotkey, now);
+			}
+			Take::<T>::insert(&hotkey, take);
+			Self::deposit_event(Event::TakeSet { hotkey, take });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The account holding every staked AGR.
+		pub fn account_id() -> T::AccountId {
+			T::PalletId::get().into_account_truncating()
+		}
+
+		/// Records `coldkey` as the owner of `hotkey` (idempotent for the same owner).
+		pub fn register_hotkey(hotkey: &T::AccountId, coldkey: &T::AccountId) -> DispatchResult {
+			match Owner::<T>::get(hotkey) {
+				Some(owner) if &owner == coldkey => Ok(()),
+				Some(_) => Err(Error::<T>::HotkeyAlreadyOwned.into()),
+				None => {
+					Owner::<T>::insert(hotkey, coldkey);
+					Self::deposit_event(Event::HotkeyRegistered {
+						hotkey: hotkey.clone(),
+						coldkey: coldkey.clone(),
+					});
+					Ok(())
+				},
+			}
+		}
+
+		/// The owner of `hotkey`, if registered.
+		pub fn owner_of(hotkey: &T::AccountId) -> Option<T::AccountId> {
+			Owner::<T>::get(hotkey)
+		}
+
+		/// A hotkey's take.
+		pub fn take_of(hotkey: &T::AccountId) -> Perbill {
+			Take::<T>::get(hotkey).unwrap_or_else(T::DefaultTake::get)
+		}
+
+		/// AGR staked on `hotkey` in all.
+		pub fn stake_of(hotkey: &T::AccountId) -> Balance {
+			Pools::<T>::get(hotkey).stake
+		}
+
+		/// AGR `coldkey` has staked on `hotkey`, emission included.
+		pub fn stake_of_coldkey(hotkey: &T::AccountId, coldkey: &T::AccountId) -> Balance {
+			Pools::<T>::get(hotkey).value_of(Shares::<T>::get(hotkey, coldkey))
+		}
+
+		/// Credits `amount` of freshly minted AGR to `hotkey`'s pool: the owner keeps the take as
+		/// new shares, the rest raises every nominator's value. Mints into the pallet account, so
+		/// issuance grows by exactly `amount`.
+		pub fn credit_emission(hotkey: &T::AccountId, amount: Balance) -> DispatchResult {
+			if amount == 0 {
+				return Ok(());
+			}
+			let owner = Owner::<T>::get(hotkey).ok_or(Error::<T>::HotkeyNotRegistered)?;
+			T::Currency::mint_into(&Self::account_id(), amount)?;
+			let mut pool = Pools::<T>::get(hotkey);
+			let take = if pool.shares == 0 { amount } else { Self::take_of(hotkey) * amount };
+			pool.stake = pool.stake.saturating_add(amount - take);
+			let take_shares = pool.shares_for(take);
+			pool.stake = pool.stake.saturating_add(take);
+			pool.shares = pool.shares.saturating_add(take_shares);
+			Shares::<T>::mutate(hotkey, &owner, |s| *s = s.saturating_add(take_shares));
+			Pools::<T>::insert(hotkey, pool);
+			TotalStake::<T>::mutate(|t| *t = t.saturating_add(amount));
+			Self::deposit_event(Event::EmissionCredited { hotkey: hotkey.clone(), amount, take });
+			Ok(())
+		}
+
+		/// Adds `amount` (already in the pallet account) to `coldkey`'s position on `hotkey`.
+		fn buy(
+			hotkey: &T::AccountId,
+			coldkey: &T::AccountId,
+			amount: Balance,
+		) -> Result<u128, DispatchError> {
+			let mut pool = Pools::<T>::get(hotkey);
+			let shares = pool.shares_for(amount);
+			ensure!(shares > 0, Error::<T>::StakeTooSmall);
+			let held = Shares::<T>::get(hotkey, coldkey).saturating_add(shares);
+			pool.stake = pool.stake.saturating_add(amount);
+			pool.shares = pool.shares.saturating_add(shares);
+			ensure!(pool.value_of(held) >= T::MinStake::get(), Error::<T>::BelowMinStake);
+			Shares::<T>::insert(hotkey, coldkey, held);
+			Pools::<T>::insert(hotkey, pool);
+			TotalStake::<T>::mutate(|t| *t = t.saturating_add(amount));
+			Ok(shares)
+		}
+
+		/// Takes `amount` out of `coldkey`'s position on `hotkey`; returns the shares sold and the
+		/// AGR released (more than `amount` only by the pool's rounding dust, when the last
+		/// shares go). The AGR stays in the pallet account for the caller to pay out or re-stake.
+		fn sell(
+			hotkey: &T::AccountId,
+			coldkey: &T::AccountId,
+			amount: Balance,
+		) -> Result<(u128, Balance), DispatchError> {
+			let mut pool = Pools::<T>::get(hotkey);
+			let held = Shares::<T>::get(hotkey, coldkey);
+			ensure!(pool.value_of(held) >= amount, Error::<T>::InsufficientStake);
+			let shares = pool.shares_to_withdraw(amount).min(held);
+			let left = held - shares;
+			pool.stake = pool.stake.saturating_sub(amount);
+			pool.shares = pool.shares.saturating_sub(shares);
+			let left_value = pool.value_of(left);
+			ensure!(left_value == 0 || left_value >= T::MinStake::get(), Error::<T>::BelowMinStake);
+			if left == 0 {
+				Shares::<T>::remove(hotkey, coldkey);
+			} else {
+				Shares::<T>::insert(hotkey, coldkey, left);
+			}
+			let mut released = amount;
+			if pool.shares == 0 {
+				// The last shares are gone; the pool's rounding dust goes with them, to the
+				// seller, rather than staying behind with no owner.
+				released = released.saturating_add(pool.stake);
+				Pools::<T>::remove(hotkey);
+			} else {
+				Pools::<T>::insert(hotkey, pool);
+			}
+			TotalStake::<T>::mutate(|t| *t = t.saturating_sub(released));
+			Ok((shares, released))
+		}
+
+		/// Checks the invariants listed in the crate docs.
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
+		pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			let mut total = 0u128;
+			for (hotkey, pool) in Pools::<T>::iter() {
+				total = total.saturating_add(pool.stake);
+				let shares: u128 = Shares::<T>::iter_prefix_values(&hotkey).sum();
+				ensure!(shares == pool.shares, "pool shares differ from the sum of positions");
+				ensure!(pool.shares > 0 || pool.stake == 0, "stake in a pool without shares");
+			}
+			ensure!(total == TotalStake::<T>::get(), "TotalStake differs from the pools' sum");
+			let held = T::Currency::balance(&Self::account_id());
+			ensure!(
+				held == TotalStake::<T>::get() + T::Currency::minimum_balance(),
+				"pallet account does not hold TotalStake + ED"
+			);
+			Ok(())
+		}
+	}
+}
