@@ -11,6 +11,7 @@ cd "$AGORA_ROOT"
 
 RPC_BASE="${BASE_PORT:-9944}"
 P2P_BASE="${P2P_BASE:-30333}"
+PROM_BASE="${PROM_BASE:-9615}"
 DATA="${DATA_DIR:-$AGORA_ROOT/.agora-local}"
 
 if [ ! -x "$AGORA_NODE_BIN" ] || [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -33,6 +34,7 @@ stop() {
 	for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
 	wait "${pids[@]}" 2>/dev/null || true
 	echo "[local-testnet] stopped; logs in $DATA/*.log" >&2
+	exit "${1:-0}"
 }
 trap stop INT TERM EXIT
 
@@ -41,10 +43,13 @@ for name in alice bob charlie dave; do
 	args=(--chain local "--$name" --base-path "$DATA/$name"
 		--listen-addr "/ip4/127.0.0.1/tcp/$((P2P_BASE + i))"
 		--rpc-port $((RPC_BASE + i)) --rpc-cors all --no-mdns --no-telemetry
-		--prometheus-port $((9615 + i)))
+		--prometheus-port $((PROM_BASE + i)))
 	if [ "$name" = alice ]; then
 		args+=(--node-key "$ALICE_KEY")
 	else
+		# An authority must have a persistent network key; make one on first start.
+		[ -f "$DATA/$name/chains/agora_local/network/secret_ed25519" ] ||
+			"$AGORA_NODE_BIN" key generate-node-key --chain local --base-path "$DATA/$name" 2>/dev/null
 		args+=(--bootnodes "$BOOTNODE")
 	fi
 	"$AGORA_NODE_BIN" "${args[@]}" >"$DATA/$name.log" 2>&1 &
@@ -57,3 +62,4 @@ echo "[local-testnet] running; Ctrl-C stops all nodes" >&2
 # Exit (and stop the rest) as soon as any node exits.
 wait -n "${pids[@]}" || true
 echo "[local-testnet] a node exited; see its log" >&2
+stop 1
