@@ -56,7 +56,7 @@ async fn bad_input_gets_clear_errors_and_node_stays_up() -> Result<()> {
 	let call = subxt::dynamic::tx(
 		"Balances",
 		"transfer_keep_alive",
-		(MultiAddress::<AccountId32, ()>::Id(bob.clone()), agr(1)),
+		(MultiAddress::<AccountId32, ()>::Id(bob), agr(1)),
 	);
 	let alice = dev::alice();
 	let at = chain.api.at_current_block().await?;

@@ -85,10 +85,7 @@ impl Chain {
 		let at = self.at_best().await?;
 		let info = at
 			.storage()
-			.fetch(
-				dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account"),
-				(who.clone(),),
-			)
+			.fetch(dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account"), (*who,))
 			.await?
 			.decode()?;
 		Ok(info.data.free)

@@ -45,7 +45,7 @@ async fn dev_node_authors_finalizes_and_transfers() -> Result<()> {
 	let transfer = subxt::dynamic::tx(
 		"Balances",
 		"transfer_keep_alive",
-		(MultiAddress::<AccountId32, ()>::Id(bob.clone()), amount),
+		(MultiAddress::<AccountId32, ()>::Id(bob), amount),
 	);
 	let events = chain.submit(&transfer, &dev::alice()).await?;
 	ensure!(

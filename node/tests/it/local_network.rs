@@ -106,7 +106,7 @@ async fn local_network_survives_a_crash_and_admits_a_fifth_validator() -> Result
 			&subxt::dynamic::tx(
 				"Balances",
 				"transfer_keep_alive",
-				(MultiAddress::<AccountId32, ()>::Id(v5_id.clone()), agr(100)),
+				(MultiAddress::<AccountId32, ()>::Id(v5_id), agr(100)),
 			),
 			&dev::alice(),
 		)

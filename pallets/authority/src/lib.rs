@@ -47,7 +47,7 @@ mod tests;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
+pub mod benchmarking;
 
 use alloc::vec::Vec;
 use polkadot_sdk::{

@@ -1,7 +1,7 @@
 //! A test runtime: System and Authority, with session-key registration modelled by a set the
 //! tests fill.
 
-#![allow(unreachable_pub)]
+#![allow(unreachable_pub, clippy::unwrap_used)]
 
 use crate as pallet_authority;
 use core::cell::RefCell;

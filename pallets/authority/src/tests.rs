@@ -1,5 +1,7 @@
 //! Unit tests of the validator set and timing.
 
+#![allow(clippy::unwrap_used)]
+
 use crate::{mock::*, Error, Event, SessionLength, SetChanged, SlotDurationMs, Validators};
 use frame::testing_prelude::*;
 use polkadot_sdk::{pallet_session::SessionManager, polkadot_sdk_frame as frame};

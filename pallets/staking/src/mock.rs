@@ -1,6 +1,6 @@
 //! A test runtime: System, Balances and Staking. Hotkeys 10..19, coldkeys 1..9.
 
-#![allow(unreachable_pub)]
+#![allow(unreachable_pub, clippy::unwrap_used)]
 
 use crate as pallet_agora_staking;
 use frame::testing_prelude::*;

@@ -58,13 +58,13 @@ impl Fixed {
 	}
 
 	/// `self * rhs`, rounded down.
-	pub fn mul(self, rhs: Fixed) -> Fixed {
+	pub fn mul_floor(self, rhs: Fixed) -> Fixed {
 		let p = (self.0 as u128 * rhs.0 as u128) >> FRAC_BITS;
 		Fixed(u64::try_from(p).unwrap_or(u64::MAX))
 	}
 
 	/// `self / rhs`, rounded down; zero when `rhs` is zero.
-	pub fn div(self, rhs: Fixed) -> Fixed {
+	pub fn div_floor(self, rhs: Fixed) -> Fixed {
 		Fixed::from_ratio(self.0 as u128, rhs.0 as u128)
 	}
 
@@ -151,7 +151,7 @@ pub fn apportion(total: u128, parts: &[u128]) -> Vec<u128> {
 		let q = qt * p + rp / sum;
 		out.push(q);
 		given += q;
-		if rp % sum > 0 {
+		if !rp.is_multiple_of(sum) {
 			remainders.push((rp % sum, i));
 		}
 	}

@@ -176,8 +176,8 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 	let mut consensus = vec![Fixed::ZERO; n];
 	let mut pre_rank = vec![Fixed::ZERO; n];
 	for (j, col) in columns.iter_mut().enumerate() {
-		pre_rank[j] = col.iter().map(|&(wij, si)| si.mul(wij)).sum();
-		col.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+		pre_rank[j] = col.iter().map(|&(wij, si)| si.mul_floor(wij)).sum();
+		col.sort_unstable_by_key(|&(wij, _)| core::cmp::Reverse(wij));
 		let mut support = Fixed::ZERO;
 		for &(wij, si) in col.iter() {
 			support = support + si;
@@ -200,13 +200,14 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 				continue;
 			}
 			validator_trust[i] = validator_trust[i] + clipped;
-			let contribution = s[i].mul(clipped);
+			let contribution = s[i].mul_floor(clipped);
 			rank[j as usize] = rank[j as usize] + contribution;
 			delta[i].push((j, contribution));
 			delta_col_sum[j as usize] = delta_col_sum[j as usize] + contribution;
 		}
 	}
-	let trust: Vec<Fixed> = (0..n).map(|j| rank[j].div(pre_rank[j]).min(Fixed::ONE)).collect();
+	let trust: Vec<Fixed> =
+		(0..n).map(|j| rank[j].div_floor(pre_rank[j]).min(Fixed::ONE)).collect();
 	let incentive = normalize_fixed(&rank);
 
 	// Bonds: column-normalised deltas blended into the previous bonds of current validators.
@@ -219,7 +220,7 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 		old.sort_unstable_by_key(|&(j, _)| j);
 		let mut new: Vec<(Uid, Fixed)> = delta[i]
 			.iter()
-			.map(|&(j, d)| (j, d.div(delta_col_sum[j as usize]).min(Fixed::ONE)))
+			.map(|&(j, d)| (j, d.div_floor(delta_col_sum[j as usize]).min(Fixed::ONE)))
 			.collect();
 		new.sort_unstable_by_key(|&(j, _)| j);
 		// Merge the two sorted sparse rows by target uid.
@@ -243,7 +244,7 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 			if j >= n || j == i {
 				continue;
 			}
-			let bond = alpha.mul(b_new) + keep.mul(b_old);
+			let bond = alpha.mul_floor(b_new) + keep.mul_floor(b_old);
 			if !bond.is_zero() {
 				row.push((ju, bond));
 				bond_col_sum[j] = bond_col_sum[j] + bond;
@@ -253,7 +254,7 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 	}
 	for row in bonds.iter_mut() {
 		for (j, b) in row.iter_mut() {
-			*b = b.div(bond_col_sum[*j as usize]).min(Fixed::ONE);
+			*b = b.div_floor(bond_col_sum[*j as usize]).min(Fixed::ONE);
 		}
 	}
 
@@ -261,7 +262,7 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 	let raw_dividends: Vec<u128> = bonds
 		.iter()
 		.map(|row| {
-			row.iter().map(|&(j, b)| b.mul(incentive[j as usize]).raw() as u128).sum::<u128>()
+			row.iter().map(|&(j, b)| b.mul_floor(incentive[j as usize]).raw() as u128).sum::<u128>()
 		})
 		.collect();
 	let dividends = normalize(&raw_dividends);

@@ -300,8 +300,7 @@ proptest! {
 		}
 		let a = net.run(&params());
 		let b = moved.run(&params());
-		for i in 0..n {
-			let p = perm[i];
+		for (i, &p) in perm.iter().enumerate() {
 			prop_assert_eq!(a.validator_permit[i], b.validator_permit[p]);
 			prop_assert!((a.incentive[i].to_f64() - b.incentive[p].to_f64()).abs() <= 64.0 * ULP);
 			prop_assert!((a.dividends[i].to_f64() - b.dividends[p].to_f64()).abs() <= 64.0 * ULP);
