@@ -150,6 +150,13 @@ fn benchmark(
 	cmd: &polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd,
 ) -> sc_cli::Result<()> {
 	use polkadot_sdk::frame_benchmarking_cli::{BenchmarkCmd, SUBSTRATE_REFERENCE_HARDWARE};
+	// `benchmark pallet --runtime FILE.wasm` benchmarks that wasm directly and needs no chain
+	// spec (the runtime's own genesis presets provide the state).
+	if let BenchmarkCmd::Pallet(pallet) = cmd {
+		if pallet.runtime.is_some() {
+			return pallet.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(None);
+		}
+	}
 	let runner = cli.create_runner(cmd)?;
 	runner.sync_run(|config| match cmd {
 		BenchmarkCmd::Pallet(cmd) => {

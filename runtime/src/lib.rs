@@ -20,6 +20,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Benchmarked pallets; its macros are used by `apis.rs`, so it comes first.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benches;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -200,15 +204,3 @@ mod runtime {
 	pub type Utility = pallet_utility;
 }
 
-#[cfg(feature = "runtime-benchmarks")]
-mod benches {
-	polkadot_sdk::frame_benchmarking::define_benchmarks!(
-		[frame_benchmarking, BaselineBench::<Runtime>]
-		[frame_system, SystemBench::<Runtime>]
-		[pallet_balances, Balances]
-		[pallet_timestamp, Timestamp]
-		[pallet_sudo, Sudo]
-		[pallet_utility, Utility]
-		[pallet_authority, Authority]
-	);
-}

@@ -1,0 +1,11 @@
+//! The pallets `agora-node benchmark pallet` measures.
+
+polkadot_sdk::frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
+	[pallet_utility, Utility]
+	[pallet_authority, Authority]
+);
