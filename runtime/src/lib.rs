@@ -203,4 +203,3 @@ mod runtime {
 	#[runtime::pallet_index(9)]
 	pub type Utility = pallet_utility;
 }
-
