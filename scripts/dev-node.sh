@@ -6,9 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AGORA_ROOT"
 
-bash scripts/setup.sh
-# The same build as the test command, so either one warms the other.
-cargo test --workspace --locked --no-run >&2
+bash scripts/build.sh >&2
 
 cat >&2 <<MSG
 

@@ -15,8 +15,7 @@ PROM_BASE="${PROM_BASE:-9615}"
 DATA="${DATA_DIR:-$AGORA_ROOT/.agora-local}"
 
 if [ ! -x "$AGORA_NODE_BIN" ] || [ "${SKIP_BUILD:-0}" != 1 ]; then
-	bash scripts/setup.sh
-	cargo test --workspace --locked --no-run >&2
+	bash scripts/build.sh >&2
 fi
 [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$DATA"
 mkdir -p "$DATA"

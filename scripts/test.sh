@@ -6,12 +6,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AGORA_ROOT"
 
-bash scripts/setup.sh
-bash scripts/check-deps.sh
-
 start=$(date +%s)
 echo "[test] building (target dir $CARGO_TARGET_DIR)"
-cargo test --workspace --locked --no-run
+bash scripts/build.sh
+bash scripts/check-deps.sh
 echo "[test] build took $(( $(date +%s) - start )) s"
 
 # End-to-end tests start up to five nodes each; one test at a time keeps a 2-core machine from

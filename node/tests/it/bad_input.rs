@@ -24,8 +24,7 @@ fn error_of(reply: &str) -> Result<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_gets_clear_errors_and_node_stays_up() -> Result<()> {
 	let dir = TestDir::new("agora-bad-");
-	let mut node = Node::start("bad-input", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
+	let mut node = Node::dev("bad-input", dir.path())?;
 	node.wait_for("2 blocks", Duration::from_secs(60), |n| Ok(n.best_number()? >= 2))?;
 
 	// An unknown method.

@@ -15,8 +15,7 @@ use crate::{
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_authors_finalizes_and_transfers() -> Result<()> {
 	let dir = TestDir::new("agora-dev-");
-	let mut node = Node::start("dev", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
+	let mut node = Node::dev("dev", dir.path())?;
 
 	node.wait_for("3 blocks", Duration::from_secs(60), |n| Ok(n.best_number()? >= 3))?;
 	node.wait_for(

@@ -57,6 +57,13 @@ impl Node {
 		Ok(node)
 	}
 
+	/// Starts `agora-node --dev --tmp` and waits until it serves RPC.
+	pub(crate) fn dev(name: &str, log_dir: &Path) -> Result<Self> {
+		let mut node = Node::start(name, log_dir, &["--dev", "--tmp"])?;
+		node.wait_rpc(Duration::from_secs(90))?;
+		Ok(node)
+	}
+
 	fn spawn(&mut self) -> Result<()> {
 		let log = std::fs::OpenOptions::new()
 			.create(true)

@@ -21,8 +21,6 @@ impl Fixed {
 	pub const ZERO: Fixed = Fixed(0);
 	/// 1.
 	pub const ONE: Fixed = Fixed(1 << FRAC_BITS);
-	/// The smallest positive value, 2^-32.
-	pub const EPSILON: Fixed = Fixed(1);
 
 	/// From the raw representation (`raw / 2^32`).
 	pub const fn from_raw(raw: u64) -> Self {
@@ -66,13 +64,6 @@ impl Fixed {
 	/// `self / rhs`, rounded down; zero when `rhs` is zero.
 	pub fn div_floor(self, rhs: Fixed) -> Fixed {
 		Fixed::from_ratio(self.0 as u128, rhs.0 as u128)
-	}
-
-	/// `amount * self`, rounded down, for integer token amounts.
-	pub fn mul_int(self, amount: u128) -> u128 {
-		let hi = (amount >> 64) * self.0 as u128;
-		let lo = ((amount & u64::MAX as u128) * self.0 as u128) >> FRAC_BITS;
-		hi.saturating_mul(1 << (64 - FRAC_BITS)).saturating_add(lo)
 	}
 
 	/// Whether this is zero.
