@@ -33,6 +33,8 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 pub use pallet::*;
 pub use weights::WeightInfo;
 
@@ -42,6 +44,8 @@ mod mock;
 mod tests;
 pub mod weights;
 
+use agora_primitives::traits::StakeInterface;
+use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_support::{
 		traits::{
@@ -57,8 +61,7 @@ use polkadot_sdk::{
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::agora-staking";
 
-/// Token amounts (plancks).
-pub type Balance = u128;
+pub use agora_primitives::Balance;
 
 /// A hotkey's share pool.
 #[derive(
@@ -187,6 +190,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastTakeIncrease<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
+	/// Hotkeys each coldkey holds shares of (the reverse of `Shares`, for `stake_info`).
+	#[pallet::storage]
+	pub type Nominations<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
 
 	/// Sum of every pool's stake.
 	#[pallet::storage]
@@ -453,11 +468,33 @@ pub mod pallet {
 			let take_shares = pool.shares_for(take);
 			pool.stake = pool.stake.saturating_add(take);
 			pool.shares = pool.shares.saturating_add(take_shares);
-			Shares::<T>::mutate(hotkey, &owner, |s| *s = s.saturating_add(take_shares));
+			let held = Shares::<T>::get(hotkey, &owner).saturating_add(take_shares);
+			Self::set_shares(hotkey, &owner, held);
 			Pools::<T>::insert(hotkey, pool);
 			TotalStake::<T>::mutate(|t| *t = t.saturating_add(amount));
 			Self::deposit_event(Event::EmissionCredited { hotkey: hotkey.clone(), amount, take });
 			Ok(())
+		}
+
+		/// Every hotkey `coldkey` has stake on, with the stake's value.
+		pub fn positions_of(coldkey: &T::AccountId) -> Vec<(T::AccountId, Balance)> {
+			Nominations::<T>::iter_key_prefix(coldkey)
+				.map(|hotkey| {
+					let value = Self::stake_of_coldkey(&hotkey, coldkey);
+					(hotkey, value)
+				})
+				.collect()
+		}
+
+		/// Stores a position, keeping `Nominations` in step; zero shares removes it.
+		fn set_shares(hotkey: &T::AccountId, coldkey: &T::AccountId, shares: u128) {
+			if shares == 0 {
+				Shares::<T>::remove(hotkey, coldkey);
+				Nominations::<T>::remove(coldkey, hotkey);
+			} else {
+				Shares::<T>::insert(hotkey, coldkey, shares);
+				Nominations::<T>::insert(coldkey, hotkey, ());
+			}
 		}
 
 		/// Adds `amount` (already in the pallet account) to `coldkey`'s position on `hotkey`.
@@ -473,7 +510,7 @@ pub mod pallet {
 			pool.stake = pool.stake.saturating_add(amount);
 			pool.shares = pool.shares.saturating_add(shares);
 			ensure!(pool.value_of(held) >= T::MinStake::get(), Error::<T>::BelowMinStake);
-			Shares::<T>::insert(hotkey, coldkey, held);
+			Self::set_shares(hotkey, coldkey, held);
 			Pools::<T>::insert(hotkey, pool);
 			TotalStake::<T>::mutate(|t| *t = t.saturating_add(amount));
 			Ok(shares)
@@ -496,11 +533,7 @@ pub mod pallet {
 			pool.shares = pool.shares.saturating_sub(shares);
 			let left_value = pool.value_of(left);
 			ensure!(left_value == 0 || left_value >= T::MinStake::get(), Error::<T>::BelowMinStake);
-			if left == 0 {
-				Shares::<T>::remove(hotkey, coldkey);
-			} else {
-				Shares::<T>::insert(hotkey, coldkey, left);
-			}
+			Self::set_shares(hotkey, coldkey, left);
 			let mut released = amount;
 			if pool.shares == 0 {
 				// The last shares are gone; the pool's rounding dust goes with them, to the
@@ -525,6 +558,18 @@ pub mod pallet {
 				ensure!(pool.shares > 0 || pool.stake == 0, "stake in a pool without shares");
 			}
 			ensure!(total == TotalStake::<T>::get(), "TotalStake differs from the pools' sum");
+			for (hotkey, coldkey, _) in Shares::<T>::iter() {
+				ensure!(
+					Nominations::<T>::contains_key(&coldkey, &hotkey),
+					"position missing from Nominations"
+				);
+			}
+			for (coldkey, hotkey, ()) in Nominations::<T>::iter() {
+				ensure!(
+					Shares::<T>::contains_key(&hotkey, &coldkey),
+					"Nominations lists a position that does not exist"
+				);
+			}
 			let held = T::Currency::balance(&Self::account_id());
 			ensure!(
 				held == TotalStake::<T>::get() + T::Currency::minimum_balance(),
@@ -532,5 +577,29 @@ pub mod pallet {
 			);
 			Ok(())
 		}
+	}
+}
+
+impl<T: Config> StakeInterface<T::AccountId> for Pallet<T> {
+	fn register_hotkey(
+		hotkey: &T::AccountId,
+		coldkey: &T::AccountId,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Pallet::<T>::register_hotkey(hotkey, coldkey)
+	}
+
+	fn hotkey_owner(hotkey: &T::AccountId) -> Option<T::AccountId> {
+		Owner::<T>::get(hotkey)
+	}
+
+	fn stake_of(hotkey: &T::AccountId) -> Balance {
+		Pallet::<T>::stake_of(hotkey)
+	}
+
+	fn credit_emission(
+		hotkey: &T::AccountId,
+		amount: Balance,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Pallet::<T>::credit_emission(hotkey, amount)
 	}
 }

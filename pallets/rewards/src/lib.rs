@@ -1,0 +1,367 @@
+//! # Agora rewards pallet
+//!
+//! New AGR: how much each block creates, which subnet it goes to, and who in the subnet earns it.
+//!
+//! ## Overview
+//!
+//! Every block, [`Pallet::block_emission`] AGR accrue to the subnets as *pending emission*
+//! (nothing is minted yet). Each subnet runs an *epoch* once `tempo` blocks have passed since its
+//! last one: Yuma Consensus ([`agora_yuma::epoch`]) over its validators' weights and stake decides
+//! each neuron's incentive and dividends; the pending emission is then minted and paid:
+//!
+//! 1. the subnet owner's cut (`OwnerCut`, 18% by default) to the owner's free balance;
+//! 2. of the rest, half to neurons by incentive and half to validators by dividends
+//!    ([`agora_yuma::split_emission`]), each credited as stake to the neuron's hotkey, where the
+//!    hotkey's owner keeps its take and nominators share the remainder in proportion to their
+//!    stake (see `pallet-agora-staking`).
+//!
+//! At most `MaxEpochsPerBlock` epochs run in one block; due epochs beyond that wait for the next
+//! block, the most overdue first, and their pending emission keeps growing: nothing is lost. An
+//! epoch in which no neuron earns anything (no weights yet) pays nobody and keeps the pending
+//! emission for the next one.
+//!
+//! ## Emission
+//!
+//! ```text
+//! issued    = total issuance + emission pending in all subnets
+//! halvings  = k such that cap·(1 − 2^−k) ≤ issued < cap·(1 − 2^−(k+1))
+//! emission  = min(BlockEmission / 2^halvings, cap − issued)
+//! ```
+//!
+//! so 1 AGR per block until half the 21M cap is issued, 0.5 AGR until three quarters, and so on.
+//! A block's emission is split across subnets in proportion to the stake of each subnet's active
+//! validators at its last epoch; while no subnet has any, equally. Shares are apportioned so they
+//! add up to the block's emission exactly.
+//!
+//! ## Invariants (`try_state`)
+//!
+//! - `TotalPending` is the sum of every subnet's pending emission.
+//! - Every subnet with pending emission or epoch bookkeeping exists.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+pub mod weights;
+
+use agora_primitives::{
+	traits::{StakeInterface, SubnetsInterface},
+	Balance, BlockNumber, NetUid, NeuronStats, Uid, BONDS_MOVING_AVERAGE_ONE,
+};
+use agora_yuma::{apportion, EpochInput, Fixed, Params};
+use alloc::vec::Vec;
+use polkadot_sdk::{
+	frame_support::traits::fungible::{Inspect, Mutate},
+	polkadot_sdk_frame as frame,
+	sp_runtime::{traits::UniqueSaturatedInto, Perbill},
+};
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::rewards";
+
+/// A fraction in U32F32 as parts of `u16::MAX`, rounded to nearest.
+pub fn to_u16(f: Fixed) -> u16 {
+	let scaled = (u128::from(f.raw()) * u128::from(u16::MAX) + (1 << 31)) >> 32;
+	scaled.min(u128::from(u16::MAX)) as u16
+}
+
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use frame::prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The AGR currency: its issuance drives halvings; owner cuts are minted into it.
+		type Currency: Mutate<Self::AccountId, Balance = Balance>;
+		/// Subnets, their neurons and weights.
+		type Subnets: SubnetsInterface<Self::AccountId>;
+		/// Stake behind hotkeys; emission is credited as stake.
+		type Stake: StakeInterface<Self::AccountId>;
+		/// Emission per block before any halving (1 AGR).
+		#[pallet::constant]
+		type BlockEmission: Get<Balance>;
+		/// Issuance never exceeds this (21M AGR).
+		#[pallet::constant]
+		type IssuanceCap: Get<Balance>;
+		/// Share of each epoch's emission paid to the subnet's owner.
+		#[pallet::constant]
+		type OwnerCut: Get<Perbill>;
+		/// Most epochs run in one block; the rest wait.
+		#[pallet::constant]
+		type MaxEpochsPerBlock: Get<u32>;
+		/// Weights of the block hook and the epoch.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Emission accrued by each subnet since its last epoch.
+	#[pallet::storage]
+	pub type PendingEmission<T> = StorageMap<_, Twox64Concat, NetUid, Balance, ValueQuery>;
+
+	/// Sum of every subnet's pending emission.
+	#[pallet::storage]
+	pub type TotalPending<T> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Block of each subnet's last epoch (set when the pallet first sees the subnet).
+	#[pallet::storage]
+	pub type LastEpoch<T> = StorageMap<_, Twox64Concat, NetUid, BlockNumber>;
+
+	/// Stake of each subnet's active validators at its last epoch: its share of emission.
+	#[pallet::storage]
+	pub type SubnetStake<T> = StorageMap<_, Twox64Concat, NetUid, Balance, ValueQuery>;
+
+	/// AGR minted by emission since genesis.
+	#[pallet::storage]
+	pub type TotalEmitted<T> = StorageValue<_, Balance, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A subnet ran its epoch and paid its pending emission.
+		EpochRun {
+			/// The subnet.
+			netuid: NetUid,
+			/// Neurons in the epoch.
+			neurons: u16,
+			/// AGR minted in all (owner cut included).
+			emission: Balance,
+			/// Of which the owner's cut.
+			owner_cut: Balance,
+		},
+		/// A subnet ran its epoch but no neuron earned anything; its pending emission waits for
+		/// the next epoch.
+		EmissionHeld {
+			/// The subnet.
+			netuid: NetUid,
+			/// AGR still pending.
+			pending: Balance,
+		},
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			Self::on_block()
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxEpochsPerBlock::get() >= 1, "MaxEpochsPerBlock must be at least 1");
+			assert!(T::BlockEmission::get() <= T::IssuanceCap::get(), "emission above the cap");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// What this block emits, given issuance and pending emission (see the crate docs).
+		pub fn block_emission() -> Balance {
+			let cap = T::IssuanceCap::get();
+			let issued = T::Currency::total_issuance().saturating_add(TotalPending::<T>::get());
+			if issued >= cap {
+				return 0;
+			}
+			let remaining = cap - issued;
+			let mut halvings = 0u32;
+			while halvings < 127 && remaining <= cap >> (halvings + 1) {
+				halvings += 1;
+			}
+			(T::BlockEmission::get() >> halvings).min(remaining)
+		}
+
+		/// Accrues this block's emission and runs the epochs that are due.
+		pub fn on_block() -> Weight {
+			let netuids = T::Subnets::netuids();
+			let mut weight = T::WeightInfo::on_initialize(netuids.len() as u32);
+			if netuids.is_empty() {
+				return weight;
+			}
+			let now: BlockNumber =
+				frame_system::Pallet::<T>::block_number().unique_saturated_into();
+			Self::accrue(&netuids, Self::block_emission());
+
+			let mut due: Vec<(BlockNumber, NetUid)> = Vec::new();
+			for &netuid in &netuids {
+				let Some(last) = LastEpoch::<T>::get(netuid) else {
+					LastEpoch::<T>::insert(netuid, now);
+					continue;
+				};
+				let Some(hp) = T::Subnets::hyperparams(netuid) else { continue };
+				let since = now.saturating_sub(last);
+				if since >= BlockNumber::from(hp.tempo) {
+					due.push((since - BlockNumber::from(hp.tempo), netuid));
+				}
+			}
+			// The most overdue first; ties to the lower netuid.
+			due.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+			for &(_, netuid) in due.iter().take(T::MaxEpochsPerBlock::get() as usize) {
+				let n = T::Subnets::neuron_count(netuid);
+				weight = weight.saturating_add(T::WeightInfo::epoch(n.into()));
+				Self::run_epoch(netuid, now);
+			}
+			weight
+		}
+
+		/// Adds `emission` to the subnets' pending emission by the split rule.
+		fn accrue(netuids: &[NetUid], emission: Balance) {
+			if emission == 0 {
+				return;
+			}
+			let stakes: Vec<u128> = netuids.iter().map(|n| SubnetStake::<T>::get(n)).collect();
+			let parts = if stakes.iter().any(|s| *s > 0) {
+				apportion(emission, &stakes)
+			} else {
+				apportion(emission, &alloc::vec![1; netuids.len()])
+			};
+			for (netuid, part) in netuids.iter().zip(parts) {
+				PendingEmission::<T>::mutate(netuid, |p| *p = p.saturating_add(part));
+			}
+			TotalPending::<T>::mutate(|t| *t = t.saturating_add(emission));
+		}
+
+		/// Runs one subnet's epoch and pays its pending emission.
+		pub fn run_epoch(netuid: NetUid, now: BlockNumber) {
+			LastEpoch::<T>::insert(netuid, now);
+			let (Some(hp), Some(owner)) =
+				(T::Subnets::hyperparams(netuid), T::Subnets::owner(netuid))
+			else {
+				return;
+			};
+			let neurons = T::Subnets::epoch_neurons(netuid);
+			let stake_u128: Vec<Balance> =
+				neurons.iter().map(|n| T::Stake::stake_of(&n.hotkey)).collect();
+			let stake: Vec<u64> =
+				stake_u128.iter().map(|s| (*s).min(u128::from(u64::MAX)) as u64).collect();
+			let active: Vec<bool> = neurons
+				.iter()
+				.map(|n| now.saturating_sub(n.last_update) <= hp.activity_cutoff)
+				.collect();
+			let last_update: Vec<u64> = neurons.iter().map(|n| n.last_update.into()).collect();
+			let registered_at: Vec<u64> = neurons.iter().map(|n| n.registered_at.into()).collect();
+			let weights: Vec<Vec<(Uid, u16)>> = neurons.iter().map(|n| n.weights.clone()).collect();
+			let bonds: Vec<Vec<(Uid, Fixed)>> = neurons
+				.iter()
+				.map(|n| n.bonds.iter().map(|&(u, b)| (u, Fixed::from_raw(b))).collect())
+				.collect();
+			let params = Params {
+				kappa: Fixed::from_u16_fraction(hp.kappa),
+				bonds_moving_average: Fixed::from_ratio(
+					hp.bonds_moving_average.into(),
+					BONDS_MOVING_AVERAGE_ONE.into(),
+				),
+				max_validators: hp.max_validators,
+				min_validator_stake: hp.min_validator_stake.min(u128::from(u64::MAX)) as u64,
+			};
+			let input = EpochInput {
+				stake: &stake,
+				active: &active,
+				last_update: &last_update,
+				registered_at: &registered_at,
+				weights: &weights,
+				bonds: &bonds,
+			};
+			let out = match agora_yuma::epoch(&input, &params) {
+				Ok(out) => out,
+				Err(e) => {
+					log::error!(target: LOG_TARGET, "epoch of subnet {netuid} failed: {e:?}");
+					return;
+				},
+			};
+
+			let pending = PendingEmission::<T>::get(netuid);
+			let owner_cut = T::OwnerCut::get() * pending;
+			let amounts =
+				agora_yuma::split_emission(pending - owner_cut, &out.incentive, &out.dividends);
+			let paid: Balance = amounts.iter().sum();
+
+			let stats: Vec<NeuronStats> = (0..neurons.len())
+				.map(|i| NeuronStats {
+					rank: to_u16(out.rank[i]),
+					trust: to_u16(out.trust[i]),
+					consensus: to_u16(out.consensus[i]),
+					incentive: to_u16(out.incentive[i]),
+					dividends: to_u16(out.dividends[i]),
+					validator_trust: to_u16(out.validator_trust[i]),
+					validator_permit: out.validator_permit[i],
+					emission: if paid > 0 { amounts[i] } else { 0 },
+				})
+				.collect();
+			let new_bonds: Vec<Vec<(Uid, u64)>> = out
+				.bonds
+				.iter()
+				.map(|row| row.iter().map(|&(u, b)| (u, b.raw())).collect())
+				.collect();
+			T::Subnets::record_epoch(netuid, stats, new_bonds);
+			let validator_stake: Balance = (0..neurons.len())
+				.filter(|&i| out.validator_permit[i] && active[i])
+				.map(|i| stake_u128[i])
+				.sum();
+			SubnetStake::<T>::insert(netuid, validator_stake);
+
+			if paid == 0 {
+				Self::deposit_event(Event::EmissionHeld { netuid, pending });
+				return;
+			}
+			let mut minted = 0;
+			if T::Currency::mint_into(&owner, owner_cut).is_ok() {
+				minted += owner_cut;
+			}
+			for (neuron, amount) in neurons.iter().zip(amounts) {
+				if amount > 0 && T::Stake::credit_emission(&neuron.hotkey, amount).is_ok() {
+					minted += amount;
+				}
+			}
+			// Whatever could not be paid (it should not happen) stays pending, not lost.
+			let left = pending - minted;
+			PendingEmission::<T>::insert(netuid, left);
+			TotalPending::<T>::mutate(|t| *t = t.saturating_sub(minted));
+			TotalEmitted::<T>::mutate(|t| *t = t.saturating_add(minted));
+			Self::deposit_event(Event::EpochRun {
+				netuid,
+				neurons: neurons.len() as u16,
+				emission: minted,
+				owner_cut,
+			});
+		}
+
+		/// Emission accrued by `netuid` since its last epoch.
+		pub fn pending_emission(netuid: NetUid) -> Balance {
+			PendingEmission::<T>::get(netuid)
+		}
+
+		/// Block of `netuid`'s last epoch, if any.
+		pub fn last_epoch(netuid: NetUid) -> Option<BlockNumber> {
+			LastEpoch::<T>::get(netuid)
+		}
+
+		/// Checks the invariants listed in the crate docs.
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
+		pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			let netuids = T::Subnets::netuids();
+			let mut total = 0u128;
+			for (netuid, pending) in PendingEmission::<T>::iter() {
+				ensure!(netuids.contains(&netuid), "pending emission of a missing subnet");
+				total = total.saturating_add(pending);
+			}
+			ensure!(
+				total == TotalPending::<T>::get(),
+				"TotalPending differs from the subnets' sum"
+			);
+			ensure!(
+				LastEpoch::<T>::iter_keys().all(|n| netuids.contains(&n)),
+				"epoch bookkeeping of a missing subnet"
+			);
+			Ok(())
+		}
+	}
+}

@@ -1,0 +1,881 @@
+//! # Agora subnets pallet
+//!
+//! Subnets, their neurons, and the weights validators set on them.
+//!
+//! ## Overview
+//!
+//! - **Subnets.** Any account may [`create_subnet`](Pallet::create_subnet) by burning the
+//!   creation cost; it becomes the subnet's *owner* and may change its
+//!   [`SubnetHyperparams`] (validated, at most once per `HyperparamsRateLimit` blocks; the admin
+//!   origin may set any valid value at any time).
+//! - **Neurons.** A coldkey [`register`](Pallet::register)s a hotkey on a subnet by burning the
+//!   registration price. The hotkey gets the next free UID; when the subnet is full it takes the
+//!   UID of the non-immune neuron with the lowest emission in the last epoch (ties: the earliest
+//!   registered, then the lower UID). A neuron publishes where it serves (libp2p PeerId and
+//!   multiaddrs) with [`serve`](Pallet::serve).
+//! - **Weights.** A neuron holding a validator permit sets weights on other UIDs with
+//!   [`set_weights`](Pallet::set_weights), or, on subnets with commit-reveal, commits their hash
+//!   with [`commit_weights`](Pallet::commit_weights) and reveals them `reveal_period` tempos later
+//!   with [`reveal_weights`](Pallet::reveal_weights).
+//!
+//! Epochs are not run here: `pallet-rewards` reads neurons and weights through
+//! [`SubnetsInterface`] and writes each epoch's results back the same way.
+//!
+//! ## Prices
+//!
+//! ```text
+//! creation cost  = max(MinSubnetCost, 2·last − 2·last·elapsed / SubnetCostDecay)
+//! registration   = clamp(price · BurnDecay^(blocks since price was set), min_burn, max_burn)
+//! after a registration paying p: price = clamp(p + BurnIncrease·p, min_burn, max_burn)
+//! ```
+//!
+//! ## Invariants (`try_state`)
+//!
+//! - `SubnetN` counts exactly the subnet's neurons, and they hold UIDs `0..SubnetN`.
+//! - `Uids` and `Neurons` mirror each other; weights, bonds and stats exist only for live UIDs;
+//!   stored weights are sorted by UID, unique, and point at live UIDs.
+//! - Every neuron's hotkey is owned, in the staking pallet, by the neuron's coldkey.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+pub mod weights;
+
+use agora_primitives::{
+	traits::{EpochNeuron, StakeInterface, SubnetsInterface},
+	validate_addr, validate_peer_id, Addrs, Balance, BlockNumber, Endpoint, EndpointError,
+	HyperparamError, NetUid, NeuronStats, PeerIdBytes, SubnetHyperparams, TaskKind, Uid,
+};
+use alloc::vec::Vec;
+use polkadot_sdk::{
+	frame_support::traits::{
+		fungible::Mutate,
+		tokens::{Fortitude, Precision, Preservation},
+	},
+	polkadot_sdk_frame as frame,
+	sp_runtime::{
+		traits::{Saturating, UniqueSaturatedInto},
+		Perbill,
+	},
+};
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::subnets";
+
+/// A subnet's record.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct Subnet<AccountId> {
+	/// The coldkey that created it.
+	pub owner: AccountId,
+	/// Block of its creation.
+	pub registered_at: BlockNumber,
+	/// Its hyperparameters.
+	pub hyperparams: SubnetHyperparams,
+}
+
+/// A neuron: a hotkey holding a UID on a subnet.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct Neuron<AccountId> {
+	/// Its hotkey.
+	pub hotkey: AccountId,
+	/// The coldkey that registered it.
+	pub coldkey: AccountId,
+	/// Block of its registration.
+	pub registered_at: BlockNumber,
+	/// Block of its last weights (its registration until it sets any).
+	pub last_update: BlockNumber,
+	/// Where it serves.
+	pub endpoint: Option<Endpoint>,
+}
+
+/// The current block as a [`BlockNumber`].
+fn now<T: polkadot_sdk::frame_system::Config>() -> BlockNumber {
+	polkadot_sdk::frame_system::Pallet::<T>::block_number().unique_saturated_into()
+}
+
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use frame::prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The AGR currency; registrations and subnet creations burn from it.
+		type Currency: Mutate<Self::AccountId, Balance = Balance>;
+		/// The staking pallet: owners of hotkeys, stake behind them.
+		type Stake: StakeInterface<Self::AccountId>;
+		/// May set any subnet's hyperparameters without rate limit.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Most neurons any subnet may hold (at most 65,535).
+		#[pallet::constant]
+		type MaxUidsLimit: Get<u32>;
+		/// Most subnets.
+		#[pallet::constant]
+		type MaxSubnets: Get<u16>;
+		/// Least a subnet creation costs.
+		#[pallet::constant]
+		type MinSubnetCost: Get<Balance>;
+		/// Blocks over which the doubled creation cost decays back to the last paid one and
+		/// below, down to `MinSubnetCost`.
+		#[pallet::constant]
+		type SubnetCostDecay: Get<BlockNumber>;
+		/// Share of the registration price kept per block (the price decays by the rest).
+		#[pallet::constant]
+		type BurnDecay: Get<Perbill>;
+		/// Rise of the registration price after each registration, as a share of the price paid.
+		#[pallet::constant]
+		type BurnIncrease: Get<Perbill>;
+		/// Blocks between two hyperparameter changes by a subnet's owner.
+		#[pallet::constant]
+		type HyperparamsRateLimit: Get<BlockNumber>;
+		/// Blocks between two `serve` calls of a neuron.
+		#[pallet::constant]
+		type ServeRateLimit: Get<BlockNumber>;
+		/// Hyperparameters of a new subnet (its task aside).
+		type DefaultHyperparams: Get<SubnetHyperparams>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Every subnet.
+	#[pallet::storage]
+	pub type Subnets<T: Config> = StorageMap<_, Twox64Concat, NetUid, Subnet<T::AccountId>>;
+
+	/// How many subnets exist.
+	#[pallet::storage]
+	pub type SubnetCount<T> = StorageValue<_, u16, ValueQuery>;
+
+	/// The id the next subnet gets (ids start at 1; 0 is kept for a root network).
+	#[pallet::storage]
+	pub type NextNetUid<T> =
+		StorageValue<_, NetUid, ValueQuery, polkadot_sdk::frame_support::traits::ConstU16<1>>;
+
+	/// The last creation cost paid and its block.
+	#[pallet::storage]
+	pub type LastSubnetCost<T> = StorageValue<_, (Balance, BlockNumber)>;
+
+	/// Block of the owner's last hyperparameter change.
+	#[pallet::storage]
+	pub type HyperparamsSetAt<T> = StorageMap<_, Twox64Concat, NetUid, BlockNumber>;
+
+	/// Registration price of each subnet and the block it was set at (it decays from there).
+	#[pallet::storage]
+	pub type Burn<T> = StorageMap<_, Twox64Concat, NetUid, (Balance, BlockNumber), ValueQuery>;
+
+	/// Neurons per subnet.
+	#[pallet::storage]
+	pub type SubnetN<T> = StorageMap<_, Twox64Concat, NetUid, u16, ValueQuery>;
+
+	/// Neurons by UID.
+	#[pallet::storage]
+	pub type Neurons<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, Uid, Neuron<T::AccountId>>;
+
+	/// UIDs by hotkey.
+	#[pallet::storage]
+	pub type Uids<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, NetUid, Blake2_128Concat, T::AccountId, Uid>;
+
+	/// Each validator's weights, sorted by UID, zeros left out.
+	#[pallet::storage]
+	pub type Weights<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		NetUid,
+		Twox64Concat,
+		Uid,
+		BoundedVec<(Uid, u16), T::MaxUidsLimit>,
+		ValueQuery,
+	>;
+
+	/// Each validator's bonds (U32F32 raw values), written by the epoch.
+	#[pallet::storage]
+	pub type Bonds<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		NetUid,
+		Twox64Concat,
+		Uid,
+		BoundedVec<(Uid, u64), T::MaxUidsLimit>,
+		ValueQuery,
+	>;
+
+	/// What the last epoch decided about each neuron.
+	#[pallet::storage]
+	pub type Stats<T> =
+		StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, Uid, NeuronStats, ValueQuery>;
+
+	/// Pending weight commits: hash and block of the commit.
+	#[pallet::storage]
+	pub type WeightCommits<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		NetUid,
+		Blake2_128Concat,
+		T::AccountId,
+		([u8; 32], BlockNumber),
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A subnet was created.
+		SubnetCreated {
+			/// Its id.
+			netuid: NetUid,
+			/// Its owner.
+			owner: T::AccountId,
+			/// AGR burned.
+			cost: Balance,
+		},
+		/// A subnet's hyperparameters were changed.
+		HyperparamsSet {
+			/// The subnet.
+			netuid: NetUid,
+			/// The new hyperparameters.
+			hyperparams: SubnetHyperparams,
+		},
+		/// A hotkey registered on a subnet.
+		NeuronRegistered {
+			/// The subnet.
+			netuid: NetUid,
+			/// The UID it got.
+			uid: Uid,
+			/// The hotkey.
+			hotkey: T::AccountId,
+			/// The coldkey that paid.
+			coldkey: T::AccountId,
+			/// AGR burned.
+			cost: Balance,
+		},
+		/// A neuron lost its UID to a new registration.
+		NeuronReplaced {
+			/// The subnet.
+			netuid: NetUid,
+			/// The UID.
+			uid: Uid,
+			/// The hotkey that held it.
+			hotkey: T::AccountId,
+		},
+		/// A neuron published its endpoint.
+		NeuronServed {
+			/// The subnet.
+			netuid: NetUid,
+			/// The neuron.
+			uid: Uid,
+			/// The endpoint.
+			endpoint: Endpoint,
+		},
+		/// A validator set weights.
+		WeightsSet {
+			/// The subnet.
+			netuid: NetUid,
+			/// The validator.
+			uid: Uid,
+			/// Non-zero weights stored.
+			count: u32,
+		},
+		/// A validator committed the hash of its next weights.
+		WeightsCommitted {
+			/// The subnet.
+			netuid: NetUid,
+			/// The validator.
+			uid: Uid,
+			/// The hash.
+			hash: [u8; 32],
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No subnet has this id.
+		SubnetNotFound,
+		/// The chain holds `MaxSubnets` subnets already.
+		TooManySubnets,
+		/// Only the subnet's owner (or the admin origin) may do this.
+		NotSubnetOwner,
+		/// A hyperparameter is out of bounds; the inner value names it.
+		InvalidHyperparams(HyperparamError),
+		/// The owner changed the hyperparameters less than `HyperparamsRateLimit` blocks ago.
+		HyperparamsRateLimited,
+		/// The price is above the `max_cost` the caller accepted.
+		CostAboveMaxCost,
+		/// The caller's free balance cannot pay the price and stay alive.
+		InsufficientBalance,
+		/// The hotkey is registered on this subnet already.
+		AlreadyRegistered,
+		/// The hotkey belongs to another coldkey.
+		HotkeyOwnedByAnother,
+		/// The subnet is full and every neuron is still immune.
+		AllNeuronsImmune,
+		/// The hotkey is not registered on this subnet.
+		NotRegistered,
+		/// The endpoint is malformed; the inner value says which part.
+		InvalidEndpoint(EndpointError),
+		/// The neuron served less than `ServeRateLimit` blocks ago.
+		ServeRateLimited,
+		/// `uids` and `values` differ in length.
+		LengthMismatch,
+		/// A weight targets a UID the subnet does not have.
+		UidNotFound,
+		/// A UID appears twice.
+		DuplicateUids,
+		/// Fewer weights than the subnet's `min_allowed_weights`.
+		TooFewWeights,
+		/// More weights than the subnet's `max_allowed_weights`.
+		TooManyWeights,
+		/// Every weight is zero.
+		AllWeightsZero,
+		/// A weight takes more than the subnet's `max_weight_limit` of the total.
+		WeightAboveLimit,
+		/// The validator set weights less than `weights_rate_limit` blocks ago.
+		WeightsRateLimited,
+		/// Only neurons with a validator permit (from the last epoch) may weight others.
+		NoValidatorPermit,
+		/// The version key is below the subnet's `weights_version_key`: upgrade the validator.
+		StaleVersionKey,
+		/// This subnet uses commit-reveal: use `commit_weights` and `reveal_weights`.
+		CommitRevealEnabled,
+		/// This subnet does not use commit-reveal: use `set_weights`.
+		CommitRevealDisabled,
+		/// There is no commit to reveal.
+		NoCommit,
+		/// The reveal window of the commit has not opened yet.
+		RevealTooEarly,
+		/// The reveal window of the commit has closed; commit again.
+		RevealExpired,
+		/// The revealed weights, salt and version key do not hash to the commit.
+		RevealMismatch,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxUidsLimit::get() <= u32::from(u16::MAX), "MaxUidsLimit above u16");
+			let limit = T::MaxUidsLimit::get() as u16;
+			assert_eq!(T::DefaultHyperparams::get().validate(limit, 0), Ok(()));
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Creates a subnet serving `task`, owned by the caller, burning the creation cost
+		/// (refused when above `max_cost`).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_subnet())]
+		pub fn create_subnet(
+			origin: OriginFor<T>,
+			task: TaskKind,
+			#[pallet::compact] max_cost: Balance,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			ensure!(SubnetCount::<T>::get() < T::MaxSubnets::get(), Error::<T>::TooManySubnets);
+			let cost = Self::subnet_creation_cost();
+			ensure!(cost <= max_cost, Error::<T>::CostAboveMaxCost);
+			Self::burn(&owner, cost)?;
+			let netuid = NextNetUid::<T>::get();
+			let now = now::<T>();
+			let hyperparams = SubnetHyperparams { task, ..T::DefaultHyperparams::get() };
+			Burn::<T>::insert(netuid, (hyperparams.min_burn, now));
+			Subnets::<T>::insert(
+				netuid,
+				Subnet { owner: owner.clone(), registered_at: now, hyperparams },
+			);
+			SubnetCount::<T>::mutate(|c| *c += 1);
+			NextNetUid::<T>::put(netuid.checked_add(1).ok_or(Error::<T>::TooManySubnets)?);
+			LastSubnetCost::<T>::put((cost, now));
+			Self::deposit_event(Event::SubnetCreated { netuid, owner, cost });
+			Ok(())
+		}
+
+		/// Replaces a subnet's hyperparameters. Its owner may do so once per
+		/// `HyperparamsRateLimit` blocks; the admin origin at any time. Both within the bounds
+		/// of [`SubnetHyperparams::validate`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_hyperparams())]
+		pub fn set_hyperparams(
+			origin: OriginFor<T>,
+			netuid: NetUid,
+			hyperparams: SubnetHyperparams,
+		) -> DispatchResult {
+			let admin = match T::AdminOrigin::try_origin(origin) {
+				Ok(_) => true,
+				Err(origin) => {
+					let who = ensure_signed(origin)?;
+					let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+					ensure!(subnet.owner == who, Error::<T>::NotSubnetOwner);
+					false
+				},
+			};
+			let mut subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			hyperparams
+				.validate(Self::max_uids_limit(), SubnetN::<T>::get(netuid))
+				.map_err(Error::<T>::InvalidHyperparams)?;
+			let now = now::<T>();
+			if !admin {
+				if let Some(at) = HyperparamsSetAt::<T>::get(netuid) {
+					ensure!(
+						now >= at.saturating_add(T::HyperparamsRateLimit::get()),
+						Error::<T>::HyperparamsRateLimited
+					);
+				}
+				HyperparamsSetAt::<T>::insert(netuid, now);
+			}
+			subnet.hyperparams = hyperparams.clone();
+			Subnets::<T>::insert(netuid, subnet);
+			Self::deposit_event(Event::HyperparamsSet { netuid, hyperparams });
+			Ok(())
+		}
+
+		/// Registers `hotkey` on a subnet for the calling coldkey, burning the registration price
+		/// (refused when above `max_cost`). A full subnet gives the new hotkey the UID of its
+		/// non-immune neuron with the lowest emission.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::register(T::MaxUidsLimit::get()))]
+		pub fn register(
+			origin: OriginFor<T>,
+			netuid: NetUid,
+			hotkey: T::AccountId,
+			#[pallet::compact] max_cost: Balance,
+		) -> DispatchResultWithPostInfo {
+			let coldkey = ensure_signed(origin)?;
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			ensure!(!Uids::<T>::contains_key(netuid, &hotkey), Error::<T>::AlreadyRegistered);
+			if let Some(owner) = T::Stake::hotkey_owner(&hotkey) {
+				ensure!(owner == coldkey, Error::<T>::HotkeyOwnedByAnother);
+			}
+			let cost = Self::registration_cost(netuid).unwrap_or_default();
+			ensure!(cost <= max_cost, Error::<T>::CostAboveMaxCost);
+			let now = now::<T>();
+			let hp = &subnet.hyperparams;
+			let n = SubnetN::<T>::get(netuid);
+			let (uid, scanned) = if n < hp.max_uids {
+				(n, 0)
+			} else {
+				(Self::replacement(netuid, n, hp.immunity_period, now)?, u32::from(n))
+			};
+			Self::burn(&coldkey, cost)?;
+			T::Stake::register_hotkey(&hotkey, &coldkey)?;
+			if let Some(old) = Neurons::<T>::get(netuid, uid) {
+				Self::clear_uid(netuid, uid, &old.hotkey);
+				Self::deposit_event(Event::NeuronReplaced { netuid, uid, hotkey: old.hotkey });
+			} else {
+				SubnetN::<T>::insert(netuid, n + 1);
+			}
+			Neurons::<T>::insert(
+				netuid,
+				uid,
+				Neuron {
+					hotkey: hotkey.clone(),
+					coldkey: coldkey.clone(),
+					registered_at: now,
+					last_update: now,
+					endpoint: None,
+				},
+			);
+			Uids::<T>::insert(netuid, &hotkey, uid);
+			let next = cost.saturating_add(T::BurnIncrease::get().mul_floor(cost));
+			Burn::<T>::insert(netuid, (next.clamp(hp.min_burn, hp.max_burn), now));
+			Self::deposit_event(Event::NeuronRegistered { netuid, uid, hotkey, coldkey, cost });
+			Ok(Some(T::WeightInfo::register(scanned)).into())
+		}
+
+		/// Publishes where the calling hotkey's neuron serves: its libp2p PeerId (binary) and up
+		/// to four multiaddrs (text; none for a neuron that only dials out).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::serve())]
+		pub fn serve(
+			origin: OriginFor<T>,
+			netuid: NetUid,
+			peer_id: PeerIdBytes,
+			addrs: Addrs,
+		) -> DispatchResult {
+			let hotkey = ensure_signed(origin)?;
+			ensure!(Subnets::<T>::contains_key(netuid), Error::<T>::SubnetNotFound);
+			let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
+			validate_peer_id(&peer_id).map_err(Error::<T>::InvalidEndpoint)?;
+			for addr in addrs.iter() {
+				validate_addr(addr).map_err(Error::<T>::InvalidEndpoint)?;
+			}
+			let now = now::<T>();
+			let mut neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
+			if let Some(old) = &neuron.endpoint {
+				ensure!(
+					now >= old.served_at.saturating_add(T::ServeRateLimit::get()),
+					Error::<T>::ServeRateLimited
+				);
+			}
+			let endpoint = Endpoint { peer_id, addrs, served_at: now };
+			neuron.endpoint = Some(endpoint.clone());
+			Neurons::<T>::insert(netuid, uid, neuron);
+			Self::deposit_event(Event::NeuronServed { netuid, uid, endpoint });
+			Ok(())
+		}
+
+		/// Sets the calling validator's weights: `values[k]` on UID `uids[k]`. Only neurons with
+		/// a validator permit may weight others; anyone may set a weight on itself alone.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_weights(uids.len() as u32))]
+		pub fn set_weights(
+			origin: OriginFor<T>,
+			netuid: NetUid,
+			uids: BoundedVec<Uid, T::MaxUidsLimit>,
+			values: BoundedVec<u16, T::MaxUidsLimit>,
+			version_key: u64,
+		) -> DispatchResult {
+			let hotkey = ensure_signed(origin)?;
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			ensure!(!subnet.hyperparams.commit_reveal, Error::<T>::CommitRevealEnabled);
+			Self::do_set_weights(
+				netuid,
+				&subnet.hyperparams,
+				&hotkey,
+				&uids,
+				&values,
+				version_key,
+				true,
+			)
+		}
+
+		/// Commits the hash of the caller's next weights (see [`agora_primitives::commit_hash`]);
+		/// a new commit replaces an unrevealed one.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::commit_weights())]
+		pub fn commit_weights(
+			origin: OriginFor<T>,
+			netuid: NetUid,
+			hash: [u8; 32],
+		) -> DispatchResult {
+			let hotkey = ensure_signed(origin)?;
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			ensure!(subnet.hyperparams.commit_reveal, Error::<T>::CommitRevealDisabled);
+			let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
+			let now = now::<T>();
+			if let Some((_, at)) = WeightCommits::<T>::get(netuid, &hotkey) {
+				ensure!(
+					now >= at.saturating_add(subnet.hyperparams.weights_rate_limit),
+					Error::<T>::WeightsRateLimited
+				);
+			}
+			WeightCommits::<T>::insert(netuid, &hotkey, (hash, now));
+			Self::deposit_event(Event::WeightsCommitted { netuid, uid, hash });
+			Ok(())
+		}
+
+		/// Reveals committed weights. The window opens `reveal_period · tempo` blocks after the
+		/// commit and lasts `tempo` blocks.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reveal_weights(uids.len() as u32))]
+		pub fn reveal_weights(
+			origin: OriginFor<T>,
+			netuid: NetUid,
+			uids: BoundedVec<Uid, T::MaxUidsLimit>,
+			values: BoundedVec<u16, T::MaxUidsLimit>,
+			salt: BoundedVec<u8, ConstU32<32>>,
+			version_key: u64,
+		) -> DispatchResult {
+			let hotkey = ensure_signed(origin)?;
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			let hp = &subnet.hyperparams;
+			ensure!(hp.commit_reveal, Error::<T>::CommitRevealDisabled);
+			let (hash, at) =
+				WeightCommits::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NoCommit)?;
+			let (open, close) = Self::reveal_window(hp, at);
+			let now = now::<T>();
+			ensure!(now >= open, Error::<T>::RevealTooEarly);
+			ensure!(now < close, Error::<T>::RevealExpired);
+			let expected =
+				agora_primitives::commit_hash(&hotkey, netuid, &uids, &values, &salt, version_key);
+			ensure!(expected == hash, Error::<T>::RevealMismatch);
+			WeightCommits::<T>::remove(netuid, &hotkey);
+			Self::do_set_weights(netuid, hp, &hotkey, &uids, &values, version_key, false)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// What creating a subnet costs now.
+		pub fn subnet_creation_cost() -> Balance {
+			let min = T::MinSubnetCost::get();
+			let Some((last, at)) = LastSubnetCost::<T>::get() else { return min };
+			let doubled = last.saturating_mul(2);
+			let elapsed = now::<T>().saturating_sub(at);
+			let decay = T::SubnetCostDecay::get().max(1);
+			if elapsed >= decay {
+				return min;
+			}
+			let decayed = doubled.saturating_mul(elapsed.into()) / Balance::from(decay);
+			doubled.saturating_sub(decayed).max(min)
+		}
+
+		/// What registering on `netuid` costs now.
+		pub fn registration_cost(netuid: NetUid) -> Option<Balance> {
+			let hp = Subnets::<T>::get(netuid)?.hyperparams;
+			let (price, at) = Burn::<T>::get(netuid);
+			let elapsed = now::<T>().saturating_sub(at);
+			let keep = T::BurnDecay::get().saturating_pow(elapsed as usize);
+			Some(keep.mul_floor(price).clamp(hp.min_burn, hp.max_burn))
+		}
+
+		/// The blocks `[open, close)` in which a commit made at `at` may be revealed.
+		pub fn reveal_window(
+			hp: &SubnetHyperparams,
+			at: BlockNumber,
+		) -> (BlockNumber, BlockNumber) {
+			let tempo = BlockNumber::from(hp.tempo);
+			let open = at.saturating_add(tempo.saturating_mul(hp.reveal_period.into()));
+			(open, open.saturating_add(tempo))
+		}
+
+		/// A neuron on `netuid`, by UID.
+		pub fn neuron(netuid: NetUid, uid: Uid) -> Option<Neuron<T::AccountId>> {
+			Neurons::<T>::get(netuid, uid)
+		}
+
+		/// Subnets `hotkey` is registered on.
+		pub fn netuids_of(hotkey: &T::AccountId) -> Vec<NetUid> {
+			Subnets::<T>::iter_keys().filter(|n| Uids::<T>::contains_key(n, hotkey)).collect()
+		}
+
+		fn max_uids_limit() -> u16 {
+			T::MaxUidsLimit::get().min(u32::from(u16::MAX)) as u16
+		}
+
+		fn burn(who: &T::AccountId, amount: Balance) -> DispatchResult {
+			if amount > 0 {
+				T::Currency::burn_from(
+					who,
+					amount,
+					Preservation::Preserve,
+					Precision::Exact,
+					Fortitude::Polite,
+				)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			}
+			Ok(())
+		}
+
+		/// The UID a registration on a full subnet takes: the non-immune neuron with the lowest
+		/// emission, ties to the earliest registered, then the lower UID.
+		fn replacement(
+			netuid: NetUid,
+			n: u16,
+			immunity_period: u32,
+			now: BlockNumber,
+		) -> Result<Uid, DispatchError> {
+			(0..n)
+				.filter_map(|uid| {
+					let neuron = Neurons::<T>::get(netuid, uid)?;
+					let immune = now < neuron.registered_at.saturating_add(immunity_period);
+					(!immune).then(|| {
+						let emission = Stats::<T>::get(netuid, uid).emission;
+						((emission, neuron.registered_at, uid), uid)
+					})
+				})
+				.min_by_key(|(key, _)| *key)
+				.map(|(_, uid)| uid)
+				.ok_or_else(|| Error::<T>::AllNeuronsImmune.into())
+		}
+
+		/// Forgets everything about the neuron holding `uid`.
+		fn clear_uid(netuid: NetUid, uid: Uid, hotkey: &T::AccountId) {
+			Uids::<T>::remove(netuid, hotkey);
+			Weights::<T>::remove(netuid, uid);
+			Bonds::<T>::remove(netuid, uid);
+			Stats::<T>::remove(netuid, uid);
+			WeightCommits::<T>::remove(netuid, hotkey);
+		}
+
+		/// Validates and stores weights (shared by `set_weights` and `reveal_weights`).
+		fn do_set_weights(
+			netuid: NetUid,
+			hp: &SubnetHyperparams,
+			hotkey: &T::AccountId,
+			uids: &[Uid],
+			values: &[u16],
+			version_key: u64,
+			rate_limited: bool,
+		) -> DispatchResult {
+			let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
+			ensure!(version_key >= hp.weights_version_key, Error::<T>::StaleVersionKey);
+			ensure!(uids.len() == values.len(), Error::<T>::LengthMismatch);
+			let mut neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
+			let now = now::<T>();
+			if rate_limited && Weights::<T>::contains_key(netuid, uid) {
+				ensure!(
+					now >= neuron.last_update.saturating_add(hp.weights_rate_limit),
+					Error::<T>::WeightsRateLimited
+				);
+			}
+			let self_only = uids == [uid];
+			if !self_only {
+				ensure!(
+					Stats::<T>::get(netuid, uid).validator_permit,
+					Error::<T>::NoValidatorPermit
+				);
+			}
+			let n = SubnetN::<T>::get(netuid);
+			let mut pairs: Vec<(Uid, u16)> =
+				uids.iter().copied().zip(values.iter().copied()).collect();
+			pairs.sort_unstable_by_key(|(u, _)| *u);
+			ensure!(pairs.iter().all(|(u, _)| *u < n), Error::<T>::UidNotFound);
+			ensure!(pairs.windows(2).all(|w| w[0].0 != w[1].0), Error::<T>::DuplicateUids);
+			if !self_only {
+				ensure!(
+					pairs.len() >= usize::from(hp.min_allowed_weights.min(n)),
+					Error::<T>::TooFewWeights
+				);
+				ensure!(
+					pairs.len() <= usize::from(hp.max_allowed_weights),
+					Error::<T>::TooManyWeights
+				);
+			}
+			let total: u64 = pairs.iter().map(|(_, v)| u64::from(*v)).sum();
+			ensure!(total > 0, Error::<T>::AllWeightsZero);
+			if !self_only && hp.max_weight_limit < u16::MAX {
+				let limit = u64::from(hp.max_weight_limit) * total;
+				ensure!(
+					pairs.iter().all(|(_, v)| u64::from(*v) * u64::from(u16::MAX) <= limit),
+					Error::<T>::WeightAboveLimit
+				);
+			}
+			pairs.retain(|(_, v)| *v > 0);
+			let count = pairs.len() as u32;
+			let stored: BoundedVec<(Uid, u16), T::MaxUidsLimit> =
+				pairs.try_into().map_err(|_| Error::<T>::TooManyWeights)?;
+			Weights::<T>::insert(netuid, uid, stored);
+			neuron.last_update = now;
+			Neurons::<T>::insert(netuid, uid, neuron);
+			Self::deposit_event(Event::WeightsSet { netuid, uid, count });
+			Ok(())
+		}
+
+		/// Checks the invariants listed in the crate docs.
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
+		pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			ensure!(
+				SubnetCount::<T>::get() as usize == Subnets::<T>::iter_keys().count(),
+				"SubnetCount differs from the subnets"
+			);
+			for netuid in Subnets::<T>::iter_keys() {
+				let n = SubnetN::<T>::get(netuid);
+				let mut neurons = 0u32;
+				for (uid, neuron) in Neurons::<T>::iter_prefix(netuid) {
+					neurons += 1;
+					ensure!(uid < n, "neuron beyond SubnetN");
+					ensure!(
+						Uids::<T>::get(netuid, &neuron.hotkey) == Some(uid),
+						"Uids does not point back at the neuron"
+					);
+					ensure!(
+						T::Stake::hotkey_owner(&neuron.hotkey) == Some(neuron.coldkey.clone()),
+						"neuron's hotkey not owned by its coldkey"
+					);
+				}
+				ensure!(neurons == u32::from(n), "SubnetN differs from the neurons");
+				ensure!(
+					Uids::<T>::iter_prefix(netuid).count() == usize::from(n),
+					"Uids differs from the neurons"
+				);
+				for (uid, weights) in Weights::<T>::iter_prefix(netuid) {
+					ensure!(uid < n, "weights of a missing UID");
+					ensure!(
+						weights.windows(2).all(|w| w[0].0 < w[1].0),
+						"weights not sorted and unique"
+					);
+					ensure!(weights.iter().all(|(t, _)| *t < n), "weight on a missing UID");
+				}
+				ensure!(
+					Bonds::<T>::iter_keys().all(|(s, uid)| s != netuid || uid < n),
+					"bonds of a missing UID"
+				);
+				ensure!(
+					Stats::<T>::iter_keys().all(|(s, uid)| s != netuid || uid < n),
+					"stats of a missing UID"
+				);
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> SubnetsInterface<T::AccountId> for Pallet<T> {
+		fn netuids() -> Vec<NetUid> {
+			let mut ids: Vec<NetUid> = Subnets::<T>::iter_keys().collect();
+			ids.sort_unstable();
+			ids
+		}
+
+		fn hyperparams(netuid: NetUid) -> Option<SubnetHyperparams> {
+			Subnets::<T>::get(netuid).map(|s| s.hyperparams)
+		}
+
+		fn owner(netuid: NetUid) -> Option<T::AccountId> {
+			Subnets::<T>::get(netuid).map(|s| s.owner)
+		}
+
+		fn neuron_count(netuid: NetUid) -> u16 {
+			SubnetN::<T>::get(netuid)
+		}
+
+		fn epoch_neurons(netuid: NetUid) -> Vec<EpochNeuron<T::AccountId>> {
+			(0..SubnetN::<T>::get(netuid))
+				.filter_map(|uid| {
+					let neuron = Neurons::<T>::get(netuid, uid)?;
+					Some(EpochNeuron {
+						hotkey: neuron.hotkey,
+						registered_at: neuron.registered_at,
+						last_update: neuron.last_update,
+						weights: Weights::<T>::get(netuid, uid).into_inner(),
+						bonds: Bonds::<T>::get(netuid, uid).into_inner(),
+					})
+				})
+				.collect()
+		}
+
+		fn record_epoch(netuid: NetUid, stats: Vec<NeuronStats>, bonds: Vec<Vec<(Uid, u64)>>) {
+			for (uid, s) in stats.into_iter().enumerate() {
+				Stats::<T>::insert(netuid, uid as Uid, s);
+			}
+			for (uid, row) in bonds.into_iter().enumerate() {
+				let uid = uid as Uid;
+				match BoundedVec::<(Uid, u64), T::MaxUidsLimit>::try_from(row) {
+					Ok(row) if !row.is_empty() => Bonds::<T>::insert(netuid, uid, row),
+					_ => Bonds::<T>::remove(netuid, uid),
+				}
+			}
+		}
+	}
+}
