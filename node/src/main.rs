@@ -4,6 +4,7 @@
 // add conversions at every call.
 #![allow(clippy::result_large_err)]
 
+mod agora_rpc;
 mod chain_spec;
 mod cli;
 mod command;

@@ -1,9 +1,10 @@
 //! The node's JSON-RPC methods beyond the standard `system_*`, `chain_*`, `state_*` and `author_*`
-//! that `sc-service` installs: `system_accountNextIndex` and `payment_*`.
+//! that `sc-service` installs: `system_accountNextIndex`, `payment_*` and `agora_*`.
 
 use std::sync::Arc;
 
 use agora_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use crate::agora_rpc::AgoraRpcServer;
 use jsonrpsee::RpcModule;
 use polkadot_sdk::{
 	pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer},
@@ -36,12 +37,14 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
-		+ BlockBuilder<Block>,
+		+ BlockBuilder<Block>
+		+ agora_primitives::AgoraApi<Block, AccountId>,
 	P: TransactionPool + 'static,
 {
 	let mut module = RpcModule::new(());
 	let FullDeps { client, pool } = deps;
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(crate::agora_rpc::Agora::new(client).into_rpc())?;
 	Ok(module)
 }

@@ -190,6 +190,33 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl agora_primitives::AgoraApi<Block, AccountId> for Runtime {
+		fn subnets() -> Vec<agora_primitives::SubnetInfo<AccountId>> {
+			crate::agora_api::subnets()
+		}
+		fn subnet(netuid: agora_primitives::NetUid) -> Option<agora_primitives::SubnetInfo<AccountId>> {
+			crate::agora_api::subnet(netuid)
+		}
+		fn metagraph(netuid: agora_primitives::NetUid) -> Option<agora_primitives::Metagraph<AccountId>> {
+			crate::agora_api::metagraph(netuid)
+		}
+		fn neuron(
+			netuid: agora_primitives::NetUid,
+			uid: agora_primitives::Uid,
+		) -> Option<agora_primitives::NeuronInfo<AccountId>> {
+			crate::agora_api::neuron(netuid, uid)
+		}
+		fn stake_info(coldkey: AccountId) -> Vec<agora_primitives::StakeInfo<AccountId>> {
+			crate::agora_api::stake_info(coldkey)
+		}
+		fn registration_cost(netuid: agora_primitives::NetUid) -> Option<Balance> {
+			crate::agora_api::registration_cost(netuid)
+		}
+		fn subnet_creation_cost() -> Balance {
+			crate::agora_api::subnet_creation_cost()
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(extra: bool) -> (

@@ -4,7 +4,9 @@
 //! (for the node and tests) and to wasm (the on-chain code every node executes).
 //!
 //! Pallets: System, Timestamp, Aura, Grandpa, Session with [`pallet_authority`] (a validator set
-//! governance edits), Balances (AGR, 9 decimals), TransactionPayment, Sudo, Utility. The block
+//! governance edits), Balances (AGR, 9 decimals), TransactionPayment, Sudo, Utility, and Agora's
+//! own: Staking ([`pallet_agora_staking`]), Subnets ([`pallet_subnets`]) and Rewards
+//! ([`pallet_rewards`]), with the [`agora_primitives::AgoraApi`] runtime API. The block
 //! time and session length are genesis values ([`pallet_authority`]), so one wasm serves the dev
 //! chain (1 s blocks) and the live chain (12 s blocks).
 
@@ -24,6 +26,7 @@ use alloc::vec::Vec;
 #[cfg(feature = "runtime-benchmarks")]
 #[macro_use]
 mod benches;
+pub mod agora_api;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -78,7 +81,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("agora"),
 	impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -202,4 +205,13 @@ mod runtime {
 
 	#[runtime::pallet_index(9)]
 	pub type Utility = pallet_utility;
+
+	#[runtime::pallet_index(10)]
+	pub type Staking = pallet_agora_staking;
+
+	#[runtime::pallet_index(11)]
+	pub type Subnets = pallet_subnets;
+
+	#[runtime::pallet_index(12)]
+	pub type Rewards = pallet_rewards;
 }

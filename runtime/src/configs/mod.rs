@@ -3,14 +3,15 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	Session, SessionKeys, System, EXISTENTIAL_DEPOSIT, MILLI_AGR, SS58_PREFIX, VERSION,
+	Session, SessionKeys, Staking, Subnets, System, AGR, EXISTENTIAL_DEPOSIT, MILLI_AGR, SS58_PREFIX,
+	VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl,
 		dispatch::DispatchClass,
 		parameter_types,
-		traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+		traits::{ConstBool, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, VariantCountOf},
 		weights::{
 			constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 			ConstantMultiplier, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
@@ -197,4 +198,72 @@ impl pallet_utility::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type PalletsOrigin = crate::OriginCaller;
 	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const StakingPalletId: polkadot_sdk::frame_support::PalletId =
+		polkadot_sdk::frame_support::PalletId(*b"agr/stak");
+	/// A delegate keeps at most 18% of its nominators' emission.
+	pub const MaxTake: Perbill = Perbill::from_percent(18);
+	/// Bittensor's default delegate take, 18%.
+	pub const DefaultTake: Perbill = Perbill::from_percent(18);
+}
+
+impl pallet_agora_staking::Config for Runtime {
+	type Currency = Balances;
+	type PalletId = StakingPalletId;
+	/// A position is at least 0.001 AGR (or nothing).
+	type MinStake = ConstU128<MILLI_AGR>;
+	type MaxTake = MaxTake;
+	type DefaultTake = DefaultTake;
+	/// A take may be raised once a day on the live chain (7,200 blocks of 12 s).
+	type TakeRateLimit = ConstU32<7_200>;
+	type WeightInfo = pallet_agora_staking::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Each block keeps 99.5% of the registration price: it halves in ~138 blocks without
+	/// registrations.
+	pub const BurnDecay: Perbill = Perbill::from_parts(995_000_000);
+	/// Each registration raises the price by 10% of what it paid.
+	pub const BurnIncrease: Perbill = Perbill::from_percent(10);
+	pub DefaultHyperparams: agora_primitives::SubnetHyperparams = Default::default();
+}
+
+impl pallet_subnets::Config for Runtime {
+	type Currency = Balances;
+	type Stake = Staking;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type MaxUidsLimit = ConstU32<4096>;
+	type MaxSubnets = ConstU16<32>;
+	/// A subnet costs at least 100 AGR.
+	type MinSubnetCost = ConstU128<{ 100 * AGR }>;
+	/// The doubled creation price decays over two days of 12 s blocks.
+	type SubnetCostDecay = ConstU32<14_400>;
+	type BurnDecay = BurnDecay;
+	type BurnIncrease = BurnIncrease;
+	/// An owner may retune its subnet every 100 blocks (20 min live).
+	type HyperparamsRateLimit = ConstU32<100>;
+	type ServeRateLimit = ConstU32<10>;
+	type DefaultHyperparams = DefaultHyperparams;
+	type WeightInfo = pallet_subnets::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Subnet owners earn 18% of their subnet's emission.
+	pub const OwnerCut: Perbill = Perbill::from_percent(18);
+}
+
+impl pallet_rewards::Config for Runtime {
+	type Currency = Balances;
+	type Subnets = Subnets;
+	type Stake = Staking;
+	/// 1 AGR per block before halvings.
+	type BlockEmission = ConstU128<AGR>;
+	/// 21 million AGR.
+	type IssuanceCap = ConstU128<{ 21_000_000 * AGR }>;
+	type OwnerCut = OwnerCut;
+	/// One epoch per block bounds the hook's weight; due epochs queue, most overdue first.
+	type MaxEpochsPerBlock = ConstU32<1>;
+	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 }
