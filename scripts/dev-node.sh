@@ -13,7 +13,7 @@ cat >&2 <<MSG
   Agora dev node: RPC at ws://127.0.0.1:9944 and http://127.0.0.1:9944
   Try:  curl -s -H 'Content-Type: application/json' \\
           -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader"}' http://127.0.0.1:9944
-  Dev accounts (Alice, Bob, …) hold 1,000,000 AGR each. Ctrl-C stops the node.
+  Dev accounts (Alice, Bob, …) hold 100,000 AGR each. Ctrl-C stops the node.
 
 MSG
 exec "$AGORA_NODE_BIN" --dev --tmp --rpc-port 9944 "$@"

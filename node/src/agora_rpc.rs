@@ -16,9 +16,7 @@ use jsonrpsee::{
 	types::{error::INVALID_PARAMS_CODE, ErrorObject, ErrorObjectOwned},
 };
 use polkadot_sdk::{
-	sp_api::ProvideRuntimeApi,
-	sp_blockchain::HeaderBackend,
-	sp_core::crypto::Ss58Codec,
+	sp_api::ProvideRuntimeApi, sp_blockchain::HeaderBackend, sp_core::crypto::Ss58Codec,
 	sp_runtime::traits::Block as BlockT,
 };
 
@@ -43,11 +41,16 @@ pub(crate) trait AgoraRpc {
 	fn metagraph(&self, netuid: NetUid, at: Option<Hash>) -> RpcResult<Metagraph<AccountId>>;
 	/// One neuron.
 	#[method(name = "neuron")]
-	fn neuron(&self, netuid: NetUid, uid: Uid, at: Option<Hash>)
-		-> RpcResult<NeuronInfo<AccountId>>;
+	fn neuron(
+		&self,
+		netuid: NetUid,
+		uid: Uid,
+		at: Option<Hash>,
+	) -> RpcResult<NeuronInfo<AccountId>>;
 	/// Every stake position of a coldkey (SS58 or 0x-hex).
 	#[method(name = "stakeInfo")]
-	fn stake_info(&self, coldkey: String, at: Option<Hash>) -> RpcResult<Vec<StakeInfo<AccountId>>>;
+	fn stake_info(&self, coldkey: String, at: Option<Hash>)
+		-> RpcResult<Vec<StakeInfo<AccountId>>>;
 	/// What registering on a subnet costs now, in plancks.
 	#[method(name = "registrationCost")]
 	fn registration_cost(&self, netuid: NetUid, at: Option<Hash>) -> RpcResult<Balance>;

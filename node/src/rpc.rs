@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use agora_runtime::{opaque::Block, AccountId, Balance, Nonce};
 use crate::agora_rpc::AgoraRpcServer;
+use agora_runtime::{opaque::Block, AccountId, Balance, Nonce};
 use jsonrpsee::RpcModule;
 use polkadot_sdk::{
 	pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer},

@@ -2,9 +2,7 @@
 //! pallets.
 
 use crate::{AccountId, Balance, BlockNumber, Runtime, Staking, Subnets, System};
-use agora_primitives::{
-	Metagraph, NetUid, NeuronInfo, StakeInfo, SubnetInfo, Uid,
-};
+use agora_primitives::{Metagraph, NetUid, NeuronInfo, StakeInfo, SubnetInfo, Uid};
 use alloc::vec::Vec;
 use pallet_rewards::Pallet as Rewards;
 use pallet_subnets::{Neurons, SubnetN};

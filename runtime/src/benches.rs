@@ -8,4 +8,7 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]
 	[pallet_authority, Authority]
+	[pallet_agora_staking, Staking]
+	[pallet_subnets, Subnets]
+	[pallet_rewards, Rewards]
 );

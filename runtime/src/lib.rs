@@ -30,6 +30,8 @@ pub mod agora_api;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
 
 use polkadot_sdk::{
 	sp_runtime::{

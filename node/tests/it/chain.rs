@@ -8,7 +8,7 @@ use subxt::{
 	error::{DispatchError, TransactionEventsError},
 	rpcs::{LegacyRpcMethods, RpcClient},
 	transactions::{Payload, TransactionStatus},
-	utils::AccountId32,
+	utils::{AccountId32, H256},
 	OnlineClient,
 };
 use subxt_signer::sr25519::Keypair;
@@ -72,6 +72,15 @@ impl Chain {
 
 	/// Free balance of `who` at the best block.
 	pub(crate) async fn free_balance(&self, who: &AccountId32) -> Result<u128> {
+		self.free_balance_at(who, None).await
+	}
+
+	/// Free balance of `who` at block `at` (the best block if `None`).
+	pub(crate) async fn free_balance_at(
+		&self,
+		who: &AccountId32,
+		at: Option<H256>,
+	) -> Result<u128> {
 		#[derive(Debug, subxt::ext::scale_decode::DecodeAsType)]
 		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 		struct AccountInfo {
@@ -82,7 +91,7 @@ impl Chain {
 		struct AccountData {
 			free: u128,
 		}
-		let at = self.at_best().await?;
+		let at = self.at(at).await?;
 		let info = at
 			.storage()
 			.fetch(dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account"), (*who,))
@@ -99,6 +108,22 @@ impl Chain {
 			.fetch(dynamic::storage::<(), Vec<[u8; 32]>>("Aura", "Authorities"), ())
 			.await?
 			.decode()?)
+	}
+
+	/// A storage value without keys (`pallet.item`) at block `at` (the best block if `None`).
+	pub(crate) async fn value_at<T>(&self, pallet: &str, item: &str, at: Option<H256>) -> Result<T>
+	where
+		T: subxt::ext::scale_decode::DecodeAsType,
+	{
+		let at = self.at(at).await?;
+		Ok(at.storage().fetch(dynamic::storage::<(), T>(pallet, item), ()).await?.decode()?)
+	}
+
+	async fn at(&self, at: Option<H256>) -> Result<subxt::client::OnlineClientAtBlock<Cfg>> {
+		match at {
+			Some(hash) => Ok(self.api.at_block(hash).await?),
+			None => self.at_best().await,
+		}
 	}
 
 	async fn at_best(&self) -> Result<subxt::client::OnlineClientAtBlock<Cfg>> {

@@ -5,3 +5,4 @@ mod chain;
 mod dev_chain;
 mod harness;
 mod local_network;
+mod subnet_scenario;

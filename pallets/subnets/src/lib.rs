@@ -43,6 +43,12 @@ extern crate alloc;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
 pub mod weights;
 
 use agora_primitives::{
@@ -473,45 +479,20 @@ pub mod pallet {
 			#[pallet::compact] max_cost: Balance,
 		) -> DispatchResultWithPostInfo {
 			let coldkey = ensure_signed(origin)?;
-			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
-			ensure!(!Uids::<T>::contains_key(netuid, &hotkey), Error::<T>::AlreadyRegistered);
-			if let Some(owner) = T::Stake::hotkey_owner(&hotkey) {
-				ensure!(owner == coldkey, Error::<T>::HotkeyOwnedByAnother);
-			}
-			let cost = Self::registration_cost(netuid).unwrap_or_default();
-			ensure!(cost <= max_cost, Error::<T>::CostAboveMaxCost);
-			let now = now::<T>();
-			let hp = &subnet.hyperparams;
-			let n = SubnetN::<T>::get(netuid);
-			let (uid, scanned) = if n < hp.max_uids {
-				(n, 0)
+			// Only a full subnet scans its neurons: refund the rest of the worst case, on
+			// failure too.
+			let scanned = if SubnetN::<T>::get(netuid)
+				>= Subnets::<T>::get(netuid).map_or(u16::MAX, |s| s.hyperparams.max_uids)
+			{
+				u32::from(SubnetN::<T>::get(netuid))
 			} else {
-				(Self::replacement(netuid, n, hp.immunity_period, now)?, u32::from(n))
+				0
 			};
-			Self::burn(&coldkey, cost)?;
-			T::Stake::register_hotkey(&hotkey, &coldkey)?;
-			if let Some(old) = Neurons::<T>::get(netuid, uid) {
-				Self::clear_uid(netuid, uid, &old.hotkey);
-				Self::deposit_event(Event::NeuronReplaced { netuid, uid, hotkey: old.hotkey });
-			} else {
-				SubnetN::<T>::insert(netuid, n + 1);
+			let actual = Some(T::WeightInfo::register(scanned)).into();
+			match Self::do_register(coldkey, netuid, hotkey, max_cost) {
+				Ok(()) => Ok(actual),
+				Err(error) => Err(DispatchErrorWithPostInfo { post_info: actual, error }),
 			}
-			Neurons::<T>::insert(
-				netuid,
-				uid,
-				Neuron {
-					hotkey: hotkey.clone(),
-					coldkey: coldkey.clone(),
-					registered_at: now,
-					last_update: now,
-					endpoint: None,
-				},
-			);
-			Uids::<T>::insert(netuid, &hotkey, uid);
-			let next = cost.saturating_add(T::BurnIncrease::get().mul_floor(cost));
-			Burn::<T>::insert(netuid, (next.clamp(hp.min_burn, hp.max_burn), now));
-			Self::deposit_event(Event::NeuronRegistered { netuid, uid, hotkey, coldkey, cost });
-			Ok(Some(T::WeightInfo::register(scanned)).into())
 		}
 
 		/// Publishes where the calling hotkey's neuron serves: its libp2p PeerId (binary) and up
@@ -627,6 +608,54 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// `register` without its weight bookkeeping.
+		fn do_register(
+			coldkey: T::AccountId,
+			netuid: NetUid,
+			hotkey: T::AccountId,
+			max_cost: Balance,
+		) -> DispatchResult {
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			ensure!(!Uids::<T>::contains_key(netuid, &hotkey), Error::<T>::AlreadyRegistered);
+			if let Some(owner) = T::Stake::hotkey_owner(&hotkey) {
+				ensure!(owner == coldkey, Error::<T>::HotkeyOwnedByAnother);
+			}
+			let cost = Self::registration_cost(netuid).unwrap_or_default();
+			ensure!(cost <= max_cost, Error::<T>::CostAboveMaxCost);
+			let now = now::<T>();
+			let hp = &subnet.hyperparams;
+			let n = SubnetN::<T>::get(netuid);
+			let uid = if n < hp.max_uids {
+				n
+			} else {
+				Self::replacement(netuid, n, hp.immunity_period, now)?
+			};
+			Self::burn(&coldkey, cost)?;
+			T::Stake::register_hotkey(&hotkey, &coldkey)?;
+			if let Some(old) = Neurons::<T>::get(netuid, uid) {
+				Self::clear_uid(netuid, uid, &old.hotkey);
+				Self::deposit_event(Event::NeuronReplaced { netuid, uid, hotkey: old.hotkey });
+			} else {
+				SubnetN::<T>::insert(netuid, n + 1);
+			}
+			Neurons::<T>::insert(
+				netuid,
+				uid,
+				Neuron {
+					hotkey: hotkey.clone(),
+					coldkey: coldkey.clone(),
+					registered_at: now,
+					last_update: now,
+					endpoint: None,
+				},
+			);
+			Uids::<T>::insert(netuid, &hotkey, uid);
+			let next = cost.saturating_add(T::BurnIncrease::get().mul_floor(cost));
+			Burn::<T>::insert(netuid, (next.clamp(hp.min_burn, hp.max_burn), now));
+			Self::deposit_event(Event::NeuronRegistered { netuid, uid, hotkey, coldkey, cost });
+			Ok(())
+		}
+
 		/// What creating a subnet costs now.
 		pub fn subnet_creation_cost() -> Balance {
 			let min = T::MinSubnetCost::get();

@@ -113,8 +113,8 @@ pub struct SubnetHyperparams {
 	pub min_validator_stake: Balance,
 	/// Whether weights must be committed (hashed) and revealed later.
 	pub commit_reveal: bool,
-	/// With commit-reveal: weights committed in epoch `e` are revealed in epoch
-	/// `e + reveal_period` (epochs counted as `block / tempo`).
+	/// With commit-reveal: weights committed at block `c` are revealed in the `tempo` blocks
+	/// starting at `c + reveal_period · tempo`.
 	pub reveal_period: u16,
 	/// Registration price floor.
 	pub min_burn: Balance,

@@ -3,8 +3,8 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	Session, SessionKeys, Staking, Subnets, System, AGR, EXISTENTIAL_DEPOSIT, MILLI_AGR, SS58_PREFIX,
-	VERSION,
+	Session, SessionKeys, Staking, Subnets, System, AGR, EXISTENTIAL_DEPOSIT, MILLI_AGR,
+	SS58_PREFIX, VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{

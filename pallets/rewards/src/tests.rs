@@ -1,0 +1,538 @@
+//! Unit tests: the emission schedule and its cap, the split across subnets, when epochs run (and
+//! wait), and an epoch's payout through the real subnets and staking pallets.
+
+#![allow(unreachable_pub, clippy::unwrap_used)]
+
+use crate::{
+	mock::*, to_u16, Event, LastEpoch, PendingEmission, SubnetStake, TotalEmitted, TotalPending,
+	WeightInfo,
+};
+use agora_primitives::{Balance, NetUid, SubnetHyperparams, Uid};
+use agora_yuma::Fixed;
+use frame::testing_prelude::*;
+use pallet_subnets::{Bonds, Stats};
+use polkadot_sdk::{
+	frame_support::traits::Hooks, polkadot_sdk_frame as frame, sp_runtime::Perbill,
+};
+
+/// 0.6, 0.3 and 0.1 of `u16::MAX` (they sum to it).
+const WEIGHTS: [u16; 3] = [39_321, 19_660, 6_554];
+
+fn pending(netuid: NetUid) -> Balance {
+	Rewards::pending_emission(netuid)
+}
+
+fn set_weights(netuid: NetUid, hotkey: u64, uids: &[Uid], values: &[u16]) -> DispatchResult {
+	Subnets::set_weights(
+		RuntimeOrigin::signed(hotkey),
+		netuid,
+		uids.to_vec().try_into().unwrap(),
+		values.to_vec().try_into().unwrap(),
+		0,
+	)
+}
+
+/// A subnet owned by `owner`: validator `hotkey` of `coldkey` at UID 0 with `stake` on it, then
+/// `miners` (`(coldkey, hotkey)`) at UIDs 1.., all registered now.
+fn subnet_with(
+	owner: u64,
+	(coldkey, hotkey): (u64, u64),
+	stake_amount: Balance,
+	miners: &[(u64, u64)],
+) -> NetUid {
+	let netuid = create_subnet(owner);
+	assert_eq!(register(netuid, coldkey, hotkey), 0);
+	for (i, &(c, h)) in miners.iter().enumerate() {
+		assert_eq!(register(netuid, c, h), i as Uid + 1);
+	}
+	stake(coldkey, hotkey, stake_amount);
+	netuid
+}
+
+/// Subnet 1 of owner 1: validator hotkey 10 (coldkey 2) with 100 AGR at UID 0, miners 11, 12, 13
+/// (coldkeys 3, 4, 5) at UIDs 1, 2, 3.
+fn scenario_subnet() -> NetUid {
+	subnet_with(1, (2, 10), 100 * AGR, &[(3, 11), (4, 12), (5, 13)])
+}
+
+/// The netuid of every epoch so far (held or paid), in order.
+fn epochs() -> Vec<NetUid> {
+	rewards_events()
+		.into_iter()
+		.map(|e| match e {
+			Event::EpochRun { netuid, .. } | Event::EmissionHeld { netuid, .. } => netuid,
+			_ => unreachable!(),
+		})
+		.collect()
+}
+
+#[test]
+fn nothing_accrues_without_subnets() {
+	build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		run_to_block(50);
+		assert_eq!(TotalPending::<Test>::get(), 0);
+		assert_eq!(TotalEmitted::<Test>::get(), 0);
+		assert_eq!(PendingEmission::<Test>::iter().count(), 0);
+		assert_eq!(LastEpoch::<Test>::iter().count(), 0);
+		assert!(rewards_events().is_empty());
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn block_emission_halves_at_half_and_three_quarters_of_the_cap() {
+	build_and_execute(|| {
+		assert_eq!(Rewards::block_emission(), AGR);
+		set_issuance(CAP / 2 - 1);
+		assert_eq!(Rewards::block_emission(), AGR);
+		set_issuance(CAP / 2);
+		assert_eq!(Rewards::block_emission(), AGR / 2);
+		set_issuance(CAP / 4 * 3 - 1);
+		assert_eq!(Rewards::block_emission(), AGR / 2);
+		set_issuance(CAP / 4 * 3);
+		assert_eq!(Rewards::block_emission(), AGR / 4);
+		set_issuance(CAP / 8 * 7);
+		assert_eq!(Rewards::block_emission(), AGR / 8);
+		// 10 AGR left lies in (cap / 2^22, cap / 2^21]: 21 halvings.
+		set_issuance(CAP - 10 * AGR);
+		assert_eq!(Rewards::block_emission(), AGR >> 21);
+		set_issuance(CAP - 1);
+		assert_eq!(Rewards::block_emission(), 0);
+		set_issuance(CAP);
+		assert_eq!(Rewards::block_emission(), 0);
+	});
+}
+
+#[test]
+fn pending_emission_counts_toward_the_halving() {
+	build_and_execute(|| {
+		create_subnet(1);
+		set_issuance(CAP / 2 - AGR);
+		run_to_block(2);
+		assert_eq!(TotalPending::<Test>::get(), AGR);
+		// Nothing minted yet, but issued = issuance + pending = half the cap.
+		assert_eq!(Balances::total_issuance(), CAP / 2 - AGR);
+		assert_eq!(Rewards::block_emission(), AGR / 2);
+		run_to_block(3);
+		assert_eq!(TotalPending::<Test>::get(), AGR + AGR / 2);
+	});
+}
+
+#[test]
+fn issuance_never_passes_the_cap() {
+	build_and_execute(|| {
+		let netuid = scenario_subnet();
+		// An emission as large as the cap would issue everything at once: the rest is all it gets.
+		BlockEmission::set(CAP);
+		set_issuance(CAP - 3 * AGR);
+		run_to_block(2);
+		assert_eq!(TotalPending::<Test>::get(), 3 * AGR);
+		for block in 3..=40 {
+			if block == 13 {
+				assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+			}
+			run_to_block(block);
+			assert_eq!(Balances::total_issuance() + TotalPending::<Test>::get(), CAP);
+		}
+		// Paid at block 22: all of it minted, nothing left to emit.
+		assert_eq!(Balances::total_issuance(), CAP);
+		assert_eq!(TotalEmitted::<Test>::get(), 3 * AGR);
+		assert_eq!(Rewards::block_emission(), 0);
+	});
+}
+
+#[test]
+fn emission_near_the_cap_keeps_shrinking() {
+	build_and_execute(|| {
+		let netuid = scenario_subnet();
+		set_issuance(CAP - 10 * AGR);
+		let mut last = Rewards::block_emission();
+		for block in 2..=60 {
+			if block == 13 {
+				assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+			}
+			run_to_block(block);
+			let now = Rewards::block_emission();
+			assert!(now <= last);
+			last = now;
+			assert!(Balances::total_issuance() + TotalPending::<Test>::get() <= CAP);
+		}
+		assert!(TotalEmitted::<Test>::get() > 0);
+	});
+}
+
+#[test]
+fn emission_is_split_equally_before_any_epoch() {
+	build_and_execute(|| {
+		let netuids: Vec<NetUid> = (1..=3).map(create_subnet).collect();
+		run_to_block(2);
+		let parts: Vec<Balance> = netuids.iter().map(|n| pending(*n)).collect();
+		// Apportioned exactly: the odd planck to the lowest netuid.
+		assert_eq!(parts, vec![333_333_334, 333_333_333, 333_333_333]);
+		assert_eq!(TotalPending::<Test>::get(), AGR);
+		run_to_block(4);
+		let parts: Vec<Balance> = netuids.iter().map(|n| pending(*n)).collect();
+		assert_eq!(parts, vec![1_000_000_002, 999_999_999, 999_999_999]);
+		assert_eq!(TotalPending::<Test>::get(), 3 * AGR);
+	});
+}
+
+#[test]
+fn emission_is_split_by_subnet_stake() {
+	build_and_execute(|| {
+		let (a, b) = (create_subnet(1), create_subnet(2));
+		SubnetStake::<Test>::insert(a, 1);
+		SubnetStake::<Test>::insert(b, 2);
+		run_to_block(2);
+		assert_eq!((pending(a), pending(b)), (333_333_333, 666_666_667));
+		assert_eq!(TotalPending::<Test>::get(), AGR);
+	});
+}
+
+#[test]
+fn epochs_set_the_split_by_validator_stake() {
+	build_and_execute(|| {
+		let a = scenario_subnet();
+		let b = create_subnet(6);
+		run_to_block(12);
+		// Both epochs ran (no weights: held). Only `a` has a validator with stake.
+		assert_eq!(epochs(), vec![a, b]);
+		assert_eq!(SubnetStake::<Test>::get(a), 100 * AGR);
+		assert_eq!(SubnetStake::<Test>::get(b), 0);
+		assert_eq!((pending(a), pending(b)), (11 * AGR / 2, 11 * AGR / 2));
+		run_to_block(13);
+		assert_eq!((pending(a), pending(b)), (13 * AGR / 2, 11 * AGR / 2));
+
+		// A validator with three times the stake joins `b`; from `b`'s next epoch on, the split
+		// follows the stakes 100 : 300.
+		assert_eq!(register(b, 7, 20), 0);
+		stake(7, 20, 300 * AGR);
+		run_to_block(22);
+		assert_eq!(SubnetStake::<Test>::get(b), 300 * AGR);
+		let (pa, pb) = (pending(a), pending(b));
+		run_to_block(23);
+		assert_eq!((pending(a) - pa, pending(b) - pb), (AGR / 4, AGR / 4 * 3));
+	});
+}
+
+#[test]
+fn an_epoch_runs_tempo_blocks_after_the_pallet_first_saw_the_subnet() {
+	build_and_execute(|| {
+		let a = create_subnet(1);
+		assert_eq!(Rewards::last_epoch(a), None);
+		run_to_block(2);
+		assert_eq!(Rewards::last_epoch(a), Some(2));
+		assert_eq!(pending(a), AGR);
+		run_to_block(5);
+		let b = create_subnet(2);
+		run_to_block(11);
+		assert!(rewards_events().is_empty());
+		assert_eq!(Rewards::last_epoch(a), Some(2));
+		assert_eq!(Rewards::last_epoch(b), Some(6));
+		// Blocks 2..=5 alone, 6..=12 shared.
+		run_to_block(12);
+		assert_eq!(
+			rewards_events(),
+			vec![Event::EmissionHeld { netuid: a, pending: 15 * AGR / 2 }]
+		);
+		assert_eq!(Rewards::last_epoch(a), Some(12));
+		run_to_block(15);
+		assert_eq!(epochs(), vec![a]);
+		run_to_block(16);
+		assert_eq!(
+			rewards_events().last(),
+			Some(&Event::EmissionHeld { netuid: b, pending: 11 * AGR / 2 })
+		);
+		run_to_block(22);
+		assert_eq!(epochs(), vec![a, b, a]);
+		assert_eq!(Rewards::last_epoch(a), Some(22));
+		assert_eq!(Rewards::last_epoch(b), Some(16));
+	});
+}
+
+/// The whole path: permits from stake, weights, Yuma, the owner's cut, pay as stake.
+#[test]
+fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
+	build_and_execute(|| {
+		let netuid = scenario_subnet();
+		run_to_block(12);
+
+		// First epoch: the staked neuron gets a permit; nobody has weights, so nothing is paid.
+		assert_eq!(rewards_events(), vec![Event::EmissionHeld { netuid, pending: 11 * AGR }]);
+		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
+		assert!((1..=3).all(|uid| !Stats::<Test>::get(netuid, uid).validator_permit));
+		assert_eq!(SubnetStake::<Test>::get(netuid), 100 * AGR);
+		assert_noop!(
+			set_weights(netuid, 11, &[2], &[1]),
+			pallet_subnets::Error::<Test>::NoValidatorPermit
+		);
+		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+
+		let owner_before = Balances::free_balance(1);
+		let hotkeys = [10, 11, 12, 13];
+		let stake_before = hotkeys.map(|h| Staking::stake_of(&h));
+		assert_eq!(stake_before, [100 * AGR, 0, 0, 0]);
+		run_to_block(21);
+		assert_eq!(Rewards::last_epoch(netuid), Some(12));
+		run_to_block(22);
+
+		// Blocks 2..=22 accrued: 21 AGR, held emission included, all paid.
+		let emission = 21 * AGR;
+		let owner_cut = Perbill::from_percent(18) * emission;
+		assert_eq!(owner_cut, 3_780_000_000);
+		System::assert_has_event(
+			Event::EpochRun { netuid, neurons: 4, emission, owner_cut }.into(),
+		);
+		assert_eq!(pending(netuid), 0);
+		assert_eq!(TotalPending::<Test>::get(), 0);
+		assert_eq!(TotalEmitted::<Test>::get(), emission);
+		assert_eq!(Balances::free_balance(1) - owner_before, owner_cut);
+
+		let stats: Vec<_> = (0..4).map(|uid| Stats::<Test>::get(netuid, uid)).collect();
+		// Incentive follows the weights, to rounding.
+		assert_eq!(stats[0].incentive, 0);
+		assert!(stats[1].incentive > stats[2].incentive);
+		assert!(stats[2].incentive > stats[3].incentive);
+		for (s, w) in stats[1..].iter().zip(WEIGHTS) {
+			assert!(s.incentive.abs_diff(w) <= 2, "incentive {} for weight {w}", s.incentive);
+			assert_eq!(s.dividends, 0);
+			assert!(!s.validator_permit);
+		}
+		// The lone validator earns all dividends and is fully trusted.
+		assert_eq!(stats[0].dividends, u16::MAX);
+		assert!(stats[0].validator_permit);
+		assert_eq!(stats[0].validator_trust, u16::MAX);
+		assert_eq!(Bonds::<Test>::get(netuid, 0).len(), 3);
+
+		// Owner cut + every neuron's emission = the epoch's emission; the rest splits in halves.
+		let paid: Balance = stats.iter().map(|s| s.emission).sum();
+		assert_eq!(paid + owner_cut, emission);
+		let rest = emission - owner_cut;
+		assert_eq!(stats[0].emission, rest - rest / 2);
+		assert_eq!(stats[1..].iter().map(|s| s.emission).sum::<Balance>(), rest / 2);
+		assert!(stats[1].emission > stats[2].emission && stats[2].emission > stats[3].emission);
+
+		// Each neuron's emission became stake on its hotkey; a miner's coldkey holds all of it.
+		for (i, hotkey) in hotkeys.iter().enumerate() {
+			assert_eq!(Staking::stake_of(hotkey), stake_before[i] + stats[i].emission);
+		}
+		for (i, (coldkey, hotkey)) in [(3, 11), (4, 12), (5, 13)].into_iter().enumerate() {
+			assert!(stats[i + 1].emission > 0);
+			assert_eq!(Staking::stake_of_coldkey(&hotkey, &coldkey), stats[i + 1].emission);
+		}
+		// The split reads the validator stake from before the payout.
+		assert_eq!(SubnetStake::<Test>::get(netuid), 100 * AGR);
+	});
+}
+
+#[test]
+fn held_emission_is_paid_later_never_lost() {
+	build_and_execute(|| {
+		let netuid = scenario_subnet();
+		run_to_block(22);
+		assert_eq!(
+			rewards_events(),
+			vec![
+				Event::EmissionHeld { netuid, pending: 11 * AGR },
+				Event::EmissionHeld { netuid, pending: 21 * AGR },
+			]
+		);
+		assert_eq!(TotalEmitted::<Test>::get(), 0);
+		assert_eq!(TotalPending::<Test>::get(), 21 * AGR);
+		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+		run_to_block(32);
+		let emission = 31 * AGR;
+		System::assert_has_event(
+			Event::EpochRun {
+				netuid,
+				neurons: 4,
+				emission,
+				owner_cut: Perbill::from_percent(18) * emission,
+			}
+			.into(),
+		);
+		assert_eq!(pending(netuid), 0);
+		assert_eq!(TotalEmitted::<Test>::get(), emission);
+	});
+}
+
+#[test]
+fn epochs_beyond_the_block_limit_wait_for_the_next_block() {
+	build_and_execute(|| {
+		MaxEpochsPerBlock::set(1);
+		let a = scenario_subnet();
+		let b = subnet_with(6, (7, 20), 100 * AGR, &[(8, 21)]);
+		run_to_block(12);
+		// Both are due; the lower netuid goes first.
+		assert_eq!(epochs(), vec![a]);
+		assert_eq!(Rewards::last_epoch(b), Some(2));
+		run_to_block(13);
+		assert_eq!(epochs(), vec![a, b]);
+		assert_eq!(Rewards::last_epoch(b), Some(13));
+		assert_eq!(TotalPending::<Test>::get(), 12 * AGR);
+
+		assert_ok!(set_weights(a, 10, &[1, 2, 3], &WEIGHTS));
+		assert_ok!(set_weights(b, 20, &[1], &[u16::MAX]));
+		let (pa, pb) = (pending(a), pending(b));
+		run_to_block(22);
+		// Equal validator stake: half each per block. `a` pays everything it accrued.
+		System::assert_has_event(
+			Event::EpochRun {
+				netuid: a,
+				neurons: 4,
+				emission: pa + 9 * AGR / 2,
+				owner_cut: Perbill::from_percent(18) * (pa + 9 * AGR / 2),
+			}
+			.into(),
+		);
+		assert_eq!(pending(a), 0);
+		assert_eq!(Rewards::last_epoch(b), Some(13));
+		run_to_block(23);
+		System::assert_has_event(
+			Event::EpochRun {
+				netuid: b,
+				neurons: 2,
+				emission: pb + 10 * AGR / 2,
+				owner_cut: Perbill::from_percent(18) * (pb + 10 * AGR / 2),
+			}
+			.into(),
+		);
+		assert_eq!(epochs(), vec![a, b, a, b]);
+		// Nothing lost: every block's emission is minted or still pending.
+		assert_eq!(TotalEmitted::<Test>::get() + TotalPending::<Test>::get(), 22 * AGR);
+		assert_eq!(TotalEmitted::<Test>::get(), 22 * AGR - pending(a));
+	});
+}
+
+#[test]
+fn the_most_overdue_epoch_runs_first() {
+	build_and_execute(|| {
+		MaxEpochsPerBlock::set(1);
+		let netuids: Vec<NetUid> = (1..=3).map(create_subnet).collect();
+		// Subnets 2 and 3 every 9 blocks, 1 every 10: due at 11, 11 and 12.
+		for &netuid in &netuids[1..] {
+			assert_ok!(Subnets::set_hyperparams(
+				RuntimeOrigin::root(),
+				netuid,
+				SubnetHyperparams { tempo: 9, ..DefaultHyperparams::get() }
+			));
+		}
+		run_to_block(11);
+		assert_eq!(epochs(), vec![2]);
+		// At 12, subnet 3 (a block late) goes before subnet 1 (on time).
+		run_to_block(12);
+		assert_eq!(epochs(), vec![2, 3]);
+		run_to_block(13);
+		assert_eq!(epochs(), vec![2, 3, 1]);
+		assert_eq!(Rewards::last_epoch(1), Some(13));
+		assert_eq!(TotalPending::<Test>::get(), 12 * AGR);
+	});
+}
+
+#[test]
+fn two_epochs_run_in_one_block_when_allowed() {
+	build_and_execute(|| {
+		let netuids: Vec<NetUid> = (1..=3).map(create_subnet).collect();
+		run_to_block(12);
+		assert_eq!(epochs(), vec![1, 2]);
+		run_to_block(13);
+		assert_eq!(epochs(), vec![1, 2, 3]);
+		assert!(netuids.iter().all(|n| Rewards::last_epoch(*n).is_some()));
+	});
+}
+
+#[test]
+fn an_owner_cut_that_cannot_be_minted_stays_pending() {
+	build_and_execute(|| {
+		// One planck a block, so that the cut falls below the existential deposit (5).
+		BlockEmission::set(1);
+		let netuid = scenario_subnet();
+		run_to_block(12);
+		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+		// The owner empties its account, which is reaped.
+		assert_ok!(Balances::transfer_all(RuntimeOrigin::signed(1), 9, false));
+		assert_eq!(Balances::free_balance(1), 0);
+		run_to_block(22);
+		let cut = Perbill::from_percent(18) * 21;
+		assert!(cut > 0 && cut < 5);
+		// Neurons are paid; the cut is neither minted nor claimed, and waits.
+		System::assert_has_event(
+			Event::EpochRun { netuid, neurons: 4, emission: 21 - cut, owner_cut: 0 }.into(),
+		);
+		let paid: Balance = (0..4).map(|uid| Stats::<Test>::get(netuid, uid).emission).sum();
+		assert_eq!(paid, 21 - cut);
+		assert_eq!(pending(netuid), cut);
+		assert_eq!(Balances::free_balance(1), 0);
+		// Once the owner's account exists again, its cut is paid.
+		assert_ok!(Balances::transfer_keep_alive(RuntimeOrigin::signed(9), 1, AGR));
+		run_to_block(32);
+		let emission = cut + 10;
+		System::assert_has_event(
+			Event::EpochRun {
+				netuid,
+				neurons: 4,
+				emission,
+				owner_cut: Perbill::from_percent(18) * emission,
+			}
+			.into(),
+		);
+		assert_eq!(pending(netuid), 0);
+	});
+}
+
+#[test]
+fn on_initialize_weighs_the_hook_and_each_epoch() {
+	build_and_execute(|| {
+		System::set_block_number(2);
+		assert_eq!(<Rewards as Hooks<u64>>::on_initialize(2), <() as WeightInfo>::on_initialize(0));
+		scenario_subnet();
+		System::set_block_number(3);
+		assert_eq!(<Rewards as Hooks<u64>>::on_initialize(3), <() as WeightInfo>::on_initialize(1));
+		run_to_block(12);
+		System::set_block_number(13);
+		assert_eq!(
+			<Rewards as Hooks<u64>>::on_initialize(13),
+			<() as WeightInfo>::on_initialize(1).saturating_add(<() as WeightInfo>::epoch(4))
+		);
+		assert_eq!(Rewards::last_epoch(1), Some(13));
+	});
+}
+
+#[test]
+fn try_state_catches_broken_bookkeeping() {
+	build_and_execute(|| {
+		let netuid = create_subnet(1);
+		run_to_block(3);
+		assert_ok!(Rewards::do_try_state());
+		TotalPending::<Test>::mutate(|t| *t += 1);
+		assert!(Rewards::do_try_state().is_err());
+		TotalPending::<Test>::mutate(|t| *t -= 1);
+		PendingEmission::<Test>::insert(netuid + 1, 0);
+		assert!(Rewards::do_try_state().is_err());
+		PendingEmission::<Test>::remove(netuid + 1);
+		LastEpoch::<Test>::insert(netuid + 1, 3);
+		assert!(Rewards::do_try_state().is_err());
+		LastEpoch::<Test>::remove(netuid + 1);
+		assert_ok!(Rewards::do_try_state());
+	});
+}
+
+#[test]
+fn to_u16_rounds_to_nearest_and_saturates() {
+	assert_eq!(to_u16(Fixed::ZERO), 0);
+	assert_eq!(to_u16(Fixed::ONE), u16::MAX);
+	assert_eq!(to_u16(Fixed::from_raw(Fixed::ONE.raw() - 1)), u16::MAX);
+	// Above one saturates.
+	assert_eq!(to_u16(Fixed::from_raw(Fixed::ONE.raw() * 2)), u16::MAX);
+	assert_eq!(to_u16(Fixed::from_raw(u64::MAX)), u16::MAX);
+	// A half is 32767.5 parts: rounds up.
+	assert_eq!(to_u16(Fixed::from_raw(1 << 31)), 32_768);
+	// Half a part (2^32 / 65535 / 2 ≈ 32768.5 raw) is where the first part starts.
+	assert_eq!(to_u16(Fixed::from_raw(32_768)), 0);
+	assert_eq!(to_u16(Fixed::from_raw(32_769)), 1);
+	// Every u16 fraction survives the round trip.
+	for v in 0..=u16::MAX {
+		assert_eq!(to_u16(Fixed::from_u16_fraction(v)), v);
+	}
+}

@@ -1,0 +1,126 @@
+//! The subnets, staking and rewards pallets together in the real runtime, on the dev preset's
+//! genesis: a subnet's life from creation to paid epochs, with every invariant checked.
+
+use crate::{
+	agora_api, genesis_config_presets::tests::build, AccountId, AllPalletsWithSystem, Balance,
+	Balances, Rewards, Runtime, RuntimeCall, RuntimeOrigin, Staking, Subnets, System, AGR,
+};
+use agora_primitives::{SubnetHyperparams, TaskKind};
+use polkadot_sdk::{
+	frame_support::traits::{fungible::Inspect, OnInitialize},
+	sp_genesis_builder::DEV_RUNTIME_PRESET,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::traits::Dispatchable,
+};
+
+fn alice() -> AccountId {
+	Sr25519Keyring::Alice.to_account_id()
+}
+
+fn hotkey(i: u8) -> AccountId {
+	AccountId::from([i; 32])
+}
+
+fn call(who: &AccountId, call: impl Into<RuntimeCall>) {
+	let call: RuntimeCall = call.into();
+	call.clone().dispatch(RuntimeOrigin::signed(who.clone())).unwrap_or_else(|e| {
+		panic!("{call:?} failed: {:?}", e.error);
+	});
+}
+
+fn run_to(n: u32) {
+	while System::block_number() < n {
+		let b = System::block_number() + 1;
+		System::set_block_number(b);
+		AllPalletsWithSystem::on_initialize(b);
+	}
+}
+
+/// Every pallet's invariants, and issuance = Σ (free + reserved) over all accounts.
+fn check_invariants() {
+	Staking::do_try_state().unwrap();
+	Subnets::do_try_state().unwrap();
+	Rewards::do_try_state().unwrap();
+	let held: Balance = polkadot_sdk::frame_system::Account::<Runtime>::iter()
+		.map(|(_, a)| a.data.free + a.data.reserved)
+		.sum();
+	assert_eq!(Balances::total_issuance(), held, "issuance differs from the accounts' sum");
+}
+
+#[test]
+fn a_subnet_pays_its_miners_validator_and_owner() {
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		run_to(1);
+		let (charlie, dave) =
+			(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
+		call(
+			&alice(),
+			pallet_subnets::Call::create_subnet {
+				task: TaskKind::TextEmbedding,
+				max_cost: 100 * AGR,
+			},
+		);
+		let netuid = 1;
+		let hp = SubnetHyperparams {
+			tempo: 10,
+			weights_rate_limit: 0,
+			min_validator_stake: AGR,
+			task: TaskKind::TextEmbedding,
+			..Default::default()
+		};
+		call(&alice(), pallet_subnets::Call::set_hyperparams { netuid, hyperparams: hp });
+		call(
+			&charlie,
+			pallet_subnets::Call::register { netuid, hotkey: hotkey(100), max_cost: AGR },
+		);
+		for i in 1..=3 {
+			call(
+				&dave,
+				pallet_subnets::Call::register { netuid, hotkey: hotkey(100 + i), max_cost: AGR },
+			);
+		}
+		call(
+			&charlie,
+			pallet_agora_staking::Call::add_stake { hotkey: hotkey(100), amount: 1000 * AGR },
+		);
+		check_invariants();
+
+		// The first epoch gives the validator its permit.
+		run_to(12);
+		assert!(agora_api::neuron(netuid, 0).unwrap().validator_permit);
+		call(
+			&hotkey(100),
+			pallet_subnets::Call::set_weights {
+				netuid,
+				uids: vec![1, 2, 3].try_into().unwrap(),
+				values: vec![39_321, 19_661, 6_553].try_into().unwrap(),
+				version_key: 0,
+			},
+		);
+		let issued = Balances::total_issuance();
+		let owner_before = Balances::balance(&alice());
+		run_to(23);
+		check_invariants();
+
+		let m = agora_api::metagraph(netuid).unwrap();
+		let inc: Vec<u16> = m.neurons.iter().map(|n| n.incentive).collect();
+		assert!(inc[1] > inc[2] && inc[2] > inc[3] && inc[3] > 0, "{inc:?}");
+		assert!(m.neurons[0].dividends > 0);
+		let paid = pallet_rewards::TotalEmitted::<Runtime>::get();
+		assert!(paid > 0);
+		assert_eq!(Balances::total_issuance(), issued + paid, "issuance grew by the emission");
+		assert_eq!(Balances::balance(&alice()) - owner_before, paid * 18 / 100);
+		// Every planck paid is in an epoch's emission stats or the owner's cut.
+		let to_neurons: Balance = m.neurons.iter().map(|n| n.emission).sum();
+		assert_eq!(to_neurons + paid * 18 / 100, paid);
+		// Stake info of the miners' coldkey lists the three miners with their earnings.
+		let positions = agora_api::stake_info(dave.clone());
+		assert_eq!(positions.len(), 3);
+		assert!(positions.iter().all(|p| p.stake > 0 && p.netuids == vec![netuid]));
+		assert_eq!(m.subnet.pending_emission, Rewards::pending_emission(netuid));
+		assert!(agora_api::registration_cost(netuid).unwrap() >= m.subnet.hyperparams.min_burn);
+		assert!(agora_api::subnet_creation_cost() > 100 * AGR, "creation doubled the price");
+		assert!(agora_api::metagraph(99).is_none());
+		assert!(agora_api::neuron(netuid, 4).is_none());
+	});
+}
