@@ -218,6 +218,26 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 	ensure!(u(&position["stake"]) > agr(1000), "validator stake did not grow: {position}");
 	ensure!(position["netuids"] == json!([netuid]), "{position}");
 
+	// With AGORA_RPC_EXAMPLES_OUT=<dir>, keep the answers for docs/rpc.md.
+	if let Some(dir) = std::env::var_os("AGORA_RPC_EXAMPLES_OUT") {
+		let dir = std::path::PathBuf::from(dir);
+		std::fs::create_dir_all(&dir)?;
+		let validator_cold = ss58(&validator_cold);
+		for (name, method, params) in [
+			("subnets", "agora_subnets", json!([])),
+			("subnet", "agora_subnet", json!([netuid])),
+			("metagraph", "agora_metagraph", json!([netuid])),
+			("neuron", "agora_neuron", json!([netuid, 1])),
+			("stakeInfo", "agora_stakeInfo", json!([validator_cold])),
+			("registrationCost", "agora_registrationCost", json!([netuid])),
+			("subnetCreationCost", "agora_subnetCreationCost", json!([])),
+		] {
+			let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+			let answer = crate::harness::http_post(node.rpc_port, body.to_string().as_bytes())?;
+			std::fs::write(dir.join(format!("{name}.json")), format!("{params}\n{answer}\n"))?;
+		}
+	}
+
 	// Unknown subnet and UID, malformed account: clear errors.
 	let err = node.rpc("agora_metagraph", json!([999])).unwrap_err().to_string();
 	ensure!(err.contains("subnet 999 does not exist"), "{err}");

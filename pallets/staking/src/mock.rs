@@ -47,8 +47,8 @@ impl pallet_agora_staking::Config for Test {
 	type WeightInfo = ();
 }
 
-/// Coldkeys 1..=4 hold 1_000_000 each; hotkey 10 belongs to coldkey 1, 11 to coldkey 2.
-pub fn build_and_execute(test: impl FnOnce()) {
+/// Genesis: coldkeys 1..=4 hold 1_000_000 each, the pallet account its existential deposit.
+pub fn new_test_ext() -> TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: (1..=4).map(|c| (c, 1_000_000)).collect(),
@@ -59,8 +59,13 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	pallet_agora_staking::GenesisConfig::<Test>::default()
 		.assimilate_storage(&mut storage)
 		.unwrap();
-	let mut ext = TestExternalities::new(storage);
-	ext.execute_with(|| {
+	TestExternalities::new(storage)
+}
+
+/// [`new_test_ext`], with hotkey 10 registered to coldkey 1 and 11 to coldkey 2; checks the
+/// invariants and issuance after `test`.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
 		System::set_block_number(1);
 		Staking::register_hotkey(&10, &1).unwrap();
 		Staking::register_hotkey(&11, &2).unwrap();
