@@ -11,9 +11,24 @@ use std::{
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
 
-/// The node binary cargo built for these tests.
+/// The node binary: the one cargo built for the node's own tests; elsewhere (this file is
+/// shared with other crates' end-to-end tests) `$AGORA_NODE_BIN`, else `agora-node` beside the
+/// test executable's directory (`target/debug/`).
 pub(crate) fn node_bin() -> PathBuf {
-	PathBuf::from(env!("CARGO_BIN_EXE_agora-node"))
+	if let Some(bin) = option_env!("CARGO_BIN_EXE_agora-node") {
+		return PathBuf::from(bin);
+	}
+	if let Some(bin) = std::env::var_os("AGORA_NODE_BIN") {
+		return PathBuf::from(bin);
+	}
+	let exe = std::env::current_exe().expect("the test knows its own path");
+	let bin = exe
+		.parent()
+		.and_then(|deps| deps.parent())
+		.map(|dir| dir.join("agora-node"))
+		.expect("test executables live in target/<profile>/deps");
+	assert!(bin.exists(), "{} missing: build it with `cargo build -p agora-node`", bin.display());
+	bin
 }
 
 /// A port nobody listens on right now (the OS picks it).

@@ -122,9 +122,7 @@ mod benchmarks {
 		let start: BlockNumberFor<T> = 1u32.into();
 		Take::<T>::insert(&hotkey, Perbill::zero());
 		LastTakeIncrease::<T>::insert(&hotkey, start);
-		frame_system::Pallet::<T>::set_block_number(
-			start.saturating_add(T::TakeRateLimit::get()),
-		);
+		frame_system::Pallet::<T>::set_block_number(start.saturating_add(T::TakeRateLimit::get()));
 		let take = T::MaxTake::get();
 
 		#[extrinsic_call]

@@ -611,6 +611,13 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 			register_err(RuntimeOrigin::signed(2), netuid, 24, u128::MAX),
 			Error::<Test>::AllNeuronsImmune
 		);
+		// A failed registration is charged what it did: the scan of the full subnet, or nothing
+		// when it failed before any scan.
+		let failed =
+			Subnets::register(RuntimeOrigin::signed(2), netuid, 24, u128::MAX).unwrap_err();
+		assert_eq!(failed.post_info.actual_weight, Some(<() as WeightInfo>::register(4)));
+		let failed = Subnets::register(RuntimeOrigin::signed(2), 9, 24, u128::MAX).unwrap_err();
+		assert_eq!(failed.post_info.actual_weight, Some(<() as WeightInfo>::register(0)));
 		// The replaced hotkey may come back, as a newcomer (all registered at block 6 without
 		// emission: the lowest UID goes).
 		run_to_block(11);
