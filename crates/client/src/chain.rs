@@ -1,0 +1,548 @@
+//! The chain connection: compatibility check on connect, submissions that wait and report
+//! dispatch errors by name, typed calls and `AgoraApi` queries.
+
+use std::time::Duration;
+
+use agora_primitives::{Balance, Metagraph, NetUid, NeuronInfo, StakeInfo, SubnetInfo, Uid};
+use codec::{Decode, Encode};
+use subxt::{
+	config::{PolkadotConfig, PolkadotExtrinsicParamsBuilder, RpcConfigFor},
+	dynamic::{self, Value},
+	error::{DispatchError, TransactionEventsError},
+	rpcs::{LegacyRpcMethods, RpcClient},
+	transactions::{Payload, TransactionStatus},
+	utils::{AccountId32, H256},
+	OnlineClient,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// The signing config of the Agora runtime: `MultiAddress<AccountId32, ()>`, `MultiSignature`.
+pub type Config = PolkadotConfig;
+
+/// The runtime's account id, as the runtime API types use it.
+pub type RuntimeAccountId = polkadot_sdk::sp_runtime::AccountId32;
+
+/// Metadata of the runtime this client was built for (`metadata/agora.scale`, checked against
+/// the runtime by a test).
+pub const BUILT_FOR: &[u8] = include_bytes!("../metadata/agora.scale");
+
+/// The calls, storage items and runtime API this client relies on: a node whose runtime changed
+/// any of them is refused.
+pub const USED_CALLS: &[(&str, &[&str])] = &[
+	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
+	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
+	(
+		"Subnets",
+		&[
+			"create_subnet",
+			"set_hyperparams",
+			"register",
+			"serve",
+			"set_weights",
+			"commit_weights",
+			"reveal_weights",
+		],
+	),
+];
+
+/// How long a submission waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+	/// Until the transaction is in a best block.
+	Inclusion,
+	/// Until its block is finalized.
+	Finality,
+}
+
+/// What went wrong talking to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+	/// The node cannot be reached.
+	#[error("cannot reach a node at {url}: {why}")]
+	Connect {
+		/// The URL.
+		url: String,
+		/// Why.
+		why: String,
+	},
+	/// The node runs a runtime this client was not built for.
+	#[error("the node at {url} runs an incompatible runtime ({what}); use an `agora` built for spec version {spec}")]
+	Incompatible {
+		/// The URL.
+		url: String,
+		/// What differs.
+		what: String,
+		/// The node's spec version.
+		spec: u32,
+	},
+	/// The transaction was included but failed.
+	#[error("{pallet}.{error}: {docs}")]
+	Dispatch {
+		/// Pallet name.
+		pallet: String,
+		/// Error name (with its inner variant, e.g. `InvalidHyperparams(Tempo)`).
+		error: String,
+		/// The error's documentation.
+		docs: String,
+	},
+	/// The pool refused the transaction (e.g. cannot pay fees, bad nonce).
+	#[error("transaction rejected: {0}")]
+	Rejected(String),
+	/// A subnet, neuron or block that does not exist.
+	#[error("{0}")]
+	NotFound(String),
+	/// Any other RPC or decoding failure.
+	#[error("{0}")]
+	Other(String),
+}
+
+fn other(e: impl std::fmt::Display) -> ClientError {
+	ClientError::Other(e.to_string())
+}
+
+/// One emitted event: pallet, name and fields as JSON-ish text.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EventRecord {
+	/// Pallet name.
+	pub pallet: String,
+	/// Event name.
+	pub name: String,
+	/// Fields, rendered.
+	pub fields: String,
+}
+
+/// The outcome of a successful submission.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Receipt {
+	/// Block it is in.
+	pub block: H256,
+	/// The extrinsic's hash.
+	pub extrinsic: H256,
+	/// Its events.
+	pub events: Vec<EventRecord>,
+}
+
+impl Receipt {
+	/// Whether an event `pallet.name` was emitted.
+	pub fn has(&self, pallet: &str, name: &str) -> bool {
+		self.events.iter().any(|e| e.pallet == pallet && e.name == name)
+	}
+}
+
+/// Head, finality and runtime of the node.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ChainInfo {
+	/// Chain name.
+	pub chain: String,
+	/// Best block number.
+	pub best: u64,
+	/// Finalized block number.
+	pub finalized: u64,
+	/// Connected peers.
+	pub peers: usize,
+	/// Whether it is syncing.
+	pub syncing: bool,
+	/// Runtime spec version.
+	pub spec_version: u32,
+	/// Runtime transaction version.
+	pub transaction_version: u32,
+}
+
+/// A connection to an Agora node.
+pub struct Client {
+	api: OnlineClient<Config>,
+	rpc: LegacyRpcMethods<RpcConfigFor<Config>>,
+	url: String,
+}
+
+impl Client {
+	/// Connects to `url` (`ws://` or `wss://`) and checks that its runtime still has every call
+	/// and runtime API this client uses, unchanged.
+	pub async fn connect(url: &str) -> Result<Self, ClientError> {
+		let connect_err = |why: String| ClientError::Connect { url: url.to_string(), why };
+		let rpc = tokio::time::timeout(Duration::from_secs(10), RpcClient::from_insecure_url(url))
+			.await
+			.map_err(|_| connect_err("timed out after 10 s".into()))?
+			.map_err(|e| connect_err(e.to_string()))?;
+		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| connect_err(e.to_string()))?;
+		let client = Self { api, rpc: LegacyRpcMethods::new(rpc), url: url.to_string() };
+		client.check_compatible().await?;
+		Ok(client)
+	}
+
+	/// The node's URL.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	async fn at_best(&self) -> Result<subxt::client::OnlineClientAtBlock<Config>, ClientError> {
+		let best = self.best_hash().await?;
+		self.api.at_block(best).await.map_err(other)
+	}
+
+	async fn best_hash(&self) -> Result<H256, ClientError> {
+		self.rpc
+			.chain_get_block_hash(None)
+			.await
+			.map_err(other)?
+			.ok_or_else(|| ClientError::Other("the node has no best block".into()))
+	}
+
+	async fn check_compatible(&self) -> Result<(), ClientError> {
+		let built = subxt::metadata::Metadata::decode_from(BUILT_FOR)
+			.map_err(|e| ClientError::Other(format!("built-in metadata: {e}")))?;
+		let at = self.at_best().await?;
+		let spec = at.spec_version();
+		let node = at.metadata();
+		let incompatible =
+			|what: String| ClientError::Incompatible { url: self.url.clone(), what, spec };
+		for (pallet, calls) in USED_CALLS {
+			let (Some(ours), Some(theirs)) =
+				(built.pallet_by_name(pallet), node.pallet_by_name(pallet))
+			else {
+				return Err(incompatible(format!("no pallet {pallet}")));
+			};
+			for call in *calls {
+				if ours.call_hash(call) != theirs.call_hash(call) {
+					return Err(incompatible(format!("{pallet}.{call} changed")));
+				}
+			}
+		}
+		let api_hash = |m: &subxt::metadata::Metadata| {
+			m.runtime_api_trait_by_name("AgoraApi").map(|t| t.hash())
+		};
+		if api_hash(&built) != api_hash(&node) {
+			return Err(incompatible("the AgoraApi runtime API changed".into()));
+		}
+		Ok(())
+	}
+
+	/// Signs `call` with `signer`, submits it and waits (`wait`); returns its events, or the
+	/// dispatch error by pallet and name.
+	pub async fn submit<Call: Payload>(
+		&self,
+		call: &Call,
+		signer: &Keypair,
+		wait: Wait,
+	) -> Result<Receipt, ClientError> {
+		let who: AccountId32 = signer.public_key().to_account_id();
+		let nonce = self.rpc.system_account_next_index(&who).await.map_err(other)?;
+		let at = self.at_best().await?;
+		let metadata = at.metadata();
+		let params =
+			PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).immortal().build();
+		let mut progress = at
+			.tx()
+			.sign_and_submit_then_watch(call, signer, params)
+			.await
+			.map_err(|e| ClientError::Rejected(e.to_string()))?;
+		while let Some(status) = progress.next().await {
+			let status = status.map_err(other)?;
+			let block = match (status, wait) {
+				(TransactionStatus::InBestBlock(b), Wait::Inclusion)
+				| (TransactionStatus::InFinalizedBlock(b), _) => b,
+				(
+					TransactionStatus::Invalid { message }
+					| TransactionStatus::Dropped { message }
+					| TransactionStatus::Error { message },
+					_,
+				) => return Err(ClientError::Rejected(message)),
+				_ => continue,
+			};
+			let block_hash = block.block_hash();
+			let extrinsic = block.extrinsic_hash();
+			return match block.wait_for_success().await {
+				Ok(events) => Ok(Receipt {
+					block: block_hash,
+					extrinsic,
+					events: events
+						.iter()
+						.filter_map(Result::ok)
+						.map(|e| EventRecord {
+							pallet: e.pallet_name().to_string(),
+							name: e.event_name().to_string(),
+							fields: e
+								.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>(
+								)
+								.map(|v| v.to_string())
+								.unwrap_or_default(),
+						})
+						.collect(),
+				}),
+				Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m))) => {
+					Err(module_error(&m, metadata.types()))
+				},
+				Err(e) => Err(other(e)),
+			};
+		}
+		Err(ClientError::Other("the node closed the transaction's status stream".into()))
+	}
+
+	/// Head, finality, peers and runtime version.
+	pub async fn chain_info(&self) -> Result<ChainInfo, ClientError> {
+		let health = self.rpc.system_health().await.map_err(other)?;
+		let chain = self.rpc.system_chain().await.map_err(other)?;
+		let best = self.at_best().await?;
+		let finalized = self.api.at_current_block().await.map_err(other)?;
+		Ok(ChainInfo {
+			chain,
+			best: best.block_number(),
+			finalized: finalized.block_number(),
+			peers: health.peers,
+			syncing: health.is_syncing,
+			spec_version: best.spec_version(),
+			transaction_version: best.transaction_version(),
+		})
+	}
+
+	/// Free, reserved and frozen balance of `who` at the best block.
+	pub async fn balance(&self, who: &AccountId32) -> Result<AccountBalance, ClientError> {
+		let at = self.at_best().await?;
+		let info = at
+			.storage()
+			.try_fetch(
+				dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account"),
+				(*who,),
+			)
+			.await
+			.map_err(other)?;
+		match info {
+			Some(info) => {
+				let AccountData { free, reserved, frozen } = info.decode().map_err(other)?.data;
+				Ok(AccountBalance { free, reserved, frozen })
+			},
+			None => Ok(AccountBalance::default()),
+		}
+	}
+
+	/// Calls `AgoraApi_<method>` at the best block and decodes the answer.
+	async fn agora<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R, ClientError> {
+		let best = self.best_hash().await?;
+		let bytes = self
+			.rpc
+			.state_call(&format!("AgoraApi_{method}"), Some(&args.encode()), Some(best))
+			.await
+			.map_err(other)?;
+		R::decode(&mut &bytes[..]).map_err(|e| other(format!("AgoraApi_{method}: {e}")))
+	}
+
+	/// Every subnet.
+	pub async fn subnets(&self) -> Result<Vec<SubnetInfo<RuntimeAccountId>>, ClientError> {
+		self.agora("subnets", ()).await
+	}
+
+	/// One subnet.
+	pub async fn subnet(
+		&self,
+		netuid: NetUid,
+	) -> Result<SubnetInfo<RuntimeAccountId>, ClientError> {
+		self.agora::<Option<_>>("subnet", netuid)
+			.await?
+			.ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+	}
+
+	/// A subnet's metagraph.
+	pub async fn metagraph(
+		&self,
+		netuid: NetUid,
+	) -> Result<Metagraph<RuntimeAccountId>, ClientError> {
+		self.agora::<Option<_>>("metagraph", netuid)
+			.await?
+			.ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+	}
+
+	/// One neuron.
+	pub async fn neuron(
+		&self,
+		netuid: NetUid,
+		uid: Uid,
+	) -> Result<NeuronInfo<RuntimeAccountId>, ClientError> {
+		self.agora::<Option<_>>("neuron", (netuid, uid))
+			.await?
+			.ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} has no UID {uid}")))
+	}
+
+	/// A coldkey's stake positions.
+	pub async fn stake_info(
+		&self,
+		coldkey: &AccountId32,
+	) -> Result<Vec<StakeInfo<RuntimeAccountId>>, ClientError> {
+		self.agora("stake_info", RuntimeAccountId::new(coldkey.0)).await
+	}
+
+	/// What registering on `netuid` costs now.
+	pub async fn registration_cost(&self, netuid: NetUid) -> Result<Balance, ClientError> {
+		self.agora::<Option<Balance>>("registration_cost", netuid)
+			.await?
+			.ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+	}
+
+	/// What creating a subnet costs now.
+	pub async fn subnet_creation_cost(&self) -> Result<Balance, ClientError> {
+		self.agora("subnet_creation_cost", ()).await
+	}
+
+	/// A validator's weights on `netuid` as stored: `(uid, weight)`.
+	pub async fn weights(&self, netuid: NetUid, uid: Uid) -> Result<Vec<(Uid, u16)>, ClientError> {
+		let at = self.at_best().await?;
+		let stored = at
+			.storage()
+			.try_fetch(
+				dynamic::storage::<(NetUid, Uid), Vec<(Uid, u16)>>("Subnets", "Weights"),
+				(netuid, uid),
+			)
+			.await
+			.map_err(other)?;
+		match stored {
+			Some(v) => v.decode().map_err(other),
+			None => Ok(Vec::new()),
+		}
+	}
+}
+
+/// Renders a module error as `Pallet.Error` (with the inner variant of errors that carry one)
+/// and its docs.
+fn module_error(
+	m: &subxt::error::ModuleError,
+	types: &scale_info::PortableRegistry,
+) -> ClientError {
+	match m.details() {
+		Ok(details) => {
+			let mut error = details.variant.name.clone();
+			// Errors like `InvalidHyperparams(HyperparamError)` carry an inner enum in byte 2.
+			if let Some(field) = details.variant.fields.first() {
+				if let Some(scale_info::TypeDef::Variant(inner)) =
+					types.resolve(field.ty.id).map(|t| &t.type_def)
+				{
+					if let Some(v) = inner.variants.iter().find(|v| v.index == m.bytes()[2]) {
+						error = format!("{error}({})", v.name);
+					}
+				}
+			}
+			ClientError::Dispatch {
+				pallet: details.pallet.name().to_string(),
+				error,
+				docs: details.variant.docs.join(" ").trim().to_string(),
+			}
+		},
+		Err(_) => ClientError::Other(m.details_string()),
+	}
+}
+
+/// Free, reserved and frozen AGR of an account, in plancks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AccountBalance {
+	/// Spendable (minus frozen).
+	pub free: Balance,
+	/// Reserved.
+	pub reserved: Balance,
+	/// Frozen.
+	pub frozen: Balance,
+}
+
+#[derive(Debug, subxt::ext::scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct AccountInfo {
+	data: AccountData,
+}
+
+#[derive(Debug, subxt::ext::scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct AccountData {
+	free: u128,
+	reserved: u128,
+	frozen: u128,
+}
+
+/// Typed builders for the calls this client submits (dynamic, by name, against the metadata the
+/// connection checked).
+pub mod calls {
+	use super::*;
+
+	fn id(a: &AccountId32) -> AccountId32 {
+		*a
+	}
+
+	/// `Balances.transfer_keep_alive(dest, value)`.
+	pub fn transfer(dest: &AccountId32, amount: Balance) -> impl Payload {
+		dynamic::tx(
+			"Balances",
+			"transfer_keep_alive",
+			(subxt::utils::MultiAddress::<AccountId32, ()>::Id(*dest), amount),
+		)
+	}
+
+	/// `Staking.add_stake(hotkey, amount)`.
+	pub fn add_stake(hotkey: &AccountId32, amount: Balance) -> impl Payload {
+		dynamic::tx("Staking", "add_stake", (id(hotkey), amount))
+	}
+
+	/// `Staking.remove_stake(hotkey, amount)`.
+	pub fn remove_stake(hotkey: &AccountId32, amount: Balance) -> impl Payload {
+		dynamic::tx("Staking", "remove_stake", (id(hotkey), amount))
+	}
+
+	/// `Staking.move_stake(from, to, amount)`.
+	pub fn move_stake(from: &AccountId32, to: &AccountId32, amount: Balance) -> impl Payload {
+		dynamic::tx("Staking", "move_stake", (id(from), id(to), amount))
+	}
+
+	/// `Subnets.create_subnet(task, max_cost)`.
+	pub fn create_subnet(task: agora_primitives::TaskKind, max_cost: Balance) -> impl Payload {
+		let task = match task {
+			agora_primitives::TaskKind::TextGeneration => "TextGeneration",
+			agora_primitives::TaskKind::TextEmbedding => "TextEmbedding",
+		};
+		dynamic::tx("Subnets", "create_subnet", (Value::unnamed_variant(task, []), max_cost))
+	}
+
+	/// `Subnets.set_hyperparams(netuid, hyperparams)` (SCALE-encoded as the runtime's type).
+	pub fn set_hyperparams(
+		netuid: NetUid,
+		hyperparams: &agora_primitives::SubnetHyperparams,
+	) -> impl Payload {
+		dynamic::tx(
+			"Subnets",
+			"set_hyperparams",
+			(netuid, subxt::utils::Static(subxt::utils::Encoded(hyperparams.encode()))),
+		)
+	}
+
+	/// `Subnets.register(netuid, hotkey, max_cost)`.
+	pub fn register(netuid: NetUid, hotkey: &AccountId32, max_cost: Balance) -> impl Payload {
+		dynamic::tx("Subnets", "register", (netuid, id(hotkey), max_cost))
+	}
+
+	/// `Subnets.serve(netuid, peer_id, addrs)`.
+	pub fn serve(netuid: NetUid, peer_id: Vec<u8>, addrs: Vec<Vec<u8>>) -> impl Payload {
+		dynamic::tx("Subnets", "serve", (netuid, peer_id, addrs))
+	}
+
+	/// `Subnets.set_weights(netuid, uids, values, version_key)`.
+	pub fn set_weights(
+		netuid: NetUid,
+		uids: Vec<Uid>,
+		values: Vec<u16>,
+		version_key: u64,
+	) -> impl Payload {
+		dynamic::tx("Subnets", "set_weights", (netuid, uids, values, version_key))
+	}
+
+	/// `Subnets.commit_weights(netuid, hash)`.
+	pub fn commit_weights(netuid: NetUid, hash: [u8; 32]) -> impl Payload {
+		dynamic::tx("Subnets", "commit_weights", (netuid, Value::from_bytes(hash)))
+	}
+
+	/// `Subnets.reveal_weights(netuid, uids, values, salt, version_key)`.
+	pub fn reveal_weights(
+		netuid: NetUid,
+		uids: Vec<Uid>,
+		values: Vec<u16>,
+		salt: Vec<u8>,
+		version_key: u64,
+	) -> impl Payload {
+		dynamic::tx("Subnets", "reveal_weights", (netuid, uids, values, salt, version_key))
+	}
+}

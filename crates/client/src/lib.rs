@@ -1,0 +1,21 @@
+//! # Agora client
+//!
+//! What every off-chain Agora binary (the `agora` CLI, miners, validators) uses to talk to the
+//! chain and to hold keys:
+//!
+//! - [`chain::Client`]: a subxt connection that, on connect, refuses a node whose runtime changed
+//!   any call or runtime API this client uses ([`chain::USED_CALLS`], `AgoraApi`), compared with
+//!   the metadata checked in at `metadata/agora.scale`; submissions wait for inclusion or
+//!   finality and turn dispatch errors into `Pallet.Error: docs`; `AgoraApi` queries decode the
+//!   same SCALE types the runtime encodes ([`agora_primitives`]).
+//! - [`wallet`]: coldkeys and hotkeys from BIP39 mnemonics in keyfiles encrypted with scrypt (a
+//!   random salt per file) and ChaCha20-Poly1305, written atomically with mode 0600.
+//! - [`amount`]: AGR amounts as people write them (`1.5`) and as the chain counts them (plancks).
+
+pub mod amount;
+pub mod chain;
+pub mod wallet;
+
+pub use chain::{Client, ClientError, Wait};
+pub use subxt::utils::AccountId32;
+pub use subxt_signer::sr25519::Keypair;
