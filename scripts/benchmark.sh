@@ -98,8 +98,8 @@ if [[ " ${selected[*]} " == *" pallet_rewards "* ]]; then
 	python3 - "$out_dir/epoch_points.json" <<'PY'
 import json, statistics, sys
 
-# The runtime's DbWeight is RocksDbWeight: 25 µs a read, 100 µs a write.
-READ_PS, WRITE_PS, BLOCK_PS = 25_000_000, 100_000_000, 2 * 10**12
+# The runtime's DbWeight is ParityDbWeight: 8 µs a read, 50 µs a write.
+READ_PS, WRITE_PS, BLOCK_PS = 8_000_000, 50_000_000, 2 * 10**12
 (bench,) = json.load(open(sys.argv[1]))
 times, db = {}, {}
 for r in bench["time_results"]:

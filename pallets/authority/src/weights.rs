@@ -32,8 +32,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Authority::SetChanged` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn add_validator() -> Weight {
 		// Proof size measured: 2377 bytes.
-		// Minimum execution time: 390_219 ns.
-		Weight::from_parts(578_151_000, 5_842)
+		// Minimum execution time: 32_464 ns.
+		Weight::from_parts(43_324_000, 5_842)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Authority::SetChanged` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn remove_validator() -> Weight {
 		// Proof size measured: 2133 bytes.
-		// Minimum execution time: 413_356 ns.
-		Weight::from_parts(496_190_000, 3_535)
+		// Minimum execution time: 20_221 ns.
+		Weight::from_parts(34_076_000, 3_535)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -53,12 +53,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn add_validator() -> Weight {
-		Weight::from_parts(578_151_000, 5_842)
+		Weight::from_parts(43_324_000, 5_842)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_validator() -> Weight {
-		Weight::from_parts(496_190_000, 3_535)
+		Weight::from_parts(34_076_000, 3_535)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}

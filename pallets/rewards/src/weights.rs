@@ -37,10 +37,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 64]`.
 	fn on_initialize(s: u32) -> Weight {
 		// Proof size measured: 284 + s * 221 bytes.
-		// Minimum execution time: 495_004 ns.
-		Weight::from_parts(1_180_421_296, 3_601)
-			// Standard error: 12_862_113.
-			.saturating_add(Weight::from_parts(293_171_659, 0).saturating_mul(s.into()))
+		// Minimum execution time: 47_644 ns.
+		Weight::from_parts(25_772_170, 3_601)
+			// Standard error: 58_893.
+			.saturating_add(Weight::from_parts(40_862_404, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads(4_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -86,10 +86,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn epoch(n: u32) -> Weight {
 		// Proof size measured: 15809 + n * 1072 bytes.
-		// Minimum execution time: 903_949 ns.
-		Weight::from_parts(903_949_000, 162_718)
-			// Standard error: 65_864_095.
-			.saturating_add(Weight::from_parts(1_342_484_827, 0).saturating_mul(n.into()))
+		// Minimum execution time: 164_129 ns.
+		Weight::from_parts(269_081_363, 162_718)
+			// Standard error: 3_906_553.
+			.saturating_add(Weight::from_parts(179_094_583, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().reads(6_u64.saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -101,8 +101,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn on_initialize(s: u32) -> Weight {
-		Weight::from_parts(1_180_421_296, 3_601)
-			.saturating_add(Weight::from_parts(293_171_659, 0).saturating_mul(s.into()))
+		Weight::from_parts(25_772_170, 3_601)
+			.saturating_add(Weight::from_parts(40_862_404, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads(4_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -110,8 +110,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2611).saturating_mul(s.into()))
 	}
 	fn epoch(n: u32) -> Weight {
-		Weight::from_parts(903_949_000, 162_718)
-			.saturating_add(Weight::from_parts(1_342_484_827, 0).saturating_mul(n.into()))
+		Weight::from_parts(269_081_363, 162_718)
+			.saturating_add(Weight::from_parts(179_094_583, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(29_u64))
 			.saturating_add(RocksDbWeight::get().reads(6_u64.saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))

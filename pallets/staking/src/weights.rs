@@ -40,8 +40,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_stake() -> Weight {
 		// Proof size measured: 701 bytes.
-		// Minimum execution time: 1_226_708 ns.
-		Weight::from_parts(1_453_761_000, 3_593)
+		// Minimum execution time: 112_421 ns.
+		Weight::from_parts(223_564_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -57,8 +57,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove_stake() -> Weight {
 		// Proof size measured: 633 bytes.
-		// Minimum execution time: 1_266_512 ns.
-		Weight::from_parts(2_265_837_000, 3_593)
+		// Minimum execution time: 105_246 ns.
+		Weight::from_parts(120_998_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn move_stake() -> Weight {
 		// Proof size measured: 891 bytes.
-		// Minimum execution time: 957_711 ns.
-		Weight::from_parts(1_161_509_000, 6_164)
+		// Minimum execution time: 92_989 ns.
+		Weight::from_parts(170_697_000, 6_164)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::LastTakeIncrease` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn set_take() -> Weight {
 		// Proof size measured: 401 bytes.
-		// Minimum execution time: 491_724 ns.
-		Weight::from_parts(836_297_000, 3_545)
+		// Minimum execution time: 38_743 ns.
+		Weight::from_parts(49_157_000, 3_545)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -97,22 +97,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn add_stake() -> Weight {
-		Weight::from_parts(1_453_761_000, 3_593)
+		Weight::from_parts(223_564_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn remove_stake() -> Weight {
-		Weight::from_parts(2_265_837_000, 3_593)
+		Weight::from_parts(120_998_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn move_stake() -> Weight {
-		Weight::from_parts(1_161_509_000, 6_164)
+		Weight::from_parts(170_697_000, 6_164)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn set_take() -> Weight {
-		Weight::from_parts(836_297_000, 3_545)
+		Weight::from_parts(49_157_000, 3_545)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}

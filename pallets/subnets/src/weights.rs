@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
 		// Proof size measured: 466 bytes.
-		// Minimum execution time: 766_611 ns.
-		Weight::from_parts(875_012_000, 3_593)
+		// Minimum execution time: 82_811 ns.
+		Weight::from_parts(146_437_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -56,8 +56,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
 		// Proof size measured: 420 bytes.
-		// Minimum execution time: 422_161 ns.
-		Weight::from_parts(503_612_000, 3_601)
+		// Minimum execution time: 41_317 ns.
+		Weight::from_parts(75_924_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -86,10 +86,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
 		// Proof size measured: 3026 + n * 133 bytes.
-		// Minimum execution time: 2_561_730 ns.
-		Weight::from_parts(29_662_086_077, 3_601)
-			// Standard error: 15_468_398.
-			.saturating_add(Weight::from_parts(199_074_635, 0).saturating_mul(n.into()))
+		// Minimum execution time: 257_932 ns.
+		Weight::from_parts(280_126_000, 3_601)
+			// Standard error: 662_524.
+			.saturating_add(Weight::from_parts(35_451_519, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -103,8 +103,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(684), added: 3159, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
 		// Proof size measured: 587 bytes.
-		// Minimum execution time: 561_691 ns.
-		Weight::from_parts(989_411_000, 4_149)
+		// Minimum execution time: 52_170 ns.
+		Weight::from_parts(98_306_000, 4_149)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -123,10 +123,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
 		// Proof size measured: 3406 bytes.
-		// Minimum execution time: 707_999 ns.
-		Weight::from_parts(831_222_221, 19_871)
-			// Standard error: 29_437.
-			.saturating_add(Weight::from_parts(151_774, 0).saturating_mul(n.into()))
+		// Minimum execution time: 99_143 ns.
+		Weight::from_parts(186_708_719, 19_871)
+			// Standard error: 7_037.
+			.saturating_add(Weight::from_parts(66_343, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -138,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
 		// Proof size measured: 616 bytes.
-		// Minimum execution time: 482_807 ns.
-		Weight::from_parts(555_270_000, 3_601)
+		// Minimum execution time: 48_670 ns.
+		Weight::from_parts(90_246_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -160,10 +160,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
 		// Proof size measured: 3494 bytes.
-		// Minimum execution time: 785_271 ns.
-		Weight::from_parts(899_980_609, 4_149)
-			// Standard error: 43_929.
-			.saturating_add(Weight::from_parts(225_183, 0).saturating_mul(n.into()))
+		// Minimum execution time: 76_999 ns.
+		Weight::from_parts(203_132_040, 4_149)
+			// Standard error: 10_406.
+			.saturating_add(Weight::from_parts(55_263, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -172,42 +172,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(875_012_000, 3_593)
+		Weight::from_parts(146_437_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(503_612_000, 3_601)
+		Weight::from_parts(75_924_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(29_662_086_077, 3_601)
-			.saturating_add(Weight::from_parts(199_074_635, 0).saturating_mul(n.into()))
+		Weight::from_parts(280_126_000, 3_601)
+			.saturating_add(Weight::from_parts(35_451_519, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 			.saturating_add(Weight::from_parts(0, 3159).saturating_mul(n.into()))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(989_411_000, 4_149)
+		Weight::from_parts(98_306_000, 4_149)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(831_222_221, 19_871)
-			.saturating_add(Weight::from_parts(151_774, 0).saturating_mul(n.into()))
+		Weight::from_parts(186_708_719, 19_871)
+			.saturating_add(Weight::from_parts(66_343, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(555_270_000, 3_601)
+		Weight::from_parts(90_246_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(899_980_609, 4_149)
-			.saturating_add(Weight::from_parts(225_183, 0).saturating_mul(n.into()))
+		Weight::from_parts(203_132_040, 4_149)
+			.saturating_add(Weight::from_parts(55_263, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

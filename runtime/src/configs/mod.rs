@@ -13,7 +13,7 @@ use polkadot_sdk::{
 		parameter_types,
 		traits::{ConstBool, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, VariantCountOf},
 		weights::{
-			constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 			ConstantMultiplier, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
 			WeightToFeePolynomial,
 		},
@@ -57,7 +57,8 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	type DbWeight = RocksDbWeight;
+	// The node stores state in ParityDB only (no RocksDB in the tree): charge its measured costs.
+	type DbWeight = ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
