@@ -100,8 +100,8 @@ enum Command {
 	Metagraph {
 		/// The subnet.
 		netuid: NetUid,
-		/// Also draw incentive and dividends per UID into this SVG file.
-		#[arg(long, value_name = "FILE.svg")]
+		/// Also draw incentive and dividends per UID into this file (.svg or .png).
+		#[arg(long, value_name = "FILE.svg|FILE.png")]
 		plot: Option<PathBuf>,
 	},
 	/// Chain head, finality, peers and runtime version.
@@ -559,7 +559,7 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 			let client = ctx.client().await?;
 			let m = client.metagraph(netuid).await?;
 			if let Some(path) = plot {
-				plot::write_svg(&path, &m).map_err(Failure::usage)?;
+				plot::write(&path, &m).map_err(Failure::usage)?;
 				out.note(&format!("plot written to {}", path.display()));
 			}
 			out.value(output::metagraph_json(&m), || output::metagraph_table(&m));

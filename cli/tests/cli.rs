@@ -171,6 +171,14 @@ fn a_new_user_walks_from_wallet_to_metagraph() -> Result<()> {
 	let (code, _, err) =
 		agora(&node, &wallets, &pw, &["metagraph", &netuid, "--plot", svg.to_str().unwrap_or("")])?;
 	ensure!(code == 0 && std::fs::read_to_string(&svg)?.starts_with("<svg"), "{code} {err}");
+	let png = dir.path().join("m.png");
+	let (code, _, err) =
+		agora(&node, &wallets, &pw, &["metagraph", &netuid, "--plot", png.to_str().unwrap_or("")])?;
+	let bytes = std::fs::read(&png)?;
+	ensure!(code == 0 && bytes.starts_with(b"\x89PNG\r\n\x1a\n") && &bytes[12..16] == b"IHDR", "{code} {err}");
+	let (code, _, err) =
+		agora(&node, &wallets, &pw, &["metagraph", &netuid, "--plot", "m.jpg"])?;
+	ensure!(code == 2 && err.contains(".svg or .png"), "{code} {err}");
 	let info = run(&["chain", "info"])?;
 	ensure!(
 		info["best"].as_u64().is_some_and(|b| b > 0) && info["spec_version"].as_u64().is_some(),
