@@ -10,3 +10,4 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export PATH="$HOME/.cargo/bin:$PATH"
 # The node binary the scripts and end-to-end tests run.
 export AGORA_NODE_BIN="$CARGO_TARGET_DIR/debug/agora-node"
+export AGORA_ASSETS="${AGORA_ASSETS:-$HOME/.cache/agora/assets}"

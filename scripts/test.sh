@@ -10,6 +10,8 @@ start=$(date +%s)
 echo "[test] building (target dir $CARGO_TARGET_DIR)"
 bash scripts/build.sh
 bash scripts/check-deps.sh
+# The real weights and data the model tests and the end-to-end network test use.
+bash scripts/assets.sh
 echo "[test] build took $(( $(date +%s) - start )) s"
 
 # End-to-end tests start up to five nodes each; one test at a time keeps a 2-core machine from

@@ -1,0 +1,1 @@
+//! Agora models (being written).

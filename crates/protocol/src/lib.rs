@@ -1,0 +1,1 @@
+//! Agora wire protocol (being written).
