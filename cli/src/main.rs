@@ -8,7 +8,7 @@ mod output;
 mod plot;
 
 use std::{
-	io::{IsTerminal, Read},
+	io::IsTerminal,
 	path::PathBuf,
 	process::ExitCode,
 };
@@ -248,11 +248,11 @@ enum SubnetCmd {
 		wallet: WalletArg,
 		/// The subnet.
 		netuid: NetUid,
-		/// Its name, as `subnet hyperparams` shows it (e.g. `tempo`).
-		name: String,
-		/// The new value (fractions as 0..1 for kappa and max_weight_limit; AGR for burns
-		/// and min_validator_stake).
-		value: String,
+		/// NAME VALUE pairs, all set in one transaction (e.g. `tempo 10 weights_rate_limit 5`):
+		/// names as `subnet hyperparams` shows them; fractions as 0..1 for kappa and
+		/// max_weight_limit, AGR for burns and min_validator_stake.
+		#[arg(value_name = "NAME VALUE", num_args = 2.., required = true)]
+		settings: Vec<String>,
 	},
 	/// Register a wallet hotkey on a subnet, burning the registration price.
 	Register {
@@ -365,12 +365,10 @@ impl Ctx {
 	/// The password: from `--password-file`, `--password-fd`, or a prompt.
 	fn password(&self, what: &str, confirm: bool) -> Result<String> {
 		if let Some(path) = &self.global.password_file {
-			let text = std::fs::read_to_string(path)
-				.map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-			return Ok(text.lines().next().unwrap_or("").to_string());
+			return Ok(wallet::password_from_file(path)?.to_string());
 		}
 		if let Some(fd) = self.global.password_fd {
-			return read_fd(fd);
+			return Ok(wallet::password_from_fd(fd)?.to_string());
 		}
 		if !self.can_prompt() {
 			return Err(Failure::usage(
@@ -431,28 +429,6 @@ impl Ctx {
 		let receipt = client.submit(call, signer, wait).await;
 		out.progress_done();
 		Ok(receipt?)
-	}
-}
-
-fn read_fd(fd: i32) -> Result<String> {
-	#[cfg(unix)]
-	{
-		use std::os::fd::FromRawFd;
-		if fd < 0 {
-			return Err(Failure::usage("--password-fd must be a file descriptor number"));
-		}
-		// SAFETY: the caller hands us an inherited descriptor it opened for this purpose; we
-		// read it once and close it.
-		let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-		let mut text = String::new();
-		f.read_to_string(&mut text)
-			.map_err(|e| Failure::usage(format!("cannot read password fd {fd}: {e}")))?;
-		Ok(text.lines().next().unwrap_or("").to_string())
-	}
-	#[cfg(not(unix))]
-	{
-		let _ = fd;
-		Err(Failure::usage("--password-fd needs a Unix system"))
 	}
 }
 
@@ -816,12 +792,25 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 			});
 			Ok(())
 		},
-		SubnetCmd::SetHyperparam { wallet, netuid, name, value } => {
+		SubnetCmd::SetHyperparam { wallet, netuid, settings } => {
+			if settings.len() % 2 != 0 {
+				return Err(Failure::usage(format!(
+					"give NAME VALUE pairs; `{}` has no value",
+					settings.last().map(String::as_str).unwrap_or_default()
+				)));
+			}
 			let client = ctx.client().await?;
 			let mut hp = client.subnet(netuid).await?.hyperparams;
-			set_field(&mut hp, &name, &value)?;
+			for pair in settings.chunks(2) {
+				set_field(&mut hp, &pair[0], &pair[1])?;
+			}
+			let what = settings
+				.chunks(2)
+				.map(|p| format!("{} = {}", p[0], p[1]))
+				.collect::<Vec<_>>()
+				.join(", ");
 			hp.validate(u16::MAX, 0)
-				.map_err(|e| Failure::usage(format!("{name} = {value} is out of bounds: {e:?}")))?;
+				.map_err(|e| Failure::usage(format!("{what} is out of bounds: {e:?}")))?;
 			let signer = ctx.coldkey(&wallet)?;
 			let r = ctx
 				.submit(
@@ -832,7 +821,7 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 					&signer,
 				)
 				.await?;
-			out.receipt(&r, &format!("subnet {netuid}: {name} = {value}"));
+			out.receipt(&r, &format!("subnet {netuid}: {what}"));
 			Ok(())
 		},
 		SubnetCmd::Register { wallet, netuid, hotkey, max_cost } => {

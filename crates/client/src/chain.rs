@@ -26,6 +26,37 @@ pub type RuntimeAccountId = polkadot_sdk::sp_runtime::AccountId32;
 /// the runtime by a test).
 pub const BUILT_FOR: &[u8] = include_bytes!("../metadata/agora.scale");
 
+/// The hashes of [`USED_CALLS`] and the `AgoraApi` in [`BUILT_FOR`], one `name hash` per line
+/// ([`interface_hashes`]), precomputed so that connecting decodes only the node's metadata;
+/// the metadata test keeps them in step with `agora.scale`.
+pub const BUILT_FOR_HASHES: &str = include_str!("../metadata/agora.hashes");
+
+/// `Pallet.call <hash>` for every call in [`USED_CALLS`], the storage items read and decoded
+/// statically (`System.Account`, `Subnets.Weights`), then `AgoraApi <hash>`: what this
+/// client relies on, as `metadata` describes it. Err names the first missing piece.
+pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<String>, String> {
+	let mut lines = Vec::new();
+	for (pallet, calls) in USED_CALLS {
+		let p = metadata.pallet_by_name(pallet).ok_or_else(|| format!("no pallet {pallet}"))?;
+		for call in *calls {
+			let hash = p.call_hash(call).ok_or_else(|| format!("no call {pallet}.{call}"))?;
+			lines.push(format!("{pallet}.{call} {}", hex::encode(hash)));
+		}
+	}
+	for (pallet, entry) in [("System", "Account"), ("Subnets", "Weights")] {
+		let hash = metadata
+			.pallet_by_name(pallet)
+			.and_then(|p| p.storage_hash(entry))
+			.ok_or_else(|| format!("no storage {pallet}.{entry}"))?;
+		lines.push(format!("{pallet}.{entry} {}", hex::encode(hash)));
+	}
+	let api = metadata
+		.runtime_api_trait_by_name("AgoraApi")
+		.ok_or_else(|| "no AgoraApi runtime API".to_string())?;
+	lines.push(format!("AgoraApi {}", hex::encode(api.hash())));
+	Ok(lines)
+}
+
 /// The calls, storage items and runtime API this client relies on: a node whose runtime changed
 /// any of them is refused.
 pub const USED_CALLS: &[(&str, &[&str])] = &[
@@ -149,25 +180,33 @@ pub struct ChainInfo {
 }
 
 /// A connection to an Agora node.
+///
+/// Queries go straight to JSON-RPC, each one request (the node's RPC server answers a request
+/// in two TCP segments without `TCP_NODELAY`, so every round trip costs ~40 ms of delayed ACK
+/// on Linux: fewer requests is what makes a CLI answer fast). The subxt client, which signs and
+/// watches transactions, is made on first use.
 pub struct Client {
-	api: OnlineClient<Config>,
+	api: tokio::sync::OnceCell<OnlineClient<Config>>,
+	rpc_client: RpcClient,
 	rpc: LegacyRpcMethods<RpcConfigFor<Config>>,
 	url: String,
 }
 
 impl Client {
-	/// Connects to `url` (`ws://` or `wss://`) and checks that its runtime still has every call
-	/// and runtime API this client uses, unchanged.
+	/// Connects to `url` (`ws://` or `wss://`) and checks that its runtime still has every call,
+	/// storage item and runtime API this client uses, unchanged.
 	pub async fn connect(url: &str) -> Result<Self, ClientError> {
 		let connect_err = |why: String| ClientError::Connect { url: url.to_string(), why };
 		let rpc = tokio::time::timeout(Duration::from_secs(10), RpcClient::from_insecure_url(url))
 			.await
 			.map_err(|_| connect_err("timed out after 10 s".into()))?
 			.map_err(|e| connect_err(e.to_string()))?;
-		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
-			.await
-			.map_err(|e| connect_err(e.to_string()))?;
-		let client = Self { api, rpc: LegacyRpcMethods::new(rpc), url: url.to_string() };
+		let client = Self {
+			api: tokio::sync::OnceCell::new(),
+			rpc_client: rpc.clone(),
+			rpc: LegacyRpcMethods::new(rpc),
+			url: url.to_string(),
+		};
 		client.check_compatible().await?;
 		Ok(client)
 	}
@@ -177,44 +216,77 @@ impl Client {
 		&self.url
 	}
 
-	async fn at_best(&self) -> Result<subxt::client::OnlineClientAtBlock<Config>, ClientError> {
-		let best = self.best_hash().await?;
-		self.api.at_block(best).await.map_err(other)
-	}
-
-	async fn best_hash(&self) -> Result<H256, ClientError> {
-		self.rpc
-			.chain_get_block_hash(None)
+	async fn api(&self) -> Result<&OnlineClient<Config>, ClientError> {
+		self.api
+			.get_or_try_init(|| async {
+				OnlineClient::<Config>::from_rpc_client(self.rpc_client.clone())
+					.await
+					.map_err(|e| ClientError::Connect { url: self.url.clone(), why: e.to_string() })
+			})
 			.await
-			.map_err(other)?
-			.ok_or_else(|| ClientError::Other("the node has no best block".into()))
 	}
 
+	/// The hash of block `number` of the best chain, if it exists.
+	pub async fn block_hash(&self, number: u64) -> Result<Option<H256>, ClientError> {
+		self.rpc.chain_get_block_hash(Some(number.into())).await.map_err(other)
+	}
+
+	/// Compares what this client relies on with the node's runtime metadata. The runtime code's
+	/// hash determines its metadata, so a code already found compatible is remembered (a marker
+	/// file under the user's cache directory) and not downloaded again.
 	async fn check_compatible(&self) -> Result<(), ClientError> {
-		let built = subxt::metadata::Metadata::decode_from(BUILT_FOR)
-			.map_err(|e| ClientError::Other(format!("built-in metadata: {e}")))?;
-		let at = self.at_best().await?;
-		let spec = at.spec_version();
-		let node = at.metadata();
-		let incompatible =
-			|what: String| ClientError::Incompatible { url: self.url.clone(), what, spec };
-		for (pallet, calls) in USED_CALLS {
-			let (Some(ours), Some(theirs)) =
-				(built.pallet_by_name(pallet), node.pallet_by_name(pallet))
-			else {
-				return Err(incompatible(format!("no pallet {pallet}")));
-			};
-			for call in *calls {
-				if ours.call_hash(call) != theirs.call_hash(call) {
-					return Err(incompatible(format!("{pallet}.{call} changed")));
-				}
-			}
+		let code_hash: Option<H256> = self
+			.rpc_client
+			.request("state_getStorageHash", subxt::rpcs::rpc_params!["0x3a636f6465"])
+			.await
+			.map_err(other)?;
+		let marker = code_hash.and_then(|h| {
+			let ours = polkadot_sdk::sp_crypto_hashing::twox_64(BUILT_FOR_HASHES.as_bytes());
+			dirs::cache_dir().map(|d| {
+				d.join("agora").join("compatible").join(format!(
+					"{}-{}",
+					hex::encode(h.0),
+					hex::encode(ours)
+				))
+			})
+		});
+		if marker.as_ref().is_some_and(|m| m.exists()) {
+			return Ok(());
 		}
-		let api_hash = |m: &subxt::metadata::Metadata| {
-			m.runtime_api_trait_by_name("AgoraApi").map(|t| t.hash())
+		let raw = self
+			.rpc
+			.state_call("Metadata_metadata_at_version", Some(&15u32.encode()), None)
+			.await
+			.map_err(other)?;
+		let incompatible = |what: String, spec| ClientError::Incompatible {
+			url: self.url.clone(),
+			what,
+			spec,
 		};
-		if api_hash(&built) != api_hash(&node) {
-			return Err(incompatible("the AgoraApi runtime API changed".into()));
+		let check = match <Option<Vec<u8>>>::decode(&mut &raw[..]) {
+			Ok(Some(bytes)) => subxt::metadata::Metadata::decode_from(&bytes[..])
+				.map_err(|e| format!("undecodable metadata: {e}"))
+				.and_then(|md| interface_hashes(&md))
+				.and_then(|node| {
+					match BUILT_FOR_HASHES.lines().zip(&node).find(|(ours, theirs)| ours != theirs)
+					{
+						Some((ours, _)) => Err(format!(
+							"{} changed",
+							ours.split_whitespace().next().unwrap_or(ours)
+						)),
+						None => Ok(()),
+					}
+				}),
+			_ => Err("no metadata v15".to_string()),
+		};
+		if let Err(what) = check {
+			let spec = self.rpc.state_get_runtime_version(None).await.map_err(other)?.spec_version;
+			return Err(incompatible(what, spec));
+		}
+		if let Some(marker) = marker {
+			// Best effort: without the marker the next connection checks again.
+			let _ = marker.parent().map(std::fs::create_dir_all);
+			let _ = std::fs::write(&marker, b"");
 		}
 		Ok(())
 	}
@@ -229,7 +301,9 @@ impl Client {
 	) -> Result<Receipt, ClientError> {
 		let who: AccountId32 = signer.public_key().to_account_id();
 		let nonce = self.rpc.system_account_next_index(&who).await.map_err(other)?;
-		let at = self.at_best().await?;
+		// The finalized block: the subxt backend follows it (a best block it has not seen yet
+		// would be refused). Nonce and era are set here, so only the metadata comes from it.
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
 		let metadata = at.metadata();
 		let params =
 			PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).immortal().build();
@@ -284,33 +358,41 @@ impl Client {
 	pub async fn chain_info(&self) -> Result<ChainInfo, ClientError> {
 		let health = self.rpc.system_health().await.map_err(other)?;
 		let chain = self.rpc.system_chain().await.map_err(other)?;
-		let best = self.at_best().await?;
-		let finalized = self.api.at_current_block().await.map_err(other)?;
+		let number = |header: Option<<Config as subxt::Config>::Header>| {
+			header
+				.map(|h| u64::from(h.number))
+				.ok_or_else(|| ClientError::Other("the node has no such block".into()))
+		};
+		let best = number(self.rpc.chain_get_header(None).await.map_err(other)?)?;
+		let finalized_hash = self.rpc.chain_get_finalized_head().await.map_err(other)?;
+		let finalized =
+			number(self.rpc.chain_get_header(Some(finalized_hash)).await.map_err(other)?)?;
+		let version = self.rpc.state_get_runtime_version(None).await.map_err(other)?;
 		Ok(ChainInfo {
 			chain,
-			best: best.block_number(),
-			finalized: finalized.block_number(),
+			best,
+			finalized,
 			peers: health.peers,
 			syncing: health.is_syncing,
-			spec_version: best.spec_version(),
-			transaction_version: best.transaction_version(),
+			spec_version: version.spec_version,
+			transaction_version: version.transaction_version,
 		})
 	}
 
-	/// Free, reserved and frozen balance of `who` at the best block.
+	/// Free, reserved and frozen balance of `who` at the best block (one request).
 	pub async fn balance(&self, who: &AccountId32) -> Result<AccountBalance, ClientError> {
-		let at = self.at_best().await?;
-		let info = at
-			.storage()
-			.try_fetch(
-				dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account"),
-				(*who,),
-			)
-			.await
-			.map_err(other)?;
-		match info {
-			Some(info) => {
-				let AccountData { free, reserved, frozen } = info.decode().map_err(other)?.data;
+		use polkadot_sdk::sp_crypto_hashing::{blake2_128, twox_128};
+		let mut key = twox_128(b"System").to_vec();
+		key.extend(twox_128(b"Account"));
+		key.extend(blake2_128(&who.0));
+		key.extend(who.0);
+		let stored = self.rpc.state_get_storage(&key, None).await.map_err(other)?;
+		match stored {
+			// `System.Account`'s type is among the hashes checked on connect.
+			Some(bytes) => {
+				let info = AccountInfo::decode(&mut &bytes[..])
+					.map_err(|e| other(format!("System.Account: {e}")))?;
+				let AccountData { free, reserved, frozen, .. } = info.data;
 				Ok(AccountBalance { free, reserved, frozen })
 			},
 			None => Ok(AccountBalance::default()),
@@ -319,10 +401,9 @@ impl Client {
 
 	/// Calls `AgoraApi_<method>` at the best block and decodes the answer.
 	async fn agora<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R, ClientError> {
-		let best = self.best_hash().await?;
 		let bytes = self
 			.rpc
-			.state_call(&format!("AgoraApi_{method}"), Some(&args.encode()), Some(best))
+			.state_call(&format!("AgoraApi_{method}"), Some(&args.encode()), None)
 			.await
 			.map_err(other)?;
 		R::decode(&mut &bytes[..]).map_err(|e| other(format!("AgoraApi_{method}: {e}")))
@@ -384,19 +465,19 @@ impl Client {
 		self.agora("subnet_creation_cost", ()).await
 	}
 
-	/// A validator's weights on `netuid` as stored: `(uid, weight)`.
+	/// A validator's weights on `netuid` as stored: `(uid, weight)` (one request).
 	pub async fn weights(&self, netuid: NetUid, uid: Uid) -> Result<Vec<(Uid, u16)>, ClientError> {
-		let at = self.at_best().await?;
-		let stored = at
-			.storage()
-			.try_fetch(
-				dynamic::storage::<(NetUid, Uid), Vec<(Uid, u16)>>("Subnets", "Weights"),
-				(netuid, uid),
-			)
-			.await
-			.map_err(other)?;
-		match stored {
-			Some(v) => v.decode().map_err(other),
+		use polkadot_sdk::sp_crypto_hashing::{twox_128, twox_64};
+		let mut key = twox_128(b"Subnets").to_vec();
+		key.extend(twox_128(b"Weights"));
+		for part in [netuid.encode(), uid.encode()] {
+			key.extend(twox_64(&part));
+			key.extend(part);
+		}
+		// `Subnets.Weights`'s type is among the hashes checked on connect.
+		match self.rpc.state_get_storage(&key, None).await.map_err(other)? {
+			Some(bytes) => Vec::<(Uid, u16)>::decode(&mut &bytes[..])
+				.map_err(|e| other(format!("Subnets.Weights: {e}"))),
 			None => Ok(Vec::new()),
 		}
 	}
@@ -442,18 +523,22 @@ pub struct AccountBalance {
 	pub frozen: Balance,
 }
 
-#[derive(Debug, subxt::ext::scale_decode::DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+/// `frame_system::AccountInfo<u32, pallet_balances::AccountData<u128>>`, as stored.
+#[derive(Debug, Decode)]
 struct AccountInfo {
+	_nonce: u32,
+	_consumers: u32,
+	_providers: u32,
+	_sufficients: u32,
 	data: AccountData,
 }
 
-#[derive(Debug, subxt::ext::scale_decode::DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+#[derive(Debug, Decode)]
 struct AccountData {
 	free: u128,
 	reserved: u128,
 	frozen: u128,
+	_flags: u128,
 }
 
 /// Typed builders for the calls this client submits (dynamic, by name, against the metadata the

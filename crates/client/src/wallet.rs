@@ -341,6 +341,41 @@ fn create_private_dir(dir: &Path) -> Result<(), WalletError> {
 	builder.create(dir).map_err(io(dir))
 }
 
+/// A keyfile password from the first line of `path` (headless unlock: `--password-file`).
+pub fn password_from_file(path: &Path) -> Result<Zeroizing<String>, WalletError> {
+	let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io(path))?);
+	Ok(Zeroizing::new(text.lines().next().unwrap_or("").to_string()))
+}
+
+/// A keyfile password from the first line read from an inherited file descriptor
+/// (`--password-fd`); the descriptor is closed afterwards.
+pub fn password_from_fd(fd: i32) -> Result<Zeroizing<String>, WalletError> {
+	let path = PathBuf::from(format!("file descriptor {fd}"));
+	#[cfg(unix)]
+	{
+		use std::{io::Read, os::fd::FromRawFd};
+		if fd < 0 {
+			return Err(WalletError::Io {
+				path,
+				source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a descriptor"),
+			});
+		}
+		// SAFETY: the caller hands us an inherited descriptor it opened for this purpose; we
+		// read it once and close it.
+		let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+		let mut text = Zeroizing::new(String::new());
+		f.read_to_string(&mut text).map_err(io(&path))?;
+		Ok(Zeroizing::new(text.lines().next().unwrap_or("").to_string()))
+	}
+	#[cfg(not(unix))]
+	{
+		Err(WalletError::Io {
+			path,
+			source: std::io::Error::new(std::io::ErrorKind::Unsupported, "needs a Unix system"),
+		})
+	}
+}
+
 /// One wallet: a directory with a coldkey and hotkeys.
 #[derive(Clone, Debug)]
 pub struct Wallet {
