@@ -1,0 +1,92 @@
+//! Configuration of a protocol node.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use libp2p::{identity::Keypair, Multiaddr};
+
+use crate::Authorizer;
+
+/// Bounds on everything a peer can make this node spend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+	/// The largest request, in bytes of CBOR, that this node reads (default 1 MiB). Larger inbound
+	/// requests are rejected by the codec without being decoded (the stream is dropped); a larger
+	/// outbound query fails with [`QueryError::Io`](crate::QueryError::Io) before anything is
+	/// sent.
+	pub max_request_bytes: usize,
+	/// The largest response, in bytes of CBOR, that this node reads or sends (default 16 MiB).
+	/// A larger inbound response fails the query with
+	/// [`QueryError::Io`](crate::QueryError::Io); a larger answer of the local application is
+	/// replaced by [`Refusal::Failed`](crate::Refusal::Failed).
+	pub max_response_bytes: usize,
+	/// How long a query may take (default 30 s). Outbound: the query fails with
+	/// [`QueryError::Timeout`](crate::QueryError::Timeout). Inbound: the requester is no longer
+	/// waiting, the answer is discarded and the query stops counting as in flight.
+	pub request_timeout: Duration,
+	/// The most request-response streams (inbound + outbound) open at once on one connection
+	/// (default 64). Beyond it, inbound streams are dropped and outbound queries fail.
+	pub max_concurrent_streams: usize,
+	/// The most inbound queries handed to the application and not yet answered (default 32).
+	/// Beyond it, queries are refused with [`Refusal::Busy`](crate::Refusal::Busy).
+	pub max_in_flight: usize,
+	/// How many queries one peer may send per [`rate_window`](Self::rate_window) (default 20), as
+	/// a token bucket of that capacity refilled continuously over the window. Beyond it, queries
+	/// are refused with [`Refusal::RateLimited`](crate::Refusal::RateLimited). `0` disables the
+	/// per-peer limit.
+	pub peer_rate: u32,
+	/// The window of [`peer_rate`](Self::peer_rate) (default 10 s). Zero disables the per-peer
+	/// limit.
+	pub rate_window: Duration,
+	/// How long a connection with no open stream is kept before it is closed (default 300 s;
+	/// miners in dial-out mode keep connections to validators open).
+	pub idle_connection_timeout: Duration,
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Self {
+			max_request_bytes: 1024 * 1024,
+			max_response_bytes: 16 * 1024 * 1024,
+			request_timeout: Duration::from_secs(30),
+			max_concurrent_streams: 64,
+			max_in_flight: 32,
+			peer_rate: 20,
+			rate_window: Duration::from_secs(10),
+			idle_connection_timeout: Duration::from_secs(300),
+		}
+	}
+}
+
+/// What [`spawn`](crate::spawn) builds a node from.
+#[derive(Clone)]
+pub struct Config {
+	/// The node's libp2p identity; its [`PeerId`](libp2p::PeerId) is what peers authenticate
+	/// (Noise) and what is published on chain.
+	pub keypair: Keypair,
+	/// The addresses to listen on, e.g. `/ip4/0.0.0.0/tcp/30444`; may be empty (a dial-out miner
+	/// or a pure client).
+	pub listen: Vec<Multiaddr>,
+	/// Bounds on what peers can make this node spend.
+	pub limits: Limits,
+	/// Who may query this node. `None`: nobody; every inbound query is refused with
+	/// [`Refusal::NotAuthorised`](crate::Refusal::NotAuthorised) (e.g. a validator).
+	pub authorizer: Option<Arc<dyn Authorizer>>,
+}
+
+impl Config {
+	/// A configuration with default [`Limits`], no listen address and no authorizer.
+	pub fn new(keypair: Keypair) -> Self {
+		Self { keypair, listen: Vec::new(), limits: Limits::default(), authorizer: None }
+	}
+}
+
+impl fmt::Debug for Config {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.debug_struct("Config")
+			.field("peer_id", &self.keypair.public().to_peer_id())
+			.field("listen", &self.listen)
+			.field("limits", &self.limits)
+			.field("authorizer", &self.authorizer.as_ref().map(|_| "Authorizer"))
+			.finish()
+	}
+}
