@@ -7,11 +7,7 @@
 mod output;
 mod plot;
 
-use std::{
-	io::IsTerminal,
-	path::PathBuf,
-	process::ExitCode,
-};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use agora_client::{
 	amount::{format_agr, parse_agr},

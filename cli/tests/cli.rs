@@ -175,9 +175,11 @@ fn a_new_user_walks_from_wallet_to_metagraph() -> Result<()> {
 	let (code, _, err) =
 		agora(&node, &wallets, &pw, &["metagraph", &netuid, "--plot", png.to_str().unwrap_or("")])?;
 	let bytes = std::fs::read(&png)?;
-	ensure!(code == 0 && bytes.starts_with(b"\x89PNG\r\n\x1a\n") && &bytes[12..16] == b"IHDR", "{code} {err}");
-	let (code, _, err) =
-		agora(&node, &wallets, &pw, &["metagraph", &netuid, "--plot", "m.jpg"])?;
+	ensure!(
+		code == 0 && bytes.starts_with(b"\x89PNG\r\n\x1a\n") && &bytes[12..16] == b"IHDR",
+		"{code} {err}"
+	);
+	let (code, _, err) = agora(&node, &wallets, &pw, &["metagraph", &netuid, "--plot", "m.jpg"])?;
 	ensure!(code == 2 && err.contains(".svg or .png"), "{code} {err}");
 	let info = run(&["chain", "info"])?;
 	ensure!(

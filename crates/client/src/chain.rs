@@ -258,11 +258,8 @@ impl Client {
 			.state_call("Metadata_metadata_at_version", Some(&15u32.encode()), None)
 			.await
 			.map_err(other)?;
-		let incompatible = |what: String, spec| ClientError::Incompatible {
-			url: self.url.clone(),
-			what,
-			spec,
-		};
+		let incompatible =
+			|what: String, spec| ClientError::Incompatible { url: self.url.clone(), what, spec };
 		let check = match <Option<Vec<u8>>>::decode(&mut &raw[..]) {
 			Ok(Some(bytes)) => subxt::metadata::Metadata::decode_from(&bytes[..])
 				.map_err(|e| format!("undecodable metadata: {e}"))
@@ -360,7 +357,7 @@ impl Client {
 		let chain = self.rpc.system_chain().await.map_err(other)?;
 		let number = |header: Option<<Config as subxt::Config>::Header>| {
 			header
-				.map(|h| u64::from(h.number))
+				.map(|h| h.number)
 				.ok_or_else(|| ClientError::Other("the node has no such block".into()))
 		};
 		let best = number(self.rpc.chain_get_header(None).await.map_err(other)?)?;

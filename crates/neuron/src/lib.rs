@@ -1,0 +1,119 @@
+//! What Agora's miner and validator share: wallet and chain flags, the libp2p identity kept
+//! beside the hotkey, publishing the endpoint with `serve`, reading peers from the metagraph,
+//! logging and shutdown.
+
+pub mod args;
+pub mod identity;
+pub mod metrics;
+pub mod peers;
+
+use std::time::Duration;
+
+use agora_client::chain::{calls, Client, ClientError, RuntimeAccountId, Wait};
+use agora_primitives::{Metagraph, NetUid, NeuronInfo};
+use libp2p::{Multiaddr, PeerId};
+use subxt_signer::sr25519::Keypair;
+
+/// Logs to stderr; `RUST_LOG` overrides `default` (e.g. `info,agora_protocol=debug`).
+pub fn init_logging(default: &str) {
+	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+	let _ =
+		tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+	let ctrl_c = tokio::signal::ctrl_c();
+	#[cfg(unix)]
+	{
+		let mut term =
+			match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+				Ok(s) => s,
+				Err(_) => {
+					let _ = ctrl_c.await;
+					return;
+				},
+			};
+		tokio::select! {
+			_ = ctrl_c => {},
+			_ = term.recv() => {},
+		}
+	}
+	#[cfg(not(unix))]
+	let _ = ctrl_c.await;
+}
+
+/// This hotkey's neuron in the metagraph, if registered.
+pub fn own_neuron<'a>(
+	metagraph: &'a Metagraph<RuntimeAccountId>,
+	hotkey: &RuntimeAccountId,
+) -> Option<&'a NeuronInfo<RuntimeAccountId>> {
+	metagraph.neurons.iter().find(|n| &n.hotkey == hotkey)
+}
+
+/// The account id of a signer, as the runtime API types carry it.
+pub fn account_of(signer: &Keypair) -> RuntimeAccountId {
+	RuntimeAccountId::new(signer.public_key().0)
+}
+
+/// Waits until `hotkey` is registered on `netuid` (a miner or validator may be started before
+/// its registration lands); logs what it waits for every ~30 s.
+pub async fn wait_for_registration(
+	client: &Client,
+	netuid: NetUid,
+	hotkey: &RuntimeAccountId,
+	give_up_after: Duration,
+) -> anyhow::Result<Metagraph<RuntimeAccountId>> {
+	let start = tokio::time::Instant::now();
+	let mut last_log = None::<tokio::time::Instant>;
+	loop {
+		let metagraph = client.metagraph(netuid).await?;
+		if own_neuron(&metagraph, hotkey).is_some() {
+			return Ok(metagraph);
+		}
+		if start.elapsed() >= give_up_after {
+			anyhow::bail!(
+				"hotkey {hotkey} is not registered on subnet {netuid}; register it with \
+				 `agora subnet register {netuid} --hotkey <name>`"
+			);
+		}
+		if last_log.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
+			tracing::warn!("hotkey {hotkey} is not registered on subnet {netuid} yet; waiting");
+			last_log = Some(tokio::time::Instant::now());
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+}
+
+/// Publishes `peer_id` and `addrs` as this neuron's endpoint with `serve`, unless the chain
+/// already holds exactly that. Waits for inclusion; returns whether it submitted.
+pub async fn ensure_served(
+	client: &Client,
+	signer: &Keypair,
+	metagraph: &Metagraph<RuntimeAccountId>,
+	peer_id: &PeerId,
+	addrs: &[Multiaddr],
+) -> Result<bool, ClientError> {
+	let hotkey = account_of(signer);
+	let peer_bytes = peer_id.to_bytes();
+	let addr_bytes: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_string().into_bytes()).collect();
+	let current = own_neuron(metagraph, &hotkey).and_then(|n| n.endpoint.as_ref());
+	if current.is_some_and(|e| {
+		e.peer_id.as_slice() == peer_bytes.as_slice()
+			&& e.addrs.iter().map(|a| a.as_slice()).eq(addr_bytes.iter().map(Vec::as_slice))
+	}) {
+		return Ok(false);
+	}
+	let netuid = metagraph.subnet.netuid;
+	client.submit(&calls::serve(netuid, peer_bytes, addr_bytes), signer, Wait::Inclusion).await?;
+	tracing::info!(
+		"published endpoint on subnet {netuid}: {peer_id} {}",
+		if addrs.is_empty() {
+			"(no address: dial-out)".to_string()
+		} else {
+			addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+		}
+	);
+	Ok(true)
+}

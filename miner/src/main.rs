@@ -1,0 +1,523 @@
+//! `agora-miner`: serves a candle model to the validators of one Agora subnet over libp2p.
+//!
+//! It answers only peers whose Noise-authenticated PeerId is the on-chain endpoint of a neuron
+//! holding a validator permit on its subnet (checked by the protocol's event loop before any
+//! model work), publishes its own PeerId and addresses with `serve` (none in `--dial-out` mode,
+//! where it dials the validators instead), and exports Prometheus metrics.
+
+use std::{
+	net::SocketAddr,
+	path::{Path, PathBuf},
+	str::FromStr,
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+
+use agora_client::chain::Client;
+use agora_models::{embedding, generation};
+use agora_neuron::{
+	account_of,
+	args::{ChainArgs, P2pArgs, WalletArgs},
+	peers,
+};
+use agora_primitives::{NetUid, TaskKind};
+use agora_protocol::{
+	AllowList, Answer, Authorizer, Inbound, Query, Refusal, Response, TaskRequest,
+};
+use anyhow::{bail, Context};
+use clap::Parser;
+use libp2p::PeerId;
+use prometheus_client::{
+	encoding::EncodeLabelSet,
+	metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+	registry::Registry,
+};
+
+/// Most sentences one embedding query may carry.
+const MAX_SENTENCES: usize = 64;
+/// Longest sentence or prompt, in characters.
+const MAX_TEXT_CHARS: usize = 8_000;
+/// Most tokens one generation query may ask for.
+const MAX_NEW_TOKENS: u32 = 256;
+
+/// Serves a candle model to the validators of one Agora subnet over libp2p.
+#[derive(Parser, Debug)]
+#[command(name = "agora-miner", version, about, long_about = None)]
+struct Cli {
+	#[command(flatten)]
+	chain: ChainArgs,
+	#[command(flatten)]
+	wallet: WalletArgs,
+	#[command(flatten)]
+	p2p: P2pArgs,
+	/// The subnet to serve; its `task` hyperparameter says which model kind is needed.
+	#[arg(long)]
+	netuid: NetUid,
+	/// The model: a directory in Hugging Face layout (config.json, model.safetensors,
+	/// tokenizer.json) for text-embedding subnets, a .gguf file for text-generation subnets.
+	#[arg(long, value_name = "PATH")]
+	model: PathBuf,
+	/// Serve a deliberately worse embedding model, for demos and tests: `layers:N` keeps the
+	/// first N encoder layers, `random` (or `random:SEED`) uses random weights.
+	#[arg(long, default_value = "full")]
+	variant: Variant,
+	/// Where the model runs: cpu, cuda or cuda:N.
+	#[arg(long, default_value = "cpu")]
+	device: String,
+	/// Publish no address; dial the validators' on-chain endpoints instead, so this miner's
+	/// IP is never public.
+	#[arg(long)]
+	dial_out: bool,
+	/// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9616).
+	#[arg(long, value_name = "ADDR")]
+	metrics: Option<SocketAddr>,
+	/// Seconds between metagraph syncs (validator permits, endpoints).
+	#[arg(long, default_value_t = 6)]
+	sync_interval: u64,
+	/// How long to wait for the hotkey's registration before giving up, in seconds.
+	#[arg(long, default_value_t = 600)]
+	registration_timeout: u64,
+}
+
+/// `--variant`.
+#[derive(Clone, Copy, Debug)]
+struct Variant(embedding::Variant);
+
+impl FromStr for Variant {
+	type Err = String;
+	fn from_str(s: &str) -> Result<Self, Self::Err> {
+		let bad = || format!("`{s}`: expected full, layers:N or random[:SEED]");
+		Ok(Variant(match s.split_once(':') {
+			None if s == "full" => embedding::Variant::Full,
+			None if s == "random" => embedding::Variant::Random { seed: 0 },
+			Some(("layers", n)) => {
+				embedding::Variant::Layers(n.parse().ok().filter(|n| *n > 0).ok_or_else(bad)?)
+			},
+			Some(("random", seed)) => {
+				embedding::Variant::Random { seed: seed.parse().map_err(|_| bad())? }
+			},
+			_ => return Err(bad()),
+		}))
+	}
+}
+
+/// The loaded model.
+enum Model {
+	Embedding(embedding::Embedder),
+	Generation(Mutex<generation::Generator>),
+}
+
+impl Model {
+	fn load(
+		task: TaskKind,
+		path: &Path,
+		variant: embedding::Variant,
+		device: &str,
+	) -> anyhow::Result<Self> {
+		let device = agora_models::device(device)?;
+		match task {
+			TaskKind::TextEmbedding => {
+				if !path.is_dir() {
+					bail!(
+						"{}: a text-embedding subnet needs a model directory (config.json, \
+						 model.safetensors, tokenizer.json)",
+						path.display()
+					);
+				}
+				Ok(Model::Embedding(embedding::Embedder::load(path, &device, variant)?))
+			},
+			TaskKind::TextGeneration => {
+				if path.extension().and_then(|e| e.to_str()) != Some("gguf") {
+					bail!("{}: a text-generation subnet needs a .gguf model file", path.display());
+				}
+				Ok(Model::Generation(Mutex::new(generation::Generator::load(path, &device)?)))
+			},
+		}
+	}
+
+	fn name(&self) -> String {
+		match self {
+			Model::Embedding(e) => e.name(),
+			Model::Generation(g) => g.lock().map(|g| g.name()).unwrap_or_default(),
+		}
+	}
+
+	/// Answers a query whose input was already checked by [`check`].
+	fn answer(&self, task: TaskRequest) -> Response {
+		let result = match (self, task) {
+			(Model::Embedding(e), TaskRequest::Embed { sentences }) => {
+				e.embed(&sentences).map(|vectors| Answer::Embeddings { model: e.name(), vectors })
+			},
+			(Model::Generation(g), TaskRequest::Generate { prompt, max_tokens, logprobs }) => {
+				match g.lock() {
+					Ok(mut g) => g.generate(&prompt, max_tokens as usize, logprobs).map(|out| {
+						Answer::Generation {
+							model: g.name(),
+							text: out.text,
+							logprobs: out.logprobs,
+						}
+					}),
+					Err(_) => {
+						return Response::Refused(Refusal::Failed {
+							reason: "the model crashed earlier".into(),
+						})
+					},
+				}
+			},
+			(_, task) => {
+				return Response::Refused(Refusal::Unsupported { task: task_name(&task).into() })
+			},
+		};
+		match result {
+			Ok(answer) => Response::Ok(answer),
+			Err(e) => Response::Refused(Refusal::Failed { reason: e.to_string() }),
+		}
+	}
+}
+
+fn task_name(task: &TaskRequest) -> &'static str {
+	match task {
+		TaskRequest::Embed { .. } => "text-embedding",
+		TaskRequest::Generate { .. } => "text-generation",
+	}
+}
+
+/// Bounds every input before the model sees it.
+fn check(task: &TaskRequest) -> Result<(), Refusal> {
+	let bad = |reason: String| Err(Refusal::BadRequest { reason });
+	match task {
+		TaskRequest::Embed { sentences } => {
+			if sentences.is_empty() || sentences.len() > MAX_SENTENCES {
+				return bad(format!(
+					"send 1 to {MAX_SENTENCES} sentences, not {}",
+					sentences.len()
+				));
+			}
+			if let Some(s) = sentences.iter().find(|s| s.chars().count() > MAX_TEXT_CHARS) {
+				return bad(format!(
+					"a sentence of {} characters (most {MAX_TEXT_CHARS})",
+					s.chars().count()
+				));
+			}
+		},
+		TaskRequest::Generate { prompt, max_tokens, .. } => {
+			if prompt.trim().is_empty() || prompt.chars().count() > MAX_TEXT_CHARS {
+				return bad(format!("the prompt must have 1 to {MAX_TEXT_CHARS} characters"));
+			}
+			if *max_tokens == 0 || *max_tokens > MAX_NEW_TOKENS {
+				return bad(format!("max_tokens must be 1 to {MAX_NEW_TOKENS}"));
+			}
+		},
+	}
+	Ok(())
+}
+
+/// Lets through only queries for our subnet from permitted validators.
+struct Gate {
+	netuid: NetUid,
+	allow: AllowList,
+}
+
+impl Authorizer for Gate {
+	fn authorise(&self, peer: &PeerId, query: &Query) -> Result<(), Refusal> {
+		if query.netuid != self.netuid {
+			return Err(Refusal::WrongSubnet { served: self.netuid });
+		}
+		self.allow.authorise(peer, query)
+	}
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+	outcome: String,
+}
+
+/// The miner's Prometheus metrics.
+#[derive(Clone)]
+struct Metrics {
+	queries: Family<OutcomeLabel, Counter>,
+	seconds: Histogram,
+	validators: Gauge,
+}
+
+impl Metrics {
+	fn register(registry: &mut Registry) -> Self {
+		let m = Metrics {
+			queries: Family::default(),
+			seconds: Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+				0.005, 2.0, 14,
+			)),
+			validators: Gauge::default(),
+		};
+		registry.register(
+			"agora_miner_queries",
+			"Authorised queries handled, by outcome (ok, bad_request, unsupported, failed)",
+			m.queries.clone(),
+		);
+		registry.register(
+			"agora_miner_query_seconds",
+			"Time from an authorised query's arrival to its answer",
+			m.seconds.clone(),
+		);
+		registry.register(
+			"agora_miner_permitted_validators",
+			"Validators the chain says may query this miner",
+			m.validators.clone(),
+		);
+		m
+	}
+
+	fn observe(&self, response: &Response, took: Duration) {
+		let outcome = match response {
+			Response::Ok(_) => "ok",
+			Response::Refused(Refusal::BadRequest { .. }) => "bad_request",
+			Response::Refused(Refusal::Unsupported { .. }) => "unsupported",
+			Response::Refused(_) => "failed",
+		};
+		self.queries.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
+		self.seconds.observe(took.as_secs_f64());
+	}
+}
+
+#[tokio::main]
+async fn main() {
+	agora_neuron::init_logging("info,libp2p_swarm=warn");
+	let cli = Cli::parse();
+	if let Err(e) = run(cli).await {
+		tracing::error!("{e:#}");
+		eprintln!("agora-miner: {e:#}");
+		std::process::exit(1);
+	}
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+	let signer = cli.wallet.unlock_hotkey()?;
+	let hotkey = account_of(&signer);
+	let chain = Client::connect(&cli.chain.url).await?;
+	let metagraph = agora_neuron::wait_for_registration(
+		&chain,
+		cli.netuid,
+		&hotkey,
+		Duration::from_secs(cli.registration_timeout),
+	)
+	.await?;
+	let task = metagraph.subnet.hyperparams.task;
+	tracing::info!("hotkey {hotkey} is registered on subnet {} ({task:?})", cli.netuid);
+
+	let started = Instant::now();
+	let (model_path, variant, device) = (cli.model.clone(), cli.variant.0, cli.device.clone());
+	let model =
+		tokio::task::spawn_blocking(move || Model::load(task, &model_path, variant, &device))
+			.await
+			.context("model loader panicked")??;
+	let model = Arc::new(model);
+	tracing::info!("loaded {} in {:.1} s", model.name(), started.elapsed().as_secs_f64());
+
+	let mut registry = Registry::with_prefix("");
+	let metrics = Metrics::register(&mut registry);
+	let _metrics_server = match cli.metrics {
+		Some(addr) => {
+			Some(agora_neuron::metrics::serve(addr, Arc::new(Mutex::new(registry))).await?.1)
+		},
+		None => None,
+	};
+
+	let key_path = match &cli.p2p.p2p_key {
+		Some(p) => p.clone(),
+		None => cli.wallet.p2p_key_path()?,
+	};
+	let keypair = agora_neuron::identity::load_or_create(&key_path)?;
+	let allow = AllowList::new();
+	let (p2p, mut inbound) = agora_protocol::spawn(agora_protocol::Config {
+		keypair,
+		listen: if cli.dial_out { Vec::new() } else { cli.p2p.listen.clone() },
+		limits: agora_protocol::Limits::default(),
+		authorizer: Some(Arc::new(Gate { netuid: cli.netuid, allow: allow.clone() })),
+	})
+	.await?;
+	let addrs = if cli.dial_out {
+		Vec::new()
+	} else {
+		let listening = p2p.listen_addrs().await?;
+		let publish = cli.p2p.publishable(&listening);
+		if publish.is_empty() {
+			bail!(
+				"listening on {listening:?} only, which nobody can dial: pass --listen with a \
+				 concrete address or --external-addr"
+			);
+		}
+		publish
+	};
+	agora_neuron::ensure_served(&chain, &signer, &metagraph, &p2p.local_peer_id(), &addrs).await?;
+	tracing::info!(
+		"serving subnet {} as {} with {}",
+		cli.netuid,
+		p2p.local_peer_id(),
+		model.name()
+	);
+
+	// Keep the allow-list (and, dialling out, the connections) in step with the chain.
+	let sync = {
+		let (chain, p2p, allow, metrics) = (chain, p2p.clone(), allow.clone(), metrics.clone());
+		let (netuid, dial_out, hotkey) = (cli.netuid, cli.dial_out, hotkey.clone());
+		let interval = Duration::from_secs(cli.sync_interval.max(1));
+		tokio::spawn(async move {
+			let mut first = Some(metagraph);
+			loop {
+				let metagraph = match first.take() {
+					Some(m) => m,
+					None => {
+						tokio::time::sleep(interval).await;
+						match chain.metagraph(netuid).await {
+							Ok(m) => m,
+							Err(e) => {
+								tracing::warn!("metagraph sync failed: {e}");
+								continue;
+							},
+						}
+					},
+				};
+				if agora_neuron::own_neuron(&metagraph, &hotkey).is_none() {
+					return Err(anyhow::anyhow!(
+						"hotkey {hotkey} is no longer registered on subnet {netuid} (replaced \
+						 by a newer registration); register again to keep mining"
+					));
+				}
+				let validators = peers::permitted_validators(&metagraph);
+				allow.set(netuid, validators.iter().map(|v| v.peer_id));
+				metrics.validators.set(validators.len() as i64);
+				if dial_out {
+					let connected = p2p.connected_peers().await;
+					for v in validators.iter().filter(|v| !connected.contains(&v.peer_id)) {
+						if v.addrs.is_empty() || v.peer_id == p2p.local_peer_id() {
+							continue;
+						}
+						match p2p.dial(v.peer_id, v.addrs.clone()).await {
+							Ok(()) => {
+								tracing::info!("dialled validator UID {} ({})", v.uid, v.peer_id)
+							},
+							Err(e) => tracing::warn!("cannot dial validator UID {}: {e}", v.uid),
+						}
+					}
+				}
+			}
+		})
+	};
+
+	// One model call at a time: the model uses every core it is given.
+	let worker = Arc::new(tokio::sync::Semaphore::new(1));
+	let shutdown = agora_neuron::shutdown_signal();
+	tokio::pin!(shutdown);
+	let mut sync = sync;
+	let outcome = loop {
+		tokio::select! {
+			_ = &mut shutdown => break Ok(()),
+			ended = &mut sync => break match ended {
+				Ok(result) => result,
+				Err(e) => Err(anyhow::anyhow!("metagraph sync task failed: {e}")),
+			},
+			query = inbound.recv() => {
+				let Some(query) = query else { break Err(anyhow::anyhow!("the libp2p event loop stopped")) };
+				tokio::spawn(handle(query, model.clone(), worker.clone(), metrics.clone()));
+			},
+		}
+	};
+	tracing::info!("shutting down");
+	p2p.shutdown().await;
+	outcome
+}
+
+async fn handle(
+	query: Inbound,
+	model: Arc<Model>,
+	worker: Arc<tokio::sync::Semaphore>,
+	metrics: Metrics,
+) {
+	let arrived = Instant::now();
+	let peer = query.peer;
+	let task = query.query.task.clone();
+	let kind = task_name(&task);
+	let response = match check(&task) {
+		Err(refusal) => Response::Refused(refusal),
+		Ok(()) => match worker.acquire_owned().await {
+			Ok(permit) => tokio::task::spawn_blocking(move || {
+				let _permit = permit;
+				model.answer(task)
+			})
+			.await
+			.unwrap_or_else(|e| Response::Refused(Refusal::Failed { reason: e.to_string() })),
+			Err(_) => Response::Refused(Refusal::Busy),
+		},
+	};
+	let took = arrived.elapsed();
+	metrics.observe(&response, took);
+	match &response {
+		Response::Ok(_) => tracing::debug!("{kind} for {peer} in {} ms", took.as_millis()),
+		Response::Refused(r) => tracing::info!("{kind} for {peer} refused: {r}"),
+	}
+	query.respond(response);
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn variants_parse_and_bad_ones_explain_themselves() {
+		assert!(matches!("full".parse::<Variant>(), Ok(Variant(embedding::Variant::Full))));
+		assert!(matches!(
+			"layers:2".parse::<Variant>(),
+			Ok(Variant(embedding::Variant::Layers(2)))
+		));
+		assert!(matches!(
+			"random:7".parse::<Variant>(),
+			Ok(Variant(embedding::Variant::Random { seed: 7 }))
+		));
+		for bad in ["layers:0", "layers:x", "half", "random:-1"] {
+			let err = bad.parse::<Variant>().err().unwrap_or_default();
+			assert!(err.contains("expected full, layers:N or random"), "{bad}: {err}");
+		}
+	}
+
+	#[test]
+	fn inputs_are_bounded_before_the_model_sees_them() {
+		let embed =
+			|n: usize, len: usize| TaskRequest::Embed { sentences: vec!["a".repeat(len); n] };
+		assert!(check(&embed(1, 10)).is_ok());
+		assert!(check(&embed(MAX_SENTENCES, 10)).is_ok());
+		assert!(matches!(check(&embed(0, 10)), Err(Refusal::BadRequest { .. })));
+		assert!(matches!(check(&embed(MAX_SENTENCES + 1, 10)), Err(Refusal::BadRequest { .. })));
+		assert!(matches!(check(&embed(1, MAX_TEXT_CHARS + 1)), Err(Refusal::BadRequest { .. })));
+		let generate = |prompt: &str, max_tokens| TaskRequest::Generate {
+			prompt: prompt.into(),
+			max_tokens,
+			logprobs: false,
+		};
+		assert!(check(&generate("Fellow citizens", 16)).is_ok());
+		assert!(matches!(check(&generate("  ", 16)), Err(Refusal::BadRequest { .. })));
+		assert!(matches!(check(&generate("x", 0)), Err(Refusal::BadRequest { .. })));
+		assert!(matches!(
+			check(&generate("x", MAX_NEW_TOKENS + 1)),
+			Err(Refusal::BadRequest { .. })
+		));
+	}
+
+	#[test]
+	fn the_gate_refuses_other_subnets_before_asking_the_allow_list() {
+		let allow = AllowList::new();
+		let validator = PeerId::random();
+		allow.set(3, [validator]);
+		let gate = Gate { netuid: 3, allow };
+		let query =
+			|netuid| Query { netuid, task: TaskRequest::Embed { sentences: vec!["a".into()] } };
+		assert!(gate.authorise(&validator, &query(3)).is_ok());
+		assert!(matches!(
+			gate.authorise(&validator, &query(4)),
+			Err(Refusal::WrongSubnet { served: 3 })
+		));
+		assert!(matches!(
+			gate.authorise(&PeerId::random(), &query(3)),
+			Err(Refusal::NotAuthorised { .. })
+		));
+	}
+}

@@ -1,0 +1,61 @@
+//! `agora-miner` as an operator meets it: help, and refusals with clear messages and exit codes
+//! before anything touches the chain or loads a model.
+
+use std::process::Command;
+
+fn miner(args: &[&str]) -> (i32, String) {
+	let out = Command::new(env!("CARGO_BIN_EXE_agora-miner"))
+		.args(args)
+		.env_remove("AGORA_URL")
+		.output()
+		.expect("run agora-miner");
+	let text =
+		String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+	(out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn help_explains_the_flags() {
+	let (code, text) = miner(&["--help"]);
+	assert_eq!(code, 0, "{text}");
+	for flag in [
+		"--netuid",
+		"--model",
+		"--variant",
+		"--device",
+		"--dial-out",
+		"--metrics",
+		"--password-file",
+	] {
+		assert!(text.contains(flag), "{flag} missing from:\n{text}");
+	}
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+	let (code, text) = miner(&["--netuid", "1", "--model", "/nonexistent", "--variant", "half"]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("expected full, layers:N or random"), "{text}");
+	let (code, text) = miner(&["--model", "/nonexistent"]);
+	assert_eq!(code, 2, "{text}");
+	assert!(text.contains("--netuid"), "{text}");
+}
+
+#[test]
+fn a_missing_hotkey_is_named_before_connecting() {
+	let wallets = tempfile::tempdir().expect("temp dir");
+	let (code, text) = miner(&[
+		"--netuid",
+		"1",
+		"--model",
+		"/nonexistent",
+		"--wallets-dir",
+		wallets.path().to_str().unwrap_or("."),
+		"--wallet",
+		"nobody",
+		"--url",
+		"ws://127.0.0.1:1",
+	]);
+	assert_eq!(code, 1, "{text}");
+	assert!(text.contains("wallet `nobody` has no hotkey `default`"), "{text}");
+}

@@ -1,0 +1,266 @@
+//! The whole network on one machine: a dev node, a text-embedding subnet, a validator and two
+//! miners — one serving the real all-MiniLM-L6-v2, one the same architecture with random
+//! weights, dialling out (no published address). Within a bounded number of tempos the real
+//! model's miner must earn more incentive than the worse one, the validator's weights must be
+//! on chain as it sent them, and a peer the chain does not know must be refused.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../node/tests/it/harness.rs"]
+mod harness;
+
+use std::{
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+use agora_client::{
+	chain::{calls, Client, Wait},
+	wallet::{self, Wallet},
+};
+use agora_primitives::TaskKind;
+use anyhow::{bail, ensure, Context, Result};
+use harness::{Node, TestDir};
+
+const AGR: u128 = 1_000_000_000;
+const PASSWORD: &str = "e2e password";
+
+/// A neuron process, killed when dropped.
+struct Proc {
+	name: &'static str,
+	child: Child,
+	log: PathBuf,
+}
+
+impl Proc {
+	fn start(name: &'static str, bin: &Path, args: &[String], dir: &Path) -> Result<Self> {
+		let log = dir.join(format!("{name}.log"));
+		let file = std::fs::File::create(&log)?;
+		let child = Command::new(bin)
+			.args(args)
+			.env("RUST_LOG", "info,agora_protocol=debug")
+			.stdout(Stdio::from(file.try_clone()?))
+			.stderr(Stdio::from(file))
+			.spawn()
+			.with_context(|| format!("spawn {}", bin.display()))?;
+		Ok(Proc { name, child, log })
+	}
+
+	fn alive(&mut self) -> Result<()> {
+		if let Some(status) = self.child.try_wait()? {
+			bail!("{} exited ({status}):\n{}", self.name, tail(&self.log));
+		}
+		Ok(())
+	}
+}
+
+impl Drop for Proc {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+fn tail(path: &Path) -> String {
+	let text = std::fs::read_to_string(path).unwrap_or_default();
+	let lines: Vec<&str> = text.lines().collect();
+	lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+fn bin(name: &str) -> Result<PathBuf> {
+	let validator = PathBuf::from(env!("CARGO_BIN_EXE_agora-validator"));
+	let path = if name == "agora-validator" { validator } else { validator.with_file_name(name) };
+	ensure!(
+		path.exists(),
+		"{} missing: build the workspace (`cargo test --workspace --no-run`)",
+		path.display()
+	);
+	Ok(path)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_model_outearns_a_random_one_and_strangers_are_refused() {
+	let dir = TestDir::new("agora-network-");
+	// A panic (not an Err) keeps the directory with every process's log.
+	if let Err(e) = scenario(&dir).await {
+		panic!("{e:?}");
+	}
+}
+
+async fn scenario(dir: &TestDir) -> Result<()> {
+	let assets = agora_models::assets::Assets::locate()
+		.context("the real MiniLM and Lee data are needed: run scripts/assets.sh")?;
+	let node = Node::dev("node", dir.path())?;
+	let chain = Client::connect(&node.ws_url()).await?;
+	let alice = wallet::keypair_from_secret("//Alice")?;
+
+	// A text-embedding subnet with short epochs, owned by Alice.
+	chain
+		.submit(
+			&calls::create_subnet(TaskKind::TextEmbedding, 10_000 * AGR),
+			&alice,
+			Wait::Inclusion,
+		)
+		.await?;
+	let netuid = chain.subnets().await?.iter().map(|s| s.netuid).max().context("no subnet")?;
+	let mut hp = chain.subnet(netuid).await?.hyperparams;
+	hp.tempo = 10;
+	hp.weights_rate_limit = 3;
+	hp.activity_cutoff = 1_000;
+	chain.submit(&calls::set_hyperparams(netuid, &hp), &alice, Wait::Inclusion).await?;
+
+	// Wallets: Alice's coldkey, a hotkey each for the validator and the two miners.
+	let wallets = dir.path().join("wallets");
+	let password_file = dir.path().join("password");
+	std::fs::write(&password_file, PASSWORD)?;
+	let w = Wallet::new(&wallets, "e2e")?;
+	w.store(None, "//Alice", PASSWORD, false)?;
+	let mut hotkeys = Vec::new();
+	for name in ["validator", "good", "bad"] {
+		let phrase = wallet::generate_mnemonic().to_string();
+		w.store(Some(name), &phrase, PASSWORD, false)?;
+		let key = wallet::keypair_from_secret(&phrase)?;
+		let id = key.public_key().to_account_id();
+		chain.submit(&calls::register(netuid, &id, 1_000 * AGR), &alice, Wait::Inclusion).await?;
+		// Hotkeys sign `serve` and `set_weights` and pay their fees.
+		chain.submit(&calls::transfer(&id, 10 * AGR), &alice, Wait::Inclusion).await?;
+		hotkeys.push((agora_neuron::account_of(&key), id));
+	}
+	chain.submit(&calls::add_stake(&hotkeys[0].1, 1_000 * AGR), &alice, Wait::Inclusion).await?;
+
+	let common = |hotkey: &str| -> Vec<String> {
+		vec![
+			"--url".into(),
+			node.ws_url(),
+			"--wallets-dir".into(),
+			wallets.display().to_string(),
+			"--wallet".into(),
+			"e2e".into(),
+			"--hotkey".into(),
+			hotkey.into(),
+			"--password-file".into(),
+			password_file.display().to_string(),
+			"--netuid".into(),
+			netuid.to_string(),
+		]
+	};
+	let minilm = assets.minilm_dir().display().to_string();
+	let listen = ["--listen".to_string(), "/ip4/127.0.0.1/tcp/0".to_string()];
+	let mut good = common("good");
+	good.extend(["--model".into(), minilm.clone()]);
+	good.extend(listen.clone());
+	let mut bad = common("bad");
+	bad.extend([
+		"--model".into(),
+		minilm,
+		"--variant".into(),
+		"random:7".into(),
+		"--dial-out".into(),
+	]);
+	let state_dir = dir.path().join("validator-state");
+	let mut validator = common("validator");
+	validator.extend(listen.clone());
+	validator.extend([
+		"--state-dir".into(),
+		state_dir.display().to_string(),
+		"--interval".into(),
+		"3".into(),
+		"--docs".into(),
+		"10".into(),
+	]);
+	let mut procs = vec![
+		Proc::start("miner-good", &bin("agora-miner")?, &good, dir.path())?,
+		Proc::start("miner-bad", &bin("agora-miner")?, &bad, dir.path())?,
+		Proc::start("validator", &bin("agora-validator")?, &validator, dir.path())?,
+	];
+
+	// Incentives separate within a bounded number of tempos.
+	let deadline = Instant::now() + Duration::from_secs(300);
+	let (good_uid, bad_uid) = (1u16, 2u16);
+	let metagraph = loop {
+		for p in procs.iter_mut() {
+			p.alive()?;
+		}
+		let m = chain.metagraph(netuid).await?;
+		let incentive = |uid: u16| m.neurons.iter().find(|n| n.uid == uid).map(|n| n.incentive);
+		if let (Some(g), Some(b)) = (incentive(good_uid), incentive(bad_uid)) {
+			if g > 0 && g > b.saturating_mul(2) {
+				break m;
+			}
+		}
+		if Instant::now() > deadline {
+			bail!(
+				"incentives did not separate in 300 s: {:?}\nvalidator log:\n{}",
+				m.neurons.iter().map(|n| (n.uid, n.incentive, n.dividends)).collect::<Vec<_>>(),
+				tail(&procs[2].log)
+			);
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	};
+	let neuron = |uid: u16| metagraph.neurons.iter().find(|n| n.uid == uid).cloned();
+	let (good_n, bad_n) = (neuron(good_uid).context("good")?, neuron(bad_uid).context("bad")?);
+	println!(
+		"block {}: incentive good {} bad {}; validator dividends {}",
+		metagraph.block,
+		good_n.incentive,
+		bad_n.incentive,
+		neuron(0).map(|n| n.dividends).unwrap_or_default()
+	);
+	ensure!(
+		good_n.endpoint.as_ref().is_some_and(|e| !e.addrs.is_empty()),
+		"good miner published an address"
+	);
+	ensure!(
+		bad_n.endpoint.as_ref().is_some_and(|e| e.addrs.is_empty()),
+		"the dial-out miner published none"
+	);
+
+	// The validator's audit: weights read back as sent, and the dial-out miner was reached.
+	let audit_path = state_dir.join(format!("{netuid}-{}.audit.jsonl", hotkeys[0].0));
+	let audit =
+		std::fs::read_to_string(&audit_path).with_context(|| audit_path.display().to_string())?;
+	let lines: Vec<serde_json::Value> =
+		audit.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+	ensure!(
+		lines.iter().any(|l| l["weights"]["read_back"] == "match"),
+		"no weights read back in the audit:\n{audit}"
+	);
+	ensure!(
+		lines.iter().any(|l| l["scores"][bad_uid.to_string()]["quality"].is_number()),
+		"the dial-out miner never answered:\n{audit}"
+	);
+
+	// A peer the chain does not know is refused before any model work.
+	let stranger = agora_protocol::spawn(agora_protocol::Config::new(
+		libp2p::identity::Keypair::generate_ed25519(),
+	))
+	.await?
+	.0;
+	let endpoint = good_n.endpoint.context("endpoint")?;
+	let peer = libp2p::PeerId::from_bytes(&endpoint.peer_id)?;
+	let addrs =
+		endpoint.addrs.iter().filter_map(|a| std::str::from_utf8(a).ok()?.parse().ok()).collect();
+	let answer = stranger
+		.query(
+			peer,
+			addrs,
+			agora_protocol::Query {
+				netuid,
+				task: agora_protocol::TaskRequest::Embed { sentences: vec!["hello".into()] },
+			},
+		)
+		.await?;
+	ensure!(
+		matches!(
+			answer,
+			agora_protocol::Response::Refused(agora_protocol::Refusal::NotAuthorised { .. })
+		),
+		"a stranger got {answer:?}"
+	);
+	stranger.shutdown().await;
+	for p in procs.iter_mut() {
+		p.alive()?;
+	}
+	drop(procs);
+	Ok(())
+}
