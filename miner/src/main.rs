@@ -13,10 +13,8 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use agora_client::chain::Client;
 use agora_models::{embedding, generation};
 use agora_neuron::{
-	account_of,
 	args::{ChainArgs, P2pArgs, WalletArgs},
 	peers,
 };
@@ -282,22 +280,14 @@ impl Metrics {
 #[tokio::main]
 async fn main() {
 	agora_neuron::init_logging("info,libp2p_swarm=warn");
-	let cli = Cli::parse();
-	if let Err(e) = run(cli).await {
-		tracing::error!("{e:#}");
-		eprintln!("agora-miner: {e:#}");
-		std::process::exit(1);
-	}
+	agora_neuron::main_with("agora-miner", run(Cli::parse())).await;
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-	let signer = cli.wallet.unlock_hotkey()?;
-	let hotkey = account_of(&signer);
-	let chain = Client::connect(&cli.chain.url).await?;
-	let metagraph = agora_neuron::wait_for_registration(
-		&chain,
+	let (signer, hotkey, chain, metagraph) = agora_neuron::start(
+		&cli.chain,
+		&cli.wallet,
 		cli.netuid,
-		&hotkey,
 		Duration::from_secs(cli.registration_timeout),
 	)
 	.await?;
@@ -322,11 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		None => None,
 	};
 
-	let key_path = match &cli.p2p.p2p_key {
-		Some(p) => p.clone(),
-		None => cli.wallet.p2p_key_path()?,
-	};
-	let keypair = agora_neuron::identity::load_or_create(&key_path)?;
+	let keypair = cli.p2p.keypair(&cli.wallet)?;
 	let allow = AllowList::new();
 	let (p2p, mut inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair,

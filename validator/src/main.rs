@@ -185,12 +185,7 @@ fn judge(
 #[tokio::main]
 async fn main() {
 	agora_neuron::init_logging("info,libp2p_swarm=warn");
-	let cli = Cli::parse();
-	if let Err(e) = run(cli).await {
-		tracing::error!("{e:#}");
-		eprintln!("agora-validator: {e:#}");
-		std::process::exit(1);
-	}
+	agora_neuron::main_with("agora-validator", run(Cli::parse())).await;
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -200,12 +195,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		cli.ema_alpha
 	);
 	anyhow::ensure!(cli.sample_size > 0, "--sample-size must be at least 1");
-	let signer = cli.wallet.unlock_hotkey()?;
-	let hotkey = account_of(&signer);
-	let chain = Client::connect(&cli.chain.url).await?;
-	let metagraph =
-		agora_neuron::wait_for_registration(&chain, cli.netuid, &hotkey, Duration::from_secs(600))
-			.await?;
+	let (signer, hotkey, chain, metagraph) =
+		agora_neuron::start(&cli.chain, &cli.wallet, cli.netuid, Duration::from_secs(600)).await?;
 	let task = metagraph.subnet.hyperparams.task;
 	let assets = match &cli.assets {
 		Some(dir) => Assets::at(dir.clone())?,
@@ -224,11 +215,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let mut state = State::load(&state_path, cli.netuid, &hotkey.to_string())?;
 	let audit_path = state_dir.join(format!("{}-{hotkey}.audit.jsonl", cli.netuid));
 
-	let key_path = match &cli.p2p.p2p_key {
-		Some(p) => p.clone(),
-		None => cli.wallet.p2p_key_path()?,
-	};
-	let keypair = agora_neuron::identity::load_or_create(&key_path)?;
+	let keypair = cli.p2p.keypair(&cli.wallet)?;
 	let budget = Duration::from_secs(cli.timeout.max(1));
 	let (p2p, _inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair,

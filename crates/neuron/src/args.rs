@@ -83,6 +83,16 @@ pub struct P2pArgs {
 }
 
 impl P2pArgs {
+	/// The libp2p identity: `--p2p-key`, else the one kept beside the wallet's hotkey
+	/// (created on first use).
+	pub fn keypair(&self, wallet: &WalletArgs) -> anyhow::Result<libp2p::identity::Keypair> {
+		let path = match &self.p2p_key {
+			Some(p) => p.clone(),
+			None => wallet.p2p_key_path()?,
+		};
+		crate::identity::load_or_create(&path)
+	}
+
 	/// What to publish: `--external-addr`, else the listening addresses that are not
 	/// unspecified (`0.0.0.0`, `::`), which nobody could dial.
 	pub fn publishable(&self, listening: &[Multiaddr]) -> Vec<Multiaddr> {

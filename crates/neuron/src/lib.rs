@@ -22,6 +22,30 @@ pub fn init_logging(default: &str) {
 		tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
+/// Runs a neuron binary's `main`: logs, then exits 1 with the error's chain on failure.
+pub async fn main_with<F: std::future::Future<Output = anyhow::Result<()>>>(binary: &str, run: F) {
+	if let Err(e) = run.await {
+		tracing::error!("{e:#}");
+		eprintln!("{binary}: {e:#}");
+		std::process::exit(1);
+	}
+}
+
+/// The first steps of every neuron: unlock the hotkey, connect to the node, wait for the
+/// hotkey's registration on `netuid` (at most `registration_timeout`).
+pub async fn start(
+	chain: &args::ChainArgs,
+	wallet: &args::WalletArgs,
+	netuid: NetUid,
+	registration_timeout: Duration,
+) -> anyhow::Result<(Keypair, RuntimeAccountId, Client, Metagraph<RuntimeAccountId>)> {
+	let signer = wallet.unlock_hotkey()?;
+	let hotkey = account_of(&signer);
+	let client = Client::connect(&chain.url).await?;
+	let metagraph = wait_for_registration(&client, netuid, &hotkey, registration_timeout).await?;
+	Ok((signer, hotkey, client, metagraph))
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
 	let ctrl_c = tokio::signal::ctrl_c();
