@@ -395,9 +395,8 @@ async fn set_weights(
 						signer,
 						Wait::Inclusion,
 					)
-					.await;
+					.await?;
 				state.pending = None;
-				let receipt = receipt?;
 				let read_back = check_read_back(chain, netuid, own_uid, &p.uids, &p.values).await?;
 				return Ok(
 					json!({"revealed": pairs(&p.uids, &p.values), "block": format!("{:?}", receipt.block), "read_back": read_back}),
@@ -422,12 +421,14 @@ async fn set_weights(
 			agora_primitives::commit_hash(&hotkey, netuid, &uids, &values, &salt, version_key);
 		let receipt =
 			chain.submit(&calls::commit_weights(netuid, hash), signer, Wait::Inclusion).await?;
+		// The reveal window counts from the block the commit is in.
+		let committed_at = chain.block_number(receipt.block).await?.map_or(now + 1, |n| n as u32);
 		state.pending = Some(PendingCommit {
 			uids: uids.clone(),
 			values: values.clone(),
 			salt,
 			version_key,
-			committed_at: now + 1,
+			committed_at,
 		});
 		return Ok(
 			json!({"committed": pairs(&uids, &values), "block": format!("{:?}", receipt.block)}),

@@ -82,12 +82,22 @@ fn bin(name: &str) -> Result<PathBuf> {
 async fn real_model_outearns_a_random_one_and_strangers_are_refused() {
 	let dir = TestDir::new("agora-network-");
 	// A panic (not an Err) keeps the directory with every process's log.
-	if let Err(e) = scenario(&dir).await {
+	if let Err(e) = scenario(&dir, false).await {
 		panic!("{e:?}");
 	}
 }
 
-async fn scenario(dir: &TestDir) -> Result<()> {
+/// The same on a subnet that hides weights until they are revealed: the validator commits,
+/// reveals inside the window and reads the revealed weights back.
+#[tokio::test(flavor = "multi_thread")]
+async fn commit_reveal_subnet_separates_too() {
+	let dir = TestDir::new("agora-network-cr-");
+	if let Err(e) = scenario(&dir, true).await {
+		panic!("{e:?}");
+	}
+}
+
+async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 	let assets = agora_models::assets::Assets::locate()
 		.context("the real MiniLM and Lee data are needed: run scripts/assets.sh")?;
 	let node = Node::dev("node", dir.path())?;
@@ -107,6 +117,8 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 	hp.tempo = 10;
 	hp.weights_rate_limit = 3;
 	hp.activity_cutoff = 1_000;
+	hp.commit_reveal = commit_reveal;
+	hp.reveal_period = 1;
 	chain.submit(&calls::set_hyperparams(netuid, &hp), &alice, Wait::Inclusion).await?;
 
 	// Wallets: Alice's coldkey, a hotkey each for the validator and the two miners.
@@ -174,23 +186,35 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 		Proc::start("validator", &bin("agora-validator")?, &validator, dir.path())?,
 	];
 
-	// Incentives separate within a bounded number of tempos.
+	// Incentives separate within a bounded number of tempos, and the dial-out miner (which
+	// connects only once the validator holds a permit) has been reached and scored by then.
 	let deadline = Instant::now() + Duration::from_secs(300);
 	let (good_uid, bad_uid) = (1u16, 2u16);
+	let audit_path = state_dir.join(format!("{netuid}-{}.audit.jsonl", hotkeys[0].0));
+	let audit_lines = || -> Vec<serde_json::Value> {
+		std::fs::read_to_string(&audit_path)
+			.unwrap_or_default()
+			.lines()
+			.filter_map(|l| serde_json::from_str(l).ok())
+			.collect()
+	};
 	let metagraph = loop {
 		for p in procs.iter_mut() {
 			p.alive()?;
 		}
 		let m = chain.metagraph(netuid).await?;
 		let incentive = |uid: u16| m.neurons.iter().find(|n| n.uid == uid).map(|n| n.incentive);
+		let bad_answered =
+			audit_lines().iter().any(|l| l["scores"][bad_uid.to_string()]["quality"].is_number());
 		if let (Some(g), Some(b)) = (incentive(good_uid), incentive(bad_uid)) {
-			if g > 0 && g > b.saturating_mul(2) {
+			if g > 0 && g > b.saturating_mul(2) && bad_answered {
 				break m;
 			}
 		}
 		if Instant::now() > deadline {
 			bail!(
-				"incentives did not separate in 300 s: {:?}\nvalidator log:\n{}",
+				"incentives did not separate (or the dial-out miner was never scored) in 300 s: \
+				 {:?}\nvalidator log:\n{}",
 				m.neurons.iter().map(|n| (n.uid, n.incentive, n.dividends)).collect::<Vec<_>>(),
 				tail(&procs[2].log)
 			);
@@ -215,20 +239,20 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 		"the dial-out miner published none"
 	);
 
-	// The validator's audit: weights read back as sent, and the dial-out miner was reached.
-	let audit_path = state_dir.join(format!("{netuid}-{}.audit.jsonl", hotkeys[0].0));
-	let audit =
-		std::fs::read_to_string(&audit_path).with_context(|| audit_path.display().to_string())?;
-	let lines: Vec<serde_json::Value> =
-		audit.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+	// The validator's audit: weights read back as sent.
+	let lines = audit_lines();
+	let audit = std::fs::read_to_string(&audit_path)?;
+	let how = if commit_reveal { "revealed" } else { "set" };
 	ensure!(
-		lines.iter().any(|l| l["weights"]["read_back"] == "match"),
-		"no weights read back in the audit:\n{audit}"
+		lines.iter().any(|l| !l["weights"][how].is_null() && l["weights"]["read_back"] == "match"),
+		"no weights {how} and read back in the audit:\n{audit}"
 	);
-	ensure!(
-		lines.iter().any(|l| l["scores"][bad_uid.to_string()]["quality"].is_number()),
-		"the dial-out miner never answered:\n{audit}"
-	);
+	if commit_reveal {
+		ensure!(
+			lines.iter().any(|l| !l["weights"]["committed"].is_null()),
+			"no commit in the audit:\n{audit}"
+		);
+	}
 
 	// A peer the chain does not know is refused before any model work.
 	let stranger = agora_protocol::spawn(agora_protocol::Config::new(

@@ -231,6 +231,11 @@ impl Client {
 		self.rpc.chain_get_block_hash(Some(number.into())).await.map_err(other)
 	}
 
+	/// The number of the block with this hash, if the node has it.
+	pub async fn block_number(&self, hash: H256) -> Result<Option<u64>, ClientError> {
+		Ok(self.rpc.chain_get_header(Some(hash)).await.map_err(other)?.map(|h| h.number))
+	}
+
 	/// Compares what this client relies on with the node's runtime metadata. The runtime code's
 	/// hash determines its metadata, so a code already found compatible is remembered (a marker
 	/// file under the user's cache directory) and not downloaded again.
