@@ -1,0 +1,328 @@
+//! Throughput of the model tasks on the real assets, on the CPU:
+//!
+//! - all-MiniLM-L6-v2 embeddings per second at batch 32, on 32 long documents (the first 32 of
+//!   the Lee corpus, most truncated at 256 tokens) and on 32 short sentences (the first 32 of
+//!   15 to 25 words in the 2009 State of the Union address);
+//! - SmolLM2-135M-Instruct greedy generation of 64 tokens after a 50-word prompt (the first 50
+//!   words of the same speech): prompt processing time and decode tokens per second, with the
+//!   weights dequantized to `f32` (what `Generator::load` does on the CPU) and kept as Q4_1.
+//!
+//! Each figure is the median of `AGORA_BENCH_REPS` runs (default 5) after one warm-up run.
+//! candle runs on as many threads as `candle_core::utils::get_num_threads` says (every core
+//! unless `RAYON_NUM_THREADS` says otherwise); the line `threads:` prints it.
+//!
+//! The inputs, the figures, the prompt's token ids, the generated ids and every embedding are
+//! written as JSON to `AGORA_BENCH_OUT` (default `$CARGO_TARGET_DIR/agora-bench/models.json`),
+//! where `scripts/bench-models.sh` reads them to run the same inputs through other libraries.
+//!
+//! `cargo bench -p agora-models --bench models` (needs the assets of `scripts/assets.sh`).
+
+use std::{
+	path::{Path, PathBuf},
+	time::Instant,
+};
+
+use agora_models::{
+	assets::Assets,
+	data::SimilarityBench,
+	embedding::{Embedder, Variant},
+	generation::Generator,
+	Device,
+};
+use serde_json::{json, Value};
+
+/// The speech the short sentences and the prompt come from.
+const SOTU_FILE: &str = "2009_barack_obama_d.txt";
+/// How many texts are embedded at once (the embedder's own batch size).
+const TEXTS: usize = 32;
+/// The short sentences: this many words at least and at most.
+const SENTENCE_WORDS: (usize, usize) = (15, 25);
+/// The prompt's length in words.
+const PROMPT_WORDS: usize = 50;
+/// Tokens generated after the prompt.
+const NEW_TOKENS: usize = 64;
+
+type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> f64 {
+	let mut v = values.to_vec();
+	v.sort_by(f64::total_cmp);
+	let n = v.len();
+	if n == 0 {
+		return f64::NAN;
+	}
+	if n % 2 == 1 {
+		v[n / 2]
+	} else {
+		(v[n / 2 - 1] + v[n / 2]) / 2.0
+	}
+}
+
+/// The 1-, 5- and 15-minute load averages.
+fn load_average() -> String {
+	std::fs::read_to_string("/proc/loadavg")
+		.map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+		.unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether a word ends a sentence: it ends in `.`, `?` or `!`, closing quotes and brackets
+/// aside.
+fn ends_sentence(word: &str) -> bool {
+	word.trim_end_matches(['"', '\'', ')', ']']).ends_with(['.', '?', '!'])
+}
+
+/// The sentences of `text`: its whitespace-separated words, cut after each word that ends a
+/// sentence, rejoined with single spaces.
+fn sentences(text: &str) -> Vec<String> {
+	let mut out = Vec::new();
+	let mut current: Vec<&str> = Vec::new();
+	for word in text.split_whitespace() {
+		current.push(word);
+		if ends_sentence(word) {
+			out.push(current.join(" "));
+			current.clear();
+		}
+	}
+	if !current.is_empty() {
+		out.push(current.join(" "));
+	}
+	out
+}
+
+/// Where the JSON goes.
+fn out_path() -> PathBuf {
+	if let Some(p) = std::env::var_os("AGORA_BENCH_OUT").filter(|p| !p.is_empty()) {
+		return PathBuf::from(p);
+	}
+	let target = std::env::var_os("CARGO_TARGET_DIR")
+		.filter(|p| !p.is_empty())
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from("target"));
+	target.join("agora-bench").join("models.json")
+}
+
+/// Embeds `texts` once to warm up, then `reps` times; the median embeddings per second.
+fn bench_embed(embedder: &Embedder, texts: &[String], reps: usize) -> BoxResult<(f64, Value)> {
+	embedder.embed(texts)?;
+	let mut rates = Vec::with_capacity(reps);
+	for _ in 0..reps {
+		let start = Instant::now();
+		let vectors = embedder.embed(texts)?;
+		let secs = start.elapsed().as_secs_f64();
+		assert_eq!(vectors.len(), texts.len());
+		rates.push(texts.len() as f64 / secs);
+	}
+	let med = median(&rates);
+	let (min, max) = rates.iter().fold((f64::MAX, 0f64), |(a, b), &r| (a.min(r), b.max(r)));
+	Ok((med, json!({ "median": med, "min": min, "max": max, "runs": rates })))
+}
+
+/// Generation figures of one loading of the model.
+struct GenFigures {
+	prompt_tokens: usize,
+	generated: usize,
+	prompt_secs: f64,
+	decode_rate: f64,
+	total_secs: f64,
+	json: Value,
+}
+
+/// Times `generate_tokens(prompt, 1)` (the prompt's forward pass and the first token, read from
+/// its logits) and `generate_tokens(prompt, NEW_TOKENS)`, each once to warm up and then `reps`
+/// times. Decode speed is the extra tokens over the extra time, run by run.
+fn bench_generate(generator: &mut Generator, prompt: &str, reps: usize) -> BoxResult<GenFigures> {
+	let first = generator.generate_tokens(prompt, 1)?;
+	let full = generator.generate_tokens(prompt, NEW_TOKENS)?;
+	let generated = full.ids.len();
+	if generated < 2 {
+		return Err(format!("the model stopped after {generated} tokens").into());
+	}
+	let (mut prompt_secs, mut total_secs, mut rates) = (Vec::new(), Vec::new(), Vec::new());
+	for _ in 0..reps {
+		let start = Instant::now();
+		let one = generator.generate_tokens(prompt, 1)?;
+		let t1 = start.elapsed().as_secs_f64();
+		let start = Instant::now();
+		let all = generator.generate_tokens(prompt, NEW_TOKENS)?;
+		let tn = start.elapsed().as_secs_f64();
+		if one.ids != first.ids || all.ids != full.ids {
+			return Err("greedy generation is not deterministic".into());
+		}
+		prompt_secs.push(t1);
+		total_secs.push(tn);
+		rates.push((generated - 1) as f64 / (tn - t1));
+	}
+	let decode_rate = median(&rates);
+	let json = json!({
+		"prompt_tokens": full.prompt_tokens,
+		"generated_tokens": generated,
+		"stopped": full.stopped,
+		"generated_ids": full.ids,
+		"text": generator.tokenizer().decode(&full.ids, true).unwrap_or_default(),
+		"prompt_secs": { "median": median(&prompt_secs), "runs": prompt_secs },
+		"total_secs": { "median": median(&total_secs), "runs": total_secs },
+		"decode_tokens_per_sec": { "median": decode_rate, "runs": rates },
+	});
+	Ok(GenFigures {
+		prompt_tokens: full.prompt_tokens,
+		generated,
+		prompt_secs: median(&prompt_secs),
+		decode_rate,
+		total_secs: median(&total_secs),
+		json,
+	})
+}
+
+fn print_generation(label: &str, load_secs: f64, g: &GenFigures) {
+	println!(
+		"smollm2 {label:<22} load {load_secs:6.2} s | prompt {:3} tokens {:7.1} ms \
+		 ({:6.0} tokens/s) | decode {:6.1} tokens/s | {} tokens in {:.2} s | load avg {}",
+		g.prompt_tokens,
+		g.prompt_secs * 1e3,
+		g.prompt_tokens as f64 / g.prompt_secs,
+		g.decode_rate,
+		g.generated,
+		g.total_secs,
+		load_average(),
+	);
+}
+
+fn main() -> BoxResult<()> {
+	// `cargo bench` passes `--bench`; a filter argument is not supported.
+	let reps: usize = std::env::var("AGORA_BENCH_REPS")
+		.ok()
+		.and_then(|v| v.parse().ok())
+		.filter(|&n| n > 0)
+		.unwrap_or(5);
+	let assets = Assets::locate()?;
+	let device = Device::Cpu;
+	let threads = candle_core::utils::get_num_threads();
+	let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+	println!(
+		"models bench: CPU, candle threads: {threads} (available cores: {cores}; avx2: {}, \
+		 mkl: {}), {reps} runs after 1 warm-up, medians; load avg {}",
+		candle_core::utils::with_avx(),
+		candle_core::utils::has_mkl(),
+		load_average()
+	);
+
+	// The inputs.
+	let lee = SimilarityBench::load(&assets)?;
+	let docs: Vec<String> = lee.docs.iter().take(TEXTS).cloned().collect();
+	let speech_path = assets.sotu_dir().join(SOTU_FILE);
+	let speech = std::fs::read_to_string(&speech_path)
+		.map_err(|e| format!("{}: {e}", speech_path.display()))?;
+	let short: Vec<String> = sentences(&speech)
+		.into_iter()
+		.filter(|s| {
+			let n = s.split_whitespace().count();
+			(SENTENCE_WORDS.0..=SENTENCE_WORDS.1).contains(&n)
+		})
+		.take(TEXTS)
+		.collect();
+	let prompt = speech.split_whitespace().take(PROMPT_WORDS).collect::<Vec<_>>().join(" ");
+	if docs.len() < TEXTS || short.len() < TEXTS {
+		return Err(format!("only {} documents and {} sentences", docs.len(), short.len()).into());
+	}
+
+	// Embeddings.
+	let start = Instant::now();
+	let embedder = Embedder::load(&assets.minilm_dir(), &device, Variant::Full)?;
+	let load_secs = start.elapsed().as_secs_f64();
+	// Token counts (special tokens included, truncated as the embedder truncates).
+	let mut bert_tokenizer =
+		tokenizers::Tokenizer::from_file(assets.minilm_dir().join("tokenizer.json"))
+			.map_err(|e| format!("MiniLM tokenizer: {e}"))?;
+	// tokenizer.json pads and truncates to 128; the embedder does neither (it truncates at 256).
+	bert_tokenizer.with_padding(None);
+	bert_tokenizer.with_truncation(None).map_err(|e| format!("MiniLM tokenizer: {e}"))?;
+	let tokens = |texts: &[String]| -> BoxResult<(usize, usize)> {
+		let mut total = 0;
+		let mut longest = 0;
+		for t in texts {
+			let n = bert_tokenizer
+				.encode(t.as_str(), true)
+				.map_err(|e| format!("cannot tokenize: {e}"))?
+				.len()
+				.min(agora_models::embedding::MAX_TOKENS);
+			total += n;
+			longest = longest.max(n);
+		}
+		Ok((total, longest))
+	};
+	let mut embed_json = serde_json::Map::new();
+	let mut vectors_json = serde_json::Map::new();
+	println!("minilm  load {load_secs:.2} s");
+	for (name, texts) in [("lee_docs", &docs), ("sotu_sentences", &short)] {
+		let (total, longest) = tokens(texts)?;
+		let (rate, figures) = bench_embed(&embedder, texts, reps)?;
+		println!(
+			"minilm  {name:<15} batch {TEXTS}: {rate:7.1} embeddings/s ({:.0} tokens/s; \
+			 {:.0} tokens a text on average, longest {longest}) | load avg {}",
+			rate * total as f64 / TEXTS as f64,
+			total as f64 / TEXTS as f64,
+			load_average()
+		);
+		let mut figures = figures;
+		figures["tokens"] = json!(total);
+		figures["longest"] = json!(longest);
+		embed_json.insert(name.into(), figures);
+		vectors_json.insert(name.into(), json!(embedder.embed(texts)?));
+	}
+	drop(embedder);
+
+	// Generation.
+	let mut gen_json = serde_json::Map::new();
+	let mut prompt_ids = Vec::new();
+	for (name, label, dequantize) in
+		[("candle_f32", "f32 (dequantized)", true), ("candle_q4_1", "Q4_1 (quantized)", false)]
+	{
+		let start = Instant::now();
+		let mut generator = Generator::load_with(&assets.smollm2_gguf(), &device, dequantize)?;
+		let load_secs = start.elapsed().as_secs_f64();
+		if prompt_ids.is_empty() {
+			prompt_ids = generator
+				.tokenizer()
+				.encode(prompt.as_str(), false)
+				.map_err(|e| format!("cannot tokenize the prompt: {e}"))?
+				.get_ids()
+				.to_vec();
+		}
+		let figures = bench_generate(&mut generator, &prompt, reps)?;
+		print_generation(label, load_secs, &figures);
+		let mut j = figures.json;
+		j["load_secs"] = json!(load_secs);
+		gen_json.insert(name.into(), j);
+	}
+
+	let out = json!({
+		"threads": threads,
+		"cores": cores,
+		"reps": reps,
+		"inputs": {
+			"lee_docs": docs,
+			"sotu_file": SOTU_FILE,
+			"sotu_sentences": short,
+			"prompt": prompt,
+			"prompt_ids": prompt_ids,
+			"new_tokens": NEW_TOKENS,
+		},
+		"embedding": embed_json,
+		"vectors": vectors_json,
+		"generation": gen_json,
+		"load_average": load_average(),
+	});
+	write_json(&out_path(), &out)?;
+	Ok(())
+}
+
+fn write_json(path: &Path, value: &Value) -> BoxResult<()> {
+	if let Some(dir) = path.parent() {
+		std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+	}
+	std::fs::write(path, serde_json::to_vec(value)?)
+		.map_err(|e| format!("{}: {e}", path.display()))?;
+	println!("inputs, figures and embeddings written to {}", path.display());
+	Ok(())
+}
