@@ -367,7 +367,6 @@ async fn set_weights(
 	let hp = &metagraph.subnet.hyperparams;
 	let netuid = metagraph.subnet.netuid;
 	let now = metagraph.block;
-	let stored = chain.weights(netuid, own_uid).await?;
 
 	if hp.commit_reveal {
 		if let Some(p) = state.pending.clone() {
@@ -404,7 +403,8 @@ async fn set_weights(
 			}
 		}
 	}
-	let due = stored.is_empty() || now >= last_update.saturating_add(hp.weights_rate_limit);
+	let due = now >= last_update.saturating_add(hp.weights_rate_limit)
+		|| chain.weights(netuid, own_uid).await?.is_empty();
 	if !due {
 		return Ok(
 			json!({"rate_limited_until": last_update.saturating_add(hp.weights_rate_limit)}),

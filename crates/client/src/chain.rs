@@ -22,11 +22,8 @@ pub type Config = PolkadotConfig;
 /// The runtime's account id, as the runtime API types use it.
 pub type RuntimeAccountId = polkadot_sdk::sp_runtime::AccountId32;
 
-/// Metadata of the runtime this client was built for (`metadata/agora.scale`, checked against
-/// the runtime by a test).
-pub const BUILT_FOR: &[u8] = include_bytes!("../metadata/agora.scale");
-
-/// The hashes of [`USED_CALLS`] and the `AgoraApi` in [`BUILT_FOR`], one `name hash` per line
+/// The hashes of what this client relies on in the metadata it was built for
+/// (`metadata/agora.scale`, checked against the runtime by a test), one `name hash` per line
 /// ([`interface_hashes`]), precomputed so that connecting decodes only the node's metadata;
 /// the metadata test keeps them in step with `agora.scale`.
 pub const BUILT_FOR_HASHES: &str = include_str!("../metadata/agora.hashes");
