@@ -21,6 +21,7 @@ struct Net {
 	registered_at: Vec<u64>,
 	weights: Vec<Vec<(Uid, u16)>>,
 	bonds: Vec<Vec<(Uid, Fixed)>>,
+	last_epoch: u64,
 }
 
 impl Net {
@@ -33,6 +34,7 @@ impl Net {
 			registered_at: vec![0; n],
 			weights: vec![Vec::new(); n],
 			bonds: vec![Vec::new(); n],
+			last_epoch: 5,
 		}
 	}
 
@@ -45,6 +47,7 @@ impl Net {
 				registered_at: &self.registered_at,
 				weights: &self.weights,
 				bonds: &self.bonds,
+				last_epoch: self.last_epoch,
 			},
 			p,
 		)
@@ -146,6 +149,92 @@ fn bonds_move_by_the_moving_average() {
 	assert!(out.dividends[0] > out.dividends[1]);
 }
 
+fn f64s(v: &[Fixed]) -> Vec<f64> {
+	v.iter().map(|f| f.to_f64()).collect()
+}
+
+fn assert_near(got: &[Fixed], want: &[f64]) {
+	let g = f64s(got);
+	assert!(g.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "got {g:?}, want {want:?}");
+}
+
+/// Issue 10, item 1: a UID that changes hands does not pass its predecessor's bonds on.
+#[test]
+fn a_replaced_uid_does_not_inherit_bonds() {
+	let kappa_half = Params { kappa: Fixed::from_ratio(1, 2), ..params() };
+	// Epoch at block 10: validator 0 weights UID 2, validator 1 weights UID 3.
+	let mut net = Net::new(vec![1, 1, 0, 0]);
+	net.last_update = vec![5, 5, 0, 0];
+	net.last_epoch = 0;
+	net.weights[0] = vec![(2, 100)];
+	net.weights[1] = vec![(3, 100)];
+	let first = net.run(&kappa_half);
+	assert_eq!(first.bonds[0], vec![(2, Fixed::ONE)]);
+	// A new hotkey takes UID 2 at block 20; epoch at block 30 with weights set at block 25.
+	net.bonds = first.bonds;
+	net.last_epoch = 10;
+	net.registered_at[2] = 20;
+	net.last_update = vec![25, 25, 20, 0];
+	net.weights[0] = vec![(3, 100)];
+	net.weights[1] = vec![(2, 100), (3, 100)];
+	let second = net.run(&kappa_half);
+	let on_uid_2 = |row: &Vec<(Uid, Fixed)>| row.iter().find(|b| b.0 == 2).map(|b| b.1.to_f64());
+	assert_eq!(on_uid_2(&second.bonds[0]), None);
+	assert_eq!(on_uid_2(&second.bonds[1]), Some(1.0));
+	assert_near(&second.dividends[..2], &[0.05, 0.95]);
+}
+
+/// Issue 10, item 2: an inactive validator's bonds decay by the moving average, as in classic
+/// Yuma; one missed activity window does not wipe them.
+#[test]
+fn an_inactive_validators_bonds_decay() {
+	let mut net = Net::new(vec![1, 1, 0]);
+	net.last_update = vec![5, 5, 0];
+	net.last_epoch = 0;
+	net.weights[0] = vec![(2, 100)];
+	net.weights[1] = vec![(2, 100)];
+	let at_10 = net.run(&params());
+	assert_near(&at_10.dividends, &[0.5, 0.5, 0.0]);
+	// Block 5011: only validator 0 re-set its weights; validator 1 is past the cutoff.
+	net.bonds = at_10.bonds;
+	net.last_epoch = 10;
+	net.last_update[0] = 5010;
+	net.active = vec![true, false, true];
+	let at_5011 = net.run(&params());
+	assert_near(&at_5011.dividends, &[0.55, 0.45, 0.0]);
+	// Block 5012: validator 1 is back.
+	net.bonds = at_5011.bonds;
+	net.last_epoch = 5011;
+	net.last_update[1] = 5012;
+	net.active = vec![true, true, true];
+	let at_5012 = net.run(&params());
+	assert_near(&at_5012.dividends, &[0.545, 0.455, 0.0]);
+}
+
+/// A UID that loses its permit loses its bonds and dividends.
+#[test]
+fn bonds_go_with_the_permit() {
+	let mut net = Net::new(vec![3, 2, 1, 0]);
+	net.weights[0] = vec![(3, 100)];
+	net.weights[1] = vec![(3, 100)];
+	net.bonds[1] = vec![(3, Fixed::ONE)];
+	let out = net.run(&Params { max_validators: 1, ..params() });
+	assert_eq!(out.validator_permit, vec![true, false, false, false]);
+	assert!(out.bonds[1].is_empty());
+	assert_eq!(out.dividends[0], Fixed::ONE);
+}
+
+/// Issue 10, item 3: zero stake never holds a permit, even with `min_validator_stake` 0.
+#[test]
+fn zero_stake_holds_no_permit() {
+	assert_eq!(validator_permits(&[0, 5, 0], 64, 0), vec![false, true, false]);
+	let mut net = Net::new(vec![0, 5, 0]);
+	net.weights[0] = vec![(2, 100)];
+	let out = net.run(&Params { min_validator_stake: 0, ..params() });
+	assert_eq!(out.validator_permit, vec![false, true, false]);
+	assert_eq!(out.incentive[2], Fixed::ZERO);
+}
+
 #[test]
 fn mismatched_lengths_are_refused() {
 	let net = Net::new(vec![1, 2, 3]);
@@ -157,6 +246,7 @@ fn mismatched_lengths_are_refused() {
 			registered_at: &net.registered_at,
 			weights: &net.weights,
 			bonds: &net.bonds,
+			last_epoch: 0,
 		},
 		&params(),
 	);
