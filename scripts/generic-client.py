@@ -213,8 +213,10 @@ def run(url, plain):
     check(set(changes) <= set(fields), f"unknown fields {set(changes) - set(fields)}")
     check(set(fields) <= set(current), f"storage lacks fields {set(fields) - set(current)}")
     hyperparams = {f: changes.get(f, current[f]) for f in fields}
-    receipt = c.submit("Subnets", "set_hyperparams", {"netuid": netuid, "hyperparams": hyperparams},
-                       alice)
+    inner = s.compose_call(call_module="Subnets", call_function="set_hyperparams",
+                           call_params={"netuid": netuid, "hyperparams": hyperparams})
+    # Tempo and the other consensus hyperparameters are root's: Alice is the dev chain's sudo key.
+    receipt = c.submit("Sudo", "sudo", {"call": inner}, alice)
     event = find_event(receipt, "Subnets", "HyperparamsSet")
     check(event["hyperparams"] == hyperparams, f"HyperparamsSet carries {event['hyperparams']}")
     rpc_hp = c.rpc("agora_subnet", [netuid])["hyperparams"]

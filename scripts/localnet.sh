@@ -62,19 +62,17 @@ agora() {
 
 log "wallets: owner (the dev account Alice) with hotkeys validator, good and bad"
 agora wallet regen -w owner --uri //Alice >/dev/null
-declare -A address
+# Hotkeys need no funds: serve, set_weights, commit and reveal are fee-less for them.
 for hotkey in validator good bad; do
-	address[$hotkey]="$(agora --json wallet new-hotkey -w owner --hotkey "$hotkey" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["ss58"])')"
+	agora wallet new-hotkey -w owner --hotkey "$hotkey" >/dev/null
 done
 log "subnet: text-embedding, tempo 10 blocks, weights every 3 blocks"
 agora subnet create -w owner --task text-embedding
 netuid="$(agora --json subnet list | python3 -c 'import json,sys; print(max(s["netuid"] for s in json.load(sys.stdin)))')"
-agora subnet set-hyperparam -w owner "$netuid" tempo 10 weights_rate_limit 3 activity_cutoff 1000
+# Tempo, weights rate limit and activity cutoff are root's; Alice is the dev chain's sudo key.
+agora subnet set-hyperparam -w owner --sudo "$netuid" tempo 10 weights_rate_limit 3 activity_cutoff 1000
 for hotkey in validator good bad; do
 	agora subnet register -w owner "$netuid" --hotkey "$hotkey"
-	# Hotkeys sign `serve` and `set_weights` and pay their (small) fees.
-	agora transfer -w owner --dest "${address[$hotkey]}" --amount 10
 done
 agora stake add -w owner --hotkey validator --amount 1000
 

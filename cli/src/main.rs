@@ -244,9 +244,14 @@ enum SubnetCmd {
 		wallet: WalletArg,
 		/// The subnet.
 		netuid: NetUid,
-		/// NAME VALUE pairs, all set in one transaction (e.g. `tempo 10 weights_rate_limit 5`):
-		/// names as `subnet hyperparams` shows them; fractions as 0..1 for kappa and
-		/// max_weight_limit, AGR for burns and min_validator_stake.
+		/// Submit as root through `Sudo.sudo`, signed by the wallet's coldkey (the chain's sudo
+		/// key, e.g. Alice on a dev chain): needed for root's hyperparameters (tempo, max_uids,
+		/// kappa, max_validators, min_validator_stake, weights_rate_limit, activity_cutoff).
+		#[arg(long)]
+		sudo: bool,
+		/// NAME VALUE pairs, all set in one transaction (e.g. `immunity_period 500
+		/// max_allowed_weights 64`): names as `subnet hyperparams` shows them; fractions as 0..1
+		/// for kappa and max_weight_limit, AGR for burns and min_validator_stake.
 		#[arg(value_name = "NAME VALUE", num_args = 2.., required = true)]
 		settings: Vec<String>,
 	},
@@ -788,7 +793,7 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 			});
 			Ok(())
 		},
-		SubnetCmd::SetHyperparam { wallet, netuid, settings } => {
+		SubnetCmd::SetHyperparam { wallet, netuid, sudo, settings } => {
 			if settings.len() % 2 != 0 {
 				return Err(Failure::usage(format!(
 					"give NAME VALUE pairs; `{}` has no value",
@@ -796,7 +801,8 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 				)));
 			}
 			let client = ctx.client().await?;
-			let mut hp = client.subnet(netuid).await?.hyperparams;
+			let subnet = client.subnet(netuid).await?;
+			let mut hp = subnet.hyperparams.clone();
 			for pair in settings.chunks(2) {
 				set_field(&mut hp, &pair[0], &pair[1])?;
 			}
@@ -805,18 +811,28 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 				.map(|p| format!("{} = {}", p[0], p[1]))
 				.collect::<Vec<_>>()
 				.join(", ");
-			hp.validate(u16::MAX, 0)
+			hp.validate(u16::MAX, subnet.neurons)
 				.map_err(|e| Failure::usage(format!("{what} is out of bounds: {e:?}")))?;
+			if let Some(field) = subnet.hyperparams.root_only_change(&hp).filter(|_| !sudo) {
+				return Err(Failure::usage(format!(
+					"only root may change {field:?} (a subnet owner may not): pass --sudo and \
+					 sign with the chain's sudo key"
+				)));
+			}
 			let signer = ctx.coldkey(&wallet)?;
-			let r = ctx
-				.submit(
+			let r = if sudo {
+				let call = client.sudo_set_hyperparams(netuid, &hp).await?;
+				ctx.submit(&client, out, "set hyperparameter as root", &call, &signer).await?
+			} else {
+				ctx.submit(
 					&client,
 					out,
 					"set hyperparameter",
 					&calls::set_hyperparams(netuid, &hp),
 					&signer,
 				)
-				.await?;
+				.await?
+			};
 			out.receipt(&r, &format!("subnet {netuid}: {what}"));
 			Ok(())
 		},

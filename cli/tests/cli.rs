@@ -138,9 +138,18 @@ fn a_new_user_walks_from_wallet_to_metagraph() -> Result<()> {
 	ensure!(stake[0]["netuids"][0].as_u64().map(|n| n.to_string()) == Some(netuid.clone()));
 
 	// Tune the subnet, read it back, and the metagraph as JSON.
-	run(&["subnet", "set-hyperparam", "-w", "alice", &netuid, "tempo", "10"])?;
+	// Tempo is root's: refused before signing for the owner, set through Sudo by the sudo key.
+	let (code, _, err) = agora(
+		&node,
+		&wallets,
+		&pw,
+		&["subnet", "set-hyperparam", "-w", "alice", &netuid, "tempo", "10"],
+	)?;
+	ensure!(code == 2 && err.contains("only root may change Tempo"), "{code} {err}");
+	run(&["subnet", "set-hyperparam", "-w", "alice", "--sudo", &netuid, "tempo", "10"])?;
+	run(&["subnet", "set-hyperparam", "-w", "alice", &netuid, "immunity_period", "500"])?;
 	let hp = run(&["subnet", "hyperparams", &netuid])?;
-	ensure!(hp["tempo"] == 10, "{hp}");
+	ensure!(hp["tempo"] == 10 && hp["immunity_period"] == 500, "{hp}");
 	let (code, _, err) = agora(
 		&node,
 		&wallets,

@@ -83,7 +83,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("agora"),
 	impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -138,7 +138,12 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Fee-less calls (a registered hotkey's weights and endpoint within its rate limits, see
+	// pallet-subnets) skip the fee; everything else pays it. Clients see the inner extension.
+	pallet_skip_feeless_payment::SkipCheckIfFeeless<
+		Runtime,
+		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	>,
 	frame_system::WeightReclaim<Runtime>,
 );
 
@@ -216,4 +221,7 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Rewards = pallet_rewards;
+
+	#[runtime::pallet_index(13)]
+	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
 }

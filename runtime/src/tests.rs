@@ -7,7 +7,7 @@ use crate::{
 };
 use agora_primitives::{SubnetHyperparams, TaskKind};
 use polkadot_sdk::{
-	frame_support::traits::{fungible::Inspect, OnInitialize},
+	frame_support::traits::{fungible::Inspect, Get, OnInitialize},
 	sp_genesis_builder::DEV_RUNTIME_PRESET,
 	sp_keyring::Sr25519Keyring,
 	sp_runtime::traits::Dispatchable,
@@ -68,7 +68,10 @@ fn a_subnet_pays_its_miners_validator_and_owner() {
 			task: TaskKind::TextEmbedding,
 			..Default::default()
 		};
-		call(&alice(), pallet_subnets::Call::set_hyperparams { netuid, hyperparams: hp });
+		// Tempo and the weights rate limit are root's.
+		RuntimeCall::from(pallet_subnets::Call::set_hyperparams { netuid, hyperparams: hp })
+			.dispatch(RuntimeOrigin::root())
+			.unwrap();
 		call(
 			&charlie,
 			pallet_subnets::Call::register { netuid, hotkey: hotkey(100), max_cost: AGR },
@@ -85,8 +88,11 @@ fn a_subnet_pays_its_miners_validator_and_owner() {
 		);
 		check_invariants();
 
-		// The first epoch gives the validator its permit.
+		// The first epoch (block 12) counts no stake: none was there at an earlier epoch. The
+		// second gives the validator its permit.
 		run_to(12);
+		assert!(!agora_api::neuron(netuid, 0).unwrap().validator_permit);
+		run_to(22);
 		assert!(agora_api::neuron(netuid, 0).unwrap().validator_permit);
 		call(
 			&hotkey(100),
@@ -99,7 +105,7 @@ fn a_subnet_pays_its_miners_validator_and_owner() {
 		);
 		let issued = Balances::total_issuance();
 		let owner_before = Balances::balance(&alice());
-		run_to(23);
+		run_to(33);
 		check_invariants();
 
 		let m = agora_api::metagraph(netuid).unwrap();
@@ -123,4 +129,21 @@ fn a_subnet_pays_its_miners_validator_and_owner() {
 		assert!(agora_api::metagraph(99).is_none());
 		assert!(agora_api::neuron(netuid, 4).is_none());
 	});
+}
+
+/// Issue 10, item 5: the epoch at the largest subnet and the most validators any setting allows
+/// (the case its benchmark measures), with the block hook for the most subnets, fits in a block.
+#[test]
+fn the_largest_epoch_fits_in_a_block() {
+	use pallet_rewards::WeightInfo as _;
+	let max_uids: u32 = <Runtime as pallet_subnets::Config>::MaxUidsLimit::get();
+	let subnets: u16 = <Runtime as pallet_subnets::Config>::MaxSubnets::get();
+	let subnets = u32::from(subnets);
+	let epochs: u32 = <Runtime as pallet_rewards::Config>::MaxEpochsPerBlock::get();
+	type W = <Runtime as pallet_rewards::Config>::WeightInfo;
+	let hook =
+		W::on_initialize(subnets).saturating_add(W::epoch(max_uids).saturating_mul(epochs.into()));
+	let block = crate::configs::RuntimeBlockWeights::get().max_block;
+	assert!(hook.all_lte(block), "epoch hook {hook:?} above the block's {block:?}");
+	assert_eq!(agora_primitives::MAX_VALIDATORS, 64, "the epoch benchmark measures 64 validators");
 }

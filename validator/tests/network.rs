@@ -119,7 +119,8 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 	hp.activity_cutoff = 1_000;
 	hp.commit_reveal = commit_reveal;
 	hp.reveal_period = 1;
-	chain.submit(&calls::set_hyperparams(netuid, &hp), &alice, Wait::Inclusion).await?;
+	// Tempo, rate limit and activity cutoff are root's: Alice holds the dev chain's sudo key.
+	chain.submit(&chain.sudo_set_hyperparams(netuid, &hp).await?, &alice, Wait::Inclusion).await?;
 
 	// Wallets: Alice's coldkey, a hotkey each for the validator and the two miners.
 	let wallets = dir.path().join("wallets");
@@ -134,8 +135,7 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 		let key = wallet::keypair_from_secret(&phrase)?;
 		let id = key.public_key().to_account_id();
 		chain.submit(&calls::register(netuid, &id, 1_000 * AGR), &alice, Wait::Inclusion).await?;
-		// Hotkeys sign `serve` and `set_weights` and pay their fees.
-		chain.submit(&calls::transfer(&id, 10 * AGR), &alice, Wait::Inclusion).await?;
+		// Hotkeys hold nothing: `serve`, `set_weights`, commit and reveal are fee-less for them.
 		hotkeys.push((agora_neuron::account_of(&key), id));
 	}
 	chain.submit(&calls::add_stake(&hotkeys[0].1, 1_000 * AGR), &alice, Wait::Inclusion).await?;

@@ -58,6 +58,7 @@ pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<Stri
 /// any of them is refused.
 pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
+	("Sudo", &["sudo"]),
 	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
 	(
 		"Subnets",
@@ -288,6 +289,38 @@ impl Client {
 			let _ = std::fs::write(&marker, b"");
 		}
 		Ok(())
+	}
+
+	/// `Sudo.sudo(pallet.call(args))`: the call, its arguments SCALE-encoded in `args`,
+	/// dispatched as root when the chain's sudo key signs it (root-only hyperparameters on a dev
+	/// chain, for instance). The call's indices come from the node's metadata.
+	pub async fn sudo(
+		&self,
+		pallet: &str,
+		call: &str,
+		args: &[u8],
+	) -> Result<impl Payload, ClientError> {
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
+		let metadata = at.metadata();
+		let p = metadata
+			.pallet_by_name(pallet)
+			.ok_or_else(|| ClientError::Other(format!("the runtime has no pallet {pallet}")))?;
+		let variant = p.call_variant_by_name(call).ok_or_else(|| {
+			ClientError::Other(format!("the runtime has no call {pallet}.{call}"))
+		})?;
+		let mut encoded = vec![p.call_index(), variant.index];
+		encoded.extend_from_slice(args);
+		Ok(dynamic::tx("Sudo", "sudo", (subxt::utils::Static(subxt::utils::Encoded(encoded)),)))
+	}
+
+	/// `Sudo.sudo(Subnets.set_hyperparams(netuid, hyperparams))`: any valid hyperparameters,
+	/// root's included, when the chain's sudo key signs.
+	pub async fn sudo_set_hyperparams(
+		&self,
+		netuid: NetUid,
+		hyperparams: &agora_primitives::SubnetHyperparams,
+	) -> Result<impl Payload, ClientError> {
+		self.sudo("Subnets", "set_hyperparams", &(netuid, hyperparams).encode()).await
 	}
 
 	/// Signs `call` with `signer`, submits it and waits (`wait`); returns its events, or the

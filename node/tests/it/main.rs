@@ -1,5 +1,6 @@
 //! End-to-end tests of `agora-node`: real node processes on loopback ports.
 
+mod attacks;
 mod bad_input;
 mod chain;
 mod dev_chain;

@@ -9,7 +9,7 @@ use anyhow::{anyhow, ensure, Context, Result};
 use serde_json::{json, Value as Json};
 use subxt::{
 	dynamic::{tx, Value},
-	utils::{AccountId32, MultiAddress, H256},
+	utils::{AccountId32, H256},
 };
 use subxt_signer::sr25519::{dev, Keypair};
 
@@ -97,7 +97,18 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 		.context("Alice's subnet missing from agora_subnets")?;
 	chain
 		.submit(
-			&tx("Subnets", "set_hyperparams", (netuid.as_u64().unwrap_or(0), hyperparams())),
+			// Tempo and the rest of root's hyperparameters: Alice is the dev chain's sudo key.
+			&tx(
+				"Sudo",
+				"sudo",
+				(Value::unnamed_variant(
+					"Subnets",
+					[Value::unnamed_variant(
+						"set_hyperparams",
+						[Value::u128(netuid.as_u64().unwrap_or(0).into()), hyperparams()],
+					)],
+				),),
+			),
 			&owner,
 		)
 		.await?;
@@ -113,11 +124,7 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 		ensure!(cost >= agr(1) / 10, "registration cost {cost} below min_burn");
 		chain.submit(&tx("Subnets", "register", (netuid, account(hot), cost * 2)), cold).await?;
 	}
-	// Hotkeys sign weights and endpoints: give them fees.
-	for hot in [&validator, &miners[0]] {
-		let to = MultiAddress::<AccountId32, ()>::Id(account(hot));
-		chain.submit(&tx("Balances", "transfer_keep_alive", (to, agr(10))), &owner).await?;
-	}
+	// Hotkeys hold no AGR: registered, they sign weights and endpoints fee-less.
 	let mut peer_id = vec![0x00, 36];
 	peer_id.extend([7u8; 36]);
 	chain

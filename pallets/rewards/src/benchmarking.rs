@@ -114,10 +114,9 @@ mod benchmarks {
 			if !validator {
 				continue;
 			}
-			pallet_agora_staking::Pallet::<T>::credit_emission(
-				&hotkey,
-				stake_unit.saturating_mul(Balance::from(uid) + 1),
-			)?;
+			// An empty pool: the whole credit is its owner's stake at once.
+			let stake = stake_unit.saturating_mul(Balance::from(uid) + 1);
+			pallet_agora_staking::Pallet::<T>::credit_emission(&hotkey, stake, 1)?;
 			let weights: Vec<(Uid, u16)> = (0..n as Uid)
 				.map(|j| (j, 1 + ((u32::from(uid) * 7 + u32::from(j) * 13) % 60_000) as u16))
 				.collect();
@@ -136,7 +135,8 @@ mod benchmarks {
 			pallet_subnets::Stats::<T>::insert(
 				netuid,
 				uid,
-				NeuronStats { validator_permit: true, ..Default::default() },
+				// The stake was there at the last epoch too, so all of it counts.
+				NeuronStats { validator_permit: true, stake, ..Default::default() },
 			);
 		}
 		pallet_subnets::SubnetN::<T>::insert(netuid, n as u16);

@@ -13,7 +13,12 @@
 //! 2. of the rest, half to neurons by incentive and half to validators by dividends
 //!    ([`agora_yuma::split_emission`]), each credited as stake to the neuron's hotkey, where the
 //!    hotkey's owner keeps its take and nominators share the remainder in proportion to their
-//!    stake (see `pallet-agora-staking`).
+//!    stake, released to them over the next `tempo` blocks so that stake earns only for the
+//!    blocks it is held (see `pallet-agora-staking`).
+//!
+//! The stake an epoch counts for a neuron (its validator permit and its part of Yuma's `S`) is
+//! the smaller of its hotkey's stake now and at the previous epoch: stake that arrives just
+//! before an epoch decides nothing in it (just-in-time staking).
 //!
 //! At most `MaxEpochsPerBlock` epochs run in one block; due epochs beyond that wait for the next
 //! block, the most overdue first, and their pending emission keeps growing: nothing is lost. An
@@ -30,8 +35,15 @@
 //!
 //! so 1 AGR per block until half the 21M cap is issued, 0.5 AGR until three quarters, and so on.
 //! A block's emission is split across subnets in proportion to the stake of each subnet's active
-//! validators at its last epoch; while no subnet has any, equally. Shares are apportioned so they
-//! add up to the block's emission exactly.
+//! validators at its last epoch, each hotkey's stake divided equally among the subnets it is
+//! registered on, so that a stake counts once however many subnets its hotkey validates (a
+//! hotkey on k subnets weighs stake/k on each); while no subnet has any, equally. Shares are
+//! apportioned so they add up to the block's emission exactly.
+//!
+//! ```text
+//! counted[i]     = min(stake_now[i], stake_at_last_epoch[i])
+//! SubnetStake[s] = Σ_{i active permit holder of s} counted[i] / registrations(hotkey i)
+//! ```
 //!
 //! ## Invariants (`try_state`)
 //!
@@ -237,6 +249,7 @@ pub mod pallet {
 
 		/// Runs one subnet's epoch and pays its pending emission.
 		pub fn run_epoch(netuid: NetUid, now: BlockNumber) {
+			let last_epoch = LastEpoch::<T>::get(netuid).unwrap_or_default();
 			LastEpoch::<T>::insert(netuid, now);
 			let (Some(hp), Some(owner)) =
 				(T::Subnets::hyperparams(netuid), T::Subnets::owner(netuid))
@@ -244,8 +257,14 @@ pub mod pallet {
 				return;
 			};
 			let neurons = T::Subnets::epoch_neurons(netuid);
-			let stake_u128: Vec<Balance> =
+			let stake_now: Vec<Balance> =
 				neurons.iter().map(|n| T::Stake::stake_of(&n.hotkey)).collect();
+			// Only stake that was there at the last epoch and still is counts.
+			let stake_u128: Vec<Balance> = neurons
+				.iter()
+				.zip(&stake_now)
+				.map(|(n, now)| (*now).min(n.last_epoch_stake))
+				.collect();
 			let stake: Vec<u64> =
 				stake_u128.iter().map(|s| (*s).min(u128::from(u64::MAX)) as u64).collect();
 			let active: Vec<bool> = neurons
@@ -275,6 +294,7 @@ pub mod pallet {
 				registered_at: &registered_at,
 				weights: &weights,
 				bonds: &bonds,
+				last_epoch: last_epoch.into(),
 			};
 			let out = match agora_yuma::epoch(&input, &params) {
 				Ok(out) => out,
@@ -300,6 +320,7 @@ pub mod pallet {
 					validator_trust: to_u16(out.validator_trust[i]),
 					validator_permit: out.validator_permit[i],
 					emission: if paid > 0 { amounts[i] } else { 0 },
+					stake: stake_now[i],
 				})
 				.collect();
 			let new_bonds: Vec<Vec<(Uid, u64)>> = out
@@ -307,10 +328,17 @@ pub mod pallet {
 				.iter()
 				.map(|row| row.iter().map(|&(u, b)| (u, b.raw())).collect())
 				.collect();
-			T::Subnets::record_epoch(netuid, stats, new_bonds);
+			let drop_weights: Vec<Uid> = (0..neurons.len())
+				.filter(|&i| !out.validator_permit[i] && neurons[i].weights.len() > 1)
+				.map(|i| i as Uid)
+				.collect();
+			T::Subnets::record_epoch(netuid, stats, new_bonds, drop_weights);
 			let validator_stake: Balance = (0..neurons.len())
 				.filter(|&i| out.validator_permit[i] && active[i])
-				.map(|i| stake_u128[i])
+				.map(|i| {
+					let subnets = T::Stake::registrations(&neurons[i].hotkey).max(1);
+					stake_u128[i] / Balance::from(subnets)
+				})
 				.sum();
 			SubnetStake::<T>::insert(netuid, validator_stake);
 
@@ -327,7 +355,9 @@ pub mod pallet {
 				cut_paid = owner_cut;
 			}
 			for (neuron, amount) in neurons.iter().zip(amounts) {
-				if amount > 0 && T::Stake::credit_emission(&neuron.hotkey, amount).is_ok() {
+				if amount > 0
+					&& T::Stake::credit_emission(&neuron.hotkey, amount, hp.tempo.into()).is_ok()
+				{
 					minted += amount;
 				}
 			}

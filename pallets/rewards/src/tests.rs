@@ -129,13 +129,13 @@ fn issuance_never_passes_the_cap() {
 		run_to_block(2);
 		assert_eq!(TotalPending::<Test>::get(), 3 * AGR);
 		for block in 3..=40 {
-			if block == 13 {
+			if block == 23 {
 				assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
 			}
 			run_to_block(block);
 			assert_eq!(Balances::total_issuance() + TotalPending::<Test>::get(), CAP);
 		}
-		// Paid at block 22: all of it minted, nothing left to emit.
+		// Paid at block 32 (the permit came at 22): all of it minted, nothing left to emit.
 		assert_eq!(Balances::total_issuance(), CAP);
 		assert_eq!(TotalEmitted::<Test>::get(), 3 * AGR);
 		assert_eq!(Rewards::block_emission(), 0);
@@ -149,7 +149,7 @@ fn emission_near_the_cap_keeps_shrinking() {
 		set_issuance(CAP - 10 * AGR);
 		let mut last = Rewards::block_emission();
 		for block in 2..=60 {
-			if block == 13 {
+			if block == 23 {
 				assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
 			}
 			run_to_block(block);
@@ -196,22 +196,29 @@ fn epochs_set_the_split_by_validator_stake() {
 		let a = scenario_subnet();
 		let b = create_subnet(6);
 		run_to_block(12);
-		// Both epochs ran (no weights: held). Only `a` has a validator with stake.
+		// Both epochs ran (no weights: held). No stake counts yet: none was there at an earlier
+		// epoch, so the split stays equal.
 		assert_eq!(epochs(), vec![a, b]);
+		assert_eq!(SubnetStake::<Test>::get(a), 0);
+		assert_eq!((pending(a), pending(b)), (11 * AGR / 2, 11 * AGR / 2));
+		run_to_block(22);
+		// `a`'s validator stake was there at its last epoch too: from now on it counts.
 		assert_eq!(SubnetStake::<Test>::get(a), 100 * AGR);
 		assert_eq!(SubnetStake::<Test>::get(b), 0);
-		assert_eq!((pending(a), pending(b)), (11 * AGR / 2, 11 * AGR / 2));
-		run_to_block(13);
-		assert_eq!((pending(a), pending(b)), (13 * AGR / 2, 11 * AGR / 2));
-
-		// A validator with three times the stake joins `b`; from `b`'s next epoch on, the split
-		// follows the stakes 100 : 300.
-		assert_eq!(register(b, 7, 20), 0);
-		stake(7, 20, 300 * AGR);
-		run_to_block(22);
-		assert_eq!(SubnetStake::<Test>::get(b), 300 * AGR);
 		let (pa, pb) = (pending(a), pending(b));
 		run_to_block(23);
+		assert_eq!((pending(a) - pa, pending(b) - pb), (AGR, 0));
+
+		// A validator with three times the stake joins `b`; from `b`'s second epoch after that
+		// on, the split follows the stakes 100 : 300.
+		assert_eq!(register(b, 7, 20), 0);
+		stake(7, 20, 300 * AGR);
+		run_to_block(32);
+		assert_eq!(SubnetStake::<Test>::get(b), 0, "it was not there at b's previous epoch");
+		run_to_block(42);
+		assert_eq!(SubnetStake::<Test>::get(b), 300 * AGR);
+		let (pa, pb) = (pending(a), pending(b));
+		run_to_block(43);
 		assert_eq!((pending(a) - pa, pending(b) - pb), (AGR / 4, AGR / 4 * 3));
 	});
 }
@@ -257,9 +264,19 @@ fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
 	build_and_execute(|| {
 		let netuid = scenario_subnet();
 		run_to_block(12);
+		// First epoch: no stake counts yet (none was there at an earlier epoch): no permit.
+		assert!(!Stats::<Test>::get(netuid, 0).validator_permit);
+		assert_eq!(Stats::<Test>::get(netuid, 0).stake, 100 * AGR);
+		run_to_block(22);
 
-		// First epoch: the staked neuron gets a permit; nobody has weights, so nothing is paid.
-		assert_eq!(rewards_events(), vec![Event::EmissionHeld { netuid, pending: 11 * AGR }]);
+		// Second epoch: the staked neuron gets a permit; nobody has weights, so nothing is paid.
+		assert_eq!(
+			rewards_events(),
+			vec![
+				Event::EmissionHeld { netuid, pending: 11 * AGR },
+				Event::EmissionHeld { netuid, pending: 21 * AGR },
+			]
+		);
 		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
 		assert!((1..=3).all(|uid| !Stats::<Test>::get(netuid, uid).validator_permit));
 		assert_eq!(SubnetStake::<Test>::get(netuid), 100 * AGR);
@@ -273,14 +290,14 @@ fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
 		let hotkeys = [10, 11, 12, 13];
 		let stake_before = hotkeys.map(|h| Staking::stake_of(&h));
 		assert_eq!(stake_before, [100 * AGR, 0, 0, 0]);
-		run_to_block(21);
-		assert_eq!(Rewards::last_epoch(netuid), Some(12));
-		run_to_block(22);
+		run_to_block(31);
+		assert_eq!(Rewards::last_epoch(netuid), Some(22));
+		run_to_block(32);
 
-		// Blocks 2..=22 accrued: 21 AGR, held emission included, all paid.
-		let emission = 21 * AGR;
+		// Blocks 2..=32 accrued: 31 AGR, held emission included, all paid.
+		let emission = 31 * AGR;
 		let owner_cut = Perbill::from_percent(18) * emission;
-		assert_eq!(owner_cut, 3_780_000_000);
+		assert_eq!(owner_cut, 5_580_000_000);
 		System::assert_has_event(
 			Event::EpochRun { netuid, neurons: 4, emission, owner_cut }.into(),
 		);
@@ -313,10 +330,16 @@ fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
 		assert_eq!(stats[1..].iter().map(|s| s.emission).sum::<Balance>(), rest / 2);
 		assert!(stats[1].emission > stats[2].emission && stats[2].emission > stats[3].emission);
 
-		// Each neuron's emission became stake on its hotkey; a miner's coldkey holds all of it.
+		// Each neuron's emission became stake on its hotkey (the validator's nominators' part
+		// vesting over the next tempo); a miner's coldkey holds all of it at once.
 		for (i, hotkey) in hotkeys.iter().enumerate() {
-			assert_eq!(Staking::stake_of(hotkey), stake_before[i] + stats[i].emission);
+			let pool = pallet_agora_staking::Pools::<Test>::get(hotkey);
+			assert_eq!(pool.stake + pool.vesting, stake_before[i] + stats[i].emission);
 		}
+		// All of it is the validator's stake a tempo later (block 42).
+		let pool = pallet_agora_staking::Pools::<Test>::get(10);
+		assert!(pool.vesting > 0);
+		assert_eq!(pool.settled(42).stake, stake_before[0] + stats[0].emission);
 		for (i, (coldkey, hotkey)) in [(3, 11), (4, 12), (5, 13)].into_iter().enumerate() {
 			assert!(stats[i + 1].emission > 0);
 			assert_eq!(Staking::stake_of_coldkey(&hotkey, &coldkey), stats[i + 1].emission);
@@ -371,11 +394,14 @@ fn epochs_beyond_the_block_limit_wait_for_the_next_block() {
 		assert_eq!(epochs(), vec![a, b]);
 		assert_eq!(Rewards::last_epoch(b), Some(13));
 		assert_eq!(TotalPending::<Test>::get(), 12 * AGR);
+		// The second epochs (22 and 23) give the validators their permits.
+		run_to_block(23);
+		assert_eq!(epochs(), vec![a, b, a, b]);
 
 		assert_ok!(set_weights(a, 10, &[1, 2, 3], &WEIGHTS));
 		assert_ok!(set_weights(b, 20, &[1], &[u16::MAX]));
 		let (pa, pb) = (pending(a), pending(b));
-		run_to_block(22);
+		run_to_block(32);
 		// Equal validator stake: half each per block. `a` pays everything it accrued.
 		System::assert_has_event(
 			Event::EpochRun {
@@ -387,8 +413,8 @@ fn epochs_beyond_the_block_limit_wait_for_the_next_block() {
 			.into(),
 		);
 		assert_eq!(pending(a), 0);
-		assert_eq!(Rewards::last_epoch(b), Some(13));
-		run_to_block(23);
+		assert_eq!(Rewards::last_epoch(b), Some(23));
+		run_to_block(33);
 		System::assert_has_event(
 			Event::EpochRun {
 				netuid: b,
@@ -398,10 +424,10 @@ fn epochs_beyond_the_block_limit_wait_for_the_next_block() {
 			}
 			.into(),
 		);
-		assert_eq!(epochs(), vec![a, b, a, b]);
+		assert_eq!(epochs(), vec![a, b, a, b, a, b]);
 		// Nothing lost: every block's emission is minted or still pending.
-		assert_eq!(TotalEmitted::<Test>::get() + TotalPending::<Test>::get(), 22 * AGR);
-		assert_eq!(TotalEmitted::<Test>::get(), 22 * AGR - pending(a));
+		assert_eq!(TotalEmitted::<Test>::get() + TotalPending::<Test>::get(), 32 * AGR);
+		assert_eq!(TotalEmitted::<Test>::get(), 32 * AGR - pending(a));
 	});
 }
 
@@ -445,28 +471,30 @@ fn two_epochs_run_in_one_block_when_allowed() {
 #[test]
 fn an_owner_cut_that_cannot_be_minted_stays_pending() {
 	build_and_execute(|| {
-		// One planck a block, so that the cut falls below the existential deposit (5).
-		BlockEmission::set(1);
+		// Nothing until the validator holds its permit (block 22), then one planck a block, so
+		// that the cut falls below the existential deposit (5).
+		BlockEmission::set(0);
 		let netuid = scenario_subnet();
-		run_to_block(12);
+		run_to_block(22);
+		BlockEmission::set(1);
 		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
 		// The owner empties its account, which is reaped.
 		assert_ok!(Balances::transfer_all(RuntimeOrigin::signed(1), 9, false));
 		assert_eq!(Balances::free_balance(1), 0);
-		run_to_block(22);
-		let cut = Perbill::from_percent(18) * 21;
+		run_to_block(32);
+		let cut = Perbill::from_percent(18) * 10;
 		assert!(cut > 0 && cut < 5);
 		// Neurons are paid; the cut is neither minted nor claimed, and waits.
 		System::assert_has_event(
-			Event::EpochRun { netuid, neurons: 4, emission: 21 - cut, owner_cut: 0 }.into(),
+			Event::EpochRun { netuid, neurons: 4, emission: 10 - cut, owner_cut: 0 }.into(),
 		);
 		let paid: Balance = (0..4).map(|uid| Stats::<Test>::get(netuid, uid).emission).sum();
-		assert_eq!(paid, 21 - cut);
+		assert_eq!(paid, 10 - cut);
 		assert_eq!(pending(netuid), cut);
 		assert_eq!(Balances::free_balance(1), 0);
 		// Once the owner's account exists again, its cut is paid.
 		assert_ok!(Balances::transfer_keep_alive(RuntimeOrigin::signed(9), 1, AGR));
-		run_to_block(32);
+		run_to_block(42);
 		let emission = cut + 10;
 		System::assert_has_event(
 			Event::EpochRun {
@@ -535,4 +563,86 @@ fn to_u16_rounds_to_nearest_and_saturates() {
 	for v in 0..=u16::MAX {
 		assert_eq!(to_u16(Fixed::from_u16_fraction(v)), v);
 	}
+}
+
+// ---- issue 10: stake that counts once, and only once it has stayed ----
+
+/// Issue 10, item 9: a hotkey validating on k subnets counts its stake once in the split of
+/// emission across subnets, not k times.
+#[test]
+fn stake_counts_once_across_subnets() {
+	build_and_execute(|| {
+		MaxEpochsPerBlock::set(4);
+		// The farmer (coldkey 2) validates with one hotkey (10) on three subnets of its own.
+		let farmed: Vec<NetUid> = (0..3).map(|_| create_subnet(2)).collect();
+		for &netuid in &farmed {
+			assert_eq!(register(netuid, 2, 10), 0);
+		}
+		stake(2, 10, 100 * AGR);
+		// An honest validator with the same stake on one subnet.
+		let honest = subnet_with(6, (7, 20), 100 * AGR, &[]);
+		// Epochs at blocks 12 (no stake counted yet: none was there at an earlier epoch) and 22.
+		run_to_block(22);
+		assert_eq!(SubnetStake::<Test>::get(honest), 100 * AGR);
+		let farmed_stake: Balance = farmed.iter().map(SubnetStake::<Test>::get).sum();
+		assert_eq!(farmed_stake, 100 * AGR - 1, "100 AGR / 3, rounded down, three times");
+		// The next block's emission: half each, where counting per subnet gave the farmer 3/4.
+		let before: Vec<Balance> = farmed.iter().chain([&honest]).map(|&n| pending(n)).collect();
+		run_to_block(23);
+		let gained: Vec<Balance> =
+			farmed.iter().chain([&honest]).zip(&before).map(|(&n, b)| pending(n) - b).collect();
+		assert_eq!(gained[..3].iter().sum::<Balance>(), AGR / 2);
+		assert_eq!(gained[3], AGR / 2);
+	});
+}
+
+/// Issue 10, item 8: stake that arrives one block before an epoch decides no permit (nor any
+/// part of Yuma's S) in it; stake that stayed through an epoch does.
+#[test]
+fn just_arrived_stake_decides_nothing() {
+	build_and_execute(|| {
+		let netuid = subnet_with(1, (2, 10), 100 * AGR, &[(3, 20)]);
+		let mut hp = SubnetHyperparams { max_validators: 1, ..DefaultHyperparams::get() };
+		hp.max_uids = 64;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
+		run_to_block(22);
+		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
+		// Block 31: the attacker stakes five times the validator's stake on its own hotkey.
+		run_to_block(31);
+		stake(3, 20, 500 * AGR);
+		run_to_block(32);
+		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
+		assert!(!Stats::<Test>::get(netuid, 1).validator_permit);
+		assert_eq!(Stats::<Test>::get(netuid, 1).stake, 500 * AGR);
+		// Held through that epoch, it counts at the next.
+		run_to_block(42);
+		assert!(Stats::<Test>::get(netuid, 1).validator_permit);
+		assert!(!Stats::<Test>::get(netuid, 0).validator_permit);
+	});
+}
+
+/// Issue 10, item 1, through the pallets: a UID's new holder does not inherit the bonds
+/// validators formed with its predecessor.
+#[test]
+fn a_replaced_uid_starts_without_bonds() {
+	build_and_execute(|| {
+		let netuid = subnet_with(1, (2, 10), 100 * AGR, &[(3, 11)]);
+		let mut hp = DefaultHyperparams::get();
+		hp.max_uids = 2;
+		hp.max_allowed_weights = 2;
+		hp.max_validators = 2;
+		hp.immunity_period = 1;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
+		run_to_block(22);
+		assert_ok!(set_weights(netuid, 10, &[1], &[1]));
+		run_to_block(32);
+		assert_eq!(Bonds::<Test>::get(netuid, 0).into_inner(), vec![(1, 1 << 32)]);
+		// UID 1 changes hands at block 33 (made the weakest, so that it is the one replaced);
+		// the validator does not weight it again.
+		run_to_block(33);
+		Stats::<Test>::mutate(netuid, 1, |s| s.emission = 0);
+		assert_eq!(register(netuid, 4, 12), 1);
+		run_to_block(42);
+		assert!(Bonds::<Test>::get(netuid, 0).is_empty());
+	});
 }

@@ -121,7 +121,7 @@ mod benchmarks {
 		Pallet::<T>::register_hotkey(&hotkey, &owner)?;
 		let start: BlockNumberFor<T> = 1u32.into();
 		Take::<T>::insert(&hotkey, Perbill::zero());
-		LastTakeIncrease::<T>::insert(&hotkey, start);
+		LastTakeChange::<T>::insert(&hotkey, start);
 		frame_system::Pallet::<T>::set_block_number(start.saturating_add(T::TakeRateLimit::get()));
 		let take = T::MaxTake::get();
 

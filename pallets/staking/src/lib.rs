@@ -15,19 +15,38 @@
 //! gains in proportion in O(1), however many there are. The hotkey's owner first keeps a
 //! *take* (a delegate fee, at most `MaxTake`) as new shares.
 //!
+//! **Stake earns only for the blocks it is held.** The nominators' part of an epoch's emission
+//! is not added to the pool at once: it *vests*, released into `stake` linearly over the next
+//! `release_blocks` (the paying subnet's tempo). The owner's take becomes its shares at the
+//! current price and earns from then on like any stake: the share price never jumps, so no
+//! holder gains at the moment of a credit. Stake added one block before an epoch and
+//! removed one block after collects two blocks' worth of the release, not a tempo's
+//! (just-in-time staking, issue 10 item 8). Stake only joins a registered hotkey: a hotkey that
+//! lost its last UID keeps its owner and stake (nominators may leave) but takes no new stake.
+//! While registered, a hotkey's account exists without any balance (the registration is a
+//! provider reference), so it can sign the subnets pallet's fee-less calls unfunded.
+//!
+//! **Take changes are rate-limited both ways.** Any change of a hotkey's take arms
+//! `TakeRateLimit`; a raise needs that many blocks since the last change, so a take lowered to
+//! attract nominators cannot jump back to the maximum in the next block.
+//!
 //! ## Design
 //!
 //! ```text
 //! buy:    shares = amount · pool.shares / pool.stake     (1:1 when the pool is empty), rounded down
 //! sell:   shares = ⌈amount · pool.shares / pool.stake⌉  rounded up: the pool never loses
 //! value of a position = shares · pool.stake / pool.shares, rounded down
-//! credit: take = take% · e; pool.stake += e − take; owner buys `take` worth of shares
+//! credit: take = take% · e; owner buys `take` worth of shares; pool.vesting += e − take,
+//!         released linearly until max(vesting_until, now + release_blocks)
+//! settle: released = vesting · (now − vesting_from) / (vesting_until − vesting_from);
+//!         stake += released; vesting −= released; vesting_from = now   (before every use)
 //! ```
 //!
 //! ## Invariants (`try_state`)
 //!
-//! - `TotalStake` is the sum of every pool's `stake`.
-//! - Each pool's `shares` is the sum of its nominators' shares; a pool with no shares has no stake.
+//! - `TotalStake` is the sum of every pool's `stake` and `vesting`.
+//! - Each pool's `shares` is the sum of its nominators' shares; a pool with no shares has no stake
+//!   and nothing vesting.
 //! - The pallet account holds exactly `TotalStake` plus the existential deposit it was endowed
 //!   with at genesis, so staked AGR is never dusted and issuance = free + reserved + staked.
 
@@ -46,7 +65,7 @@ mod mock;
 mod tests;
 pub mod weights;
 
-use agora_primitives::traits::StakeInterface;
+use agora_primitives::{traits::StakeInterface, BlockNumber};
 use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_support::{
@@ -57,7 +76,10 @@ use polkadot_sdk::{
 		PalletId,
 	},
 	polkadot_sdk_frame as frame,
-	sp_runtime::{traits::AccountIdConversion, Perbill},
+	sp_runtime::{
+		traits::{AccountIdConversion, UniqueSaturatedInto},
+		Perbill,
+	},
 };
 
 /// Log target of this pallet.
@@ -80,13 +102,43 @@ pub use agora_primitives::Balance;
 	scale_info::TypeInfo,
 )]
 pub struct Pool {
-	/// AGR staked on the hotkey, emission included.
+	/// AGR staked on the hotkey, released emission included.
 	pub stake: Balance,
 	/// Shares held by its nominators.
 	pub shares: u128,
+	/// Emission credited but not yet released into `stake`.
+	pub vesting: Balance,
+	/// Block from which `vesting` is released linearly.
+	pub vesting_from: BlockNumber,
+	/// Block by which all of `vesting` is released.
+	pub vesting_until: BlockNumber,
 }
 
 impl Pool {
+	/// The part of `vesting` released by block `now`.
+	pub fn released(&self, now: BlockNumber) -> Balance {
+		if now >= self.vesting_until {
+			self.vesting
+		} else if now <= self.vesting_from {
+			0
+		} else {
+			let len = u128::from(self.vesting_until - self.vesting_from);
+			mul_div(self.vesting, u128::from(now - self.vesting_from), len, false)
+		}
+	}
+
+	/// The pool as of block `now`: what has vested moved into `stake`.
+	pub fn settled(mut self, now: BlockNumber) -> Self {
+		let released = self.released(now);
+		self.stake = self.stake.saturating_add(released);
+		self.vesting -= released;
+		self.vesting_from = now.max(self.vesting_from);
+		if self.vesting == 0 {
+			self.vesting_until = self.vesting_from;
+		}
+		self
+	}
+
 	/// Shares that `amount` buys, rounded down.
 	pub fn shares_for(&self, amount: Balance) -> u128 {
 		if self.shares == 0 || self.stake == 0 {
@@ -157,7 +209,8 @@ pub mod pallet {
 		/// Take of a hotkey that never set one.
 		#[pallet::constant]
 		type DefaultTake: Get<Perbill>;
-		/// Blocks between two increases of a hotkey's take (decreases are always allowed).
+		/// Blocks a raise of a hotkey's take must wait after its last change (decreases are
+		/// always allowed, and arm the limit too).
 		#[pallet::constant]
 		type TakeRateLimit: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
@@ -188,10 +241,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Take<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Perbill>;
 
-	/// Block of each hotkey's last take increase.
+	/// Block of each hotkey's last take change.
 	#[pallet::storage]
-	pub type LastTakeIncrease<T: Config> =
+	pub type LastTakeChange<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
+	/// How many subnets each hotkey holds a UID on (kept by the subnets pallet).
+	#[pallet::storage]
+	pub type Registrations<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u16, ValueQuery>;
 
 	/// Hotkeys each coldkey holds shares of (the reverse of `Shares`, for `stake_info`).
 	#[pallet::storage]
@@ -312,7 +370,7 @@ pub mod pallet {
 		SameHotkey,
 		/// The take exceeds `MaxTake`.
 		TakeTooHigh,
-		/// The take was raised less than `TakeRateLimit` blocks ago.
+		/// The take changed less than `TakeRateLimit` blocks ago: it may not be raised yet.
 		TakeRateLimited,
 	}
 
@@ -342,7 +400,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let coldkey = ensure_signed(origin)?;
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
-			ensure!(Owner::<T>::contains_key(&hotkey), Error::<T>::HotkeyNotRegistered);
+			ensure!(Registrations::<T>::get(&hotkey) > 0, Error::<T>::HotkeyNotRegistered);
 			T::Currency::transfer(&coldkey, &Self::account_id(), amount, Preservation::Preserve)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			let shares = Self::buy(&hotkey, &coldkey, amount)?;
@@ -378,15 +436,15 @@ pub mod pallet {
 			let coldkey = ensure_signed(origin)?;
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
 			ensure!(from != to, Error::<T>::SameHotkey);
-			ensure!(Owner::<T>::contains_key(&to), Error::<T>::HotkeyNotRegistered);
+			ensure!(Registrations::<T>::get(&to) > 0, Error::<T>::HotkeyNotRegistered);
 			let (_, moved) = Self::sell(&from, &coldkey, amount)?;
 			Self::buy(&to, &coldkey, moved)?;
 			Self::deposit_event(Event::StakeMoved { coldkey, from, to, amount: moved });
 			Ok(())
 		}
 
-		/// Set the take of a hotkey the caller owns. Lowering is always allowed; raising at most
-		/// once per `TakeRateLimit` blocks.
+		/// Set the take of a hotkey the caller owns. Lowering is always allowed; raising only
+		/// `TakeRateLimit` blocks after the last change, whichever way it went.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::set_take())]
 		pub fn set_take(
@@ -397,15 +455,18 @@ pub mod pallet {
 			let coldkey = ensure_signed(origin)?;
 			ensure!(Owner::<T>::get(&hotkey) == Some(coldkey), Error::<T>::NotHotkeyOwner);
 			ensure!(take <= T::MaxTake::get(), Error::<T>::TakeTooHigh);
-			if take > Self::take_of(&hotkey) {
+			let current = Self::take_of(&hotkey);
+			if take != current {
 				let now = frame_system::Pallet::<T>::block_number();
-				if let Some(last) = LastTakeIncrease::<T>::get(&hotkey) {
-					ensure!(
-						now >= last.saturating_add(T::TakeRateLimit::get()),
-						Error::<T>::TakeRateLimited
-					);
+				if take > current {
+					if let Some(last) = LastTakeChange::<T>::get(&hotkey) {
+						ensure!(
+							now >= last.saturating_add(T::TakeRateLimit::get()),
+							Error::<T>::TakeRateLimited
+						);
+					}
 				}
-				LastTakeIncrease::<T>::insert(&hotkey, now);
+				LastTakeChange::<T>::insert(&hotkey, now);
 			}
 			Take::<T>::insert(&hotkey, take);
 			Self::deposit_event(Event::TakeSet { hotkey, take });
@@ -419,20 +480,53 @@ pub mod pallet {
 			T::PalletId::get().into_account_truncating()
 		}
 
-		/// Records `coldkey` as the owner of `hotkey` (idempotent for the same owner).
+		/// Records `coldkey` as the owner of `hotkey` (idempotent for the same owner) and counts
+		/// one more subnet the hotkey is registered on.
 		pub fn register_hotkey(hotkey: &T::AccountId, coldkey: &T::AccountId) -> DispatchResult {
 			match Owner::<T>::get(hotkey) {
-				Some(owner) if &owner == coldkey => Ok(()),
-				Some(_) => Err(Error::<T>::HotkeyAlreadyOwned.into()),
+				Some(owner) if &owner == coldkey => {},
+				Some(_) => return Err(Error::<T>::HotkeyAlreadyOwned.into()),
 				None => {
 					Owner::<T>::insert(hotkey, coldkey);
 					Self::deposit_event(Event::HotkeyRegistered {
 						hotkey: hotkey.clone(),
 						coldkey: coldkey.clone(),
 					});
-					Ok(())
 				},
 			}
+			let registrations = Registrations::<T>::get(hotkey);
+			if registrations == 0 {
+				// A registered hotkey exists as an account even with no balance, so that it can
+				// sign its fee-less calls (weights, endpoint): the registration provides for it.
+				frame_system::Pallet::<T>::inc_providers(hotkey);
+			}
+			Registrations::<T>::insert(hotkey, registrations.saturating_add(1));
+			Ok(())
+		}
+
+		/// Counts one subnet fewer that `hotkey` is registered on; at zero the registration no
+		/// longer provides for its account.
+		pub fn deregister_hotkey(hotkey: &T::AccountId) {
+			match Registrations::<T>::get(hotkey) {
+				0 => {},
+				1 => {
+					Registrations::<T>::remove(hotkey);
+					if frame_system::Pallet::<T>::dec_providers(hotkey).is_err() {
+						log::warn!(target: LOG_TARGET, "hotkey {hotkey:?} keeps a provider: it has consumers");
+					}
+				},
+				n => Registrations::<T>::insert(hotkey, n - 1),
+			}
+		}
+
+		/// The current block as a [`BlockNumber`].
+		fn now() -> BlockNumber {
+			frame_system::Pallet::<T>::block_number().unique_saturated_into()
+		}
+
+		/// `hotkey`'s pool as of now (vested emission released).
+		pub fn pool(hotkey: &T::AccountId) -> Pool {
+			Pools::<T>::get(hotkey).settled(Self::now())
 		}
 
 		/// The owner of `hotkey`, if registered.
@@ -445,28 +539,40 @@ pub mod pallet {
 			Take::<T>::get(hotkey).unwrap_or_else(T::DefaultTake::get)
 		}
 
-		/// AGR staked on `hotkey` in all.
+		/// AGR staked on `hotkey` in all, released emission included (what is still vesting
+		/// is not counted).
 		pub fn stake_of(hotkey: &T::AccountId) -> Balance {
-			Pools::<T>::get(hotkey).stake
+			Self::pool(hotkey).stake
 		}
 
-		/// AGR `coldkey` has staked on `hotkey`, emission included.
+		/// AGR `coldkey` has staked on `hotkey`, released emission included.
 		pub fn stake_of_coldkey(hotkey: &T::AccountId, coldkey: &T::AccountId) -> Balance {
-			Pools::<T>::get(hotkey).value_of(Shares::<T>::get(hotkey, coldkey))
+			Self::pool(hotkey).value_of(Shares::<T>::get(hotkey, coldkey))
 		}
 
 		/// Credits `amount` of freshly minted AGR to `hotkey`'s pool: the owner keeps the take as
-		/// new shares, the rest raises every nominator's value. Mints into the pallet account, so
-		/// issuance grows by exactly `amount`.
-		pub fn credit_emission(hotkey: &T::AccountId, amount: Balance) -> DispatchResult {
+		/// new shares at once; the rest vests, released into the pool linearly until
+		/// `release_blocks` blocks from now, so it raises the value of the shares held over
+		/// those blocks. Mints into the pallet account, so issuance grows by exactly `amount`.
+		pub fn credit_emission(
+			hotkey: &T::AccountId,
+			amount: Balance,
+			release_blocks: BlockNumber,
+		) -> DispatchResult {
 			if amount == 0 {
 				return Ok(());
 			}
 			let owner = Owner::<T>::get(hotkey).ok_or(Error::<T>::HotkeyNotRegistered)?;
 			T::Currency::mint_into(&Self::account_id(), amount)?;
-			let mut pool = Pools::<T>::get(hotkey);
+			let now = Self::now();
+			let mut pool = Pools::<T>::get(hotkey).settled(now);
 			let take = if pool.shares == 0 { amount } else { Self::take_of(hotkey) * amount };
-			pool.stake = pool.stake.saturating_add(amount - take);
+			if amount > take {
+				pool.vesting = pool.vesting.saturating_add(amount - take);
+				pool.vesting_from = now;
+				pool.vesting_until =
+					pool.vesting_until.max(now.saturating_add(release_blocks.max(1)));
+			}
 			let take_shares = pool.shares_for(take);
 			pool.stake = pool.stake.saturating_add(take);
 			pool.shares = pool.shares.saturating_add(take_shares);
@@ -505,7 +611,7 @@ pub mod pallet {
 			coldkey: &T::AccountId,
 			amount: Balance,
 		) -> Result<u128, DispatchError> {
-			let mut pool = Pools::<T>::get(hotkey);
+			let mut pool = Self::pool(hotkey);
 			let shares = pool.shares_for(amount);
 			ensure!(shares > 0, Error::<T>::StakeTooSmall);
 			let held = Shares::<T>::get(hotkey, coldkey).saturating_add(shares);
@@ -526,7 +632,7 @@ pub mod pallet {
 			coldkey: &T::AccountId,
 			amount: Balance,
 		) -> Result<(u128, Balance), DispatchError> {
-			let mut pool = Pools::<T>::get(hotkey);
+			let mut pool = Self::pool(hotkey);
 			let held = Shares::<T>::get(hotkey, coldkey);
 			ensure!(pool.value_of(held) >= amount, Error::<T>::InsufficientStake);
 			let shares = pool.shares_to_withdraw(amount).min(held);
@@ -538,9 +644,9 @@ pub mod pallet {
 			Self::set_shares(hotkey, coldkey, left);
 			let mut released = amount;
 			if pool.shares == 0 {
-				// The last shares are gone; the pool's rounding dust goes with them, to the
-				// seller, rather than staying behind with no owner.
-				released = released.saturating_add(pool.stake);
+				// The last shares are gone; the pool's rounding dust and whatever was still
+				// vesting go with them, to the seller, rather than staying behind with no owner.
+				released = released.saturating_add(pool.stake).saturating_add(pool.vesting);
 				Pools::<T>::remove(hotkey);
 			} else {
 				Pools::<T>::insert(hotkey, pool);
@@ -554,10 +660,14 @@ pub mod pallet {
 		pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 			let mut total = 0u128;
 			for (hotkey, pool) in Pools::<T>::iter() {
-				total = total.saturating_add(pool.stake);
+				total = total.saturating_add(pool.stake).saturating_add(pool.vesting);
 				let shares: u128 = Shares::<T>::iter_prefix_values(&hotkey).sum();
 				ensure!(shares == pool.shares, "pool shares differ from the sum of positions");
-				ensure!(pool.shares > 0 || pool.stake == 0, "stake in a pool without shares");
+				ensure!(
+					pool.shares > 0 || (pool.stake == 0 && pool.vesting == 0),
+					"stake in a pool without shares"
+				);
+				ensure!(pool.vesting_from <= pool.vesting_until, "vesting ends before it starts");
 			}
 			ensure!(total == TotalStake::<T>::get(), "TotalStake differs from the pools' sum");
 			for (hotkey, coldkey, _) in Shares::<T>::iter() {
@@ -594,6 +704,14 @@ impl<T: Config> StakeInterface<T::AccountId> for Pallet<T> {
 		Owner::<T>::get(hotkey)
 	}
 
+	fn deregister_hotkey(hotkey: &T::AccountId) {
+		Pallet::<T>::deregister_hotkey(hotkey)
+	}
+
+	fn registrations(hotkey: &T::AccountId) -> u16 {
+		Registrations::<T>::get(hotkey)
+	}
+
 	fn stake_of(hotkey: &T::AccountId) -> Balance {
 		Pallet::<T>::stake_of(hotkey)
 	}
@@ -601,7 +719,8 @@ impl<T: Config> StakeInterface<T::AccountId> for Pallet<T> {
 	fn credit_emission(
 		hotkey: &T::AccountId,
 		amount: Balance,
+		release_blocks: BlockNumber,
 	) -> polkadot_sdk::sp_runtime::DispatchResult {
-		Pallet::<T>::credit_emission(hotkey, amount)
+		Pallet::<T>::credit_emission(hotkey, amount, release_blocks)
 	}
 }

@@ -1,6 +1,6 @@
 //! Unit tests: every call's success and error paths, share-pool arithmetic, emission credit.
 
-use crate::{mock::*, Error, Event, Pool, Pools, Shares, TotalStake};
+use crate::{mock::*, Error, Event, Pool, Pools, Registrations, Shares, TotalStake};
 use frame::testing_prelude::*;
 use polkadot_sdk::{polkadot_sdk_frame as frame, sp_runtime::Perbill};
 
@@ -144,15 +144,38 @@ fn set_take_rules() {
 			Event::TakeSet { hotkey: 10, take: Perbill::from_percent(5) }.into(),
 		);
 		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(1)));
-		// Raising: once, then not again within 5 blocks.
+		// A raise waits 5 blocks after the last change, a decrease included.
+		assert_noop!(
+			Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(10)),
+			Error::<Test>::TakeRateLimited
+		);
+		System::set_block_number(6);
 		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(10)));
 		assert_noop!(
 			Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(12)),
 			Error::<Test>::TakeRateLimited
 		);
-		System::set_block_number(6);
+		// Setting the same take is no change and arms nothing.
+		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(10)));
+		System::set_block_number(11);
 		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(12)));
 		assert_eq!(Staking::take_of(&10), Perbill::from_percent(12));
+	});
+}
+
+/// Issue 10, item 10: a hotkey that never raised its take lowers it to 0 to attract nominators
+/// and tries to raise it to the maximum in the next block.
+#[test]
+fn take_bait_and_switch_is_refused() {
+	build_and_execute(|| {
+		assert_ok!(Staking::set_take(RuntimeOrigin::signed(2), 11, Perbill::zero()));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 11, 10_000));
+		System::set_block_number(2);
+		assert_noop!(
+			Staking::set_take(RuntimeOrigin::signed(2), 11, Perbill::from_percent(18)),
+			Error::<Test>::TakeRateLimited
+		);
+		assert_eq!(Staking::take_of(&11), Perbill::zero());
 	});
 }
 
@@ -161,28 +184,35 @@ fn emission_raises_every_nominator_and_pays_the_take() {
 	build_and_execute(|| {
 		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 10, 1_000));
 		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 1_000));
-		assert_ok!(Staking::credit_emission(&10, 1_000));
+		assert_ok!(Staking::credit_emission(&10, 1_000, 10));
 		System::assert_last_event(
 			Event::EmissionCredited { hotkey: 10, amount: 1_000, take: 180 }.into(),
 		);
-		// 820 shared pro rata (410 each), the owner's 180 take bought as shares.
-		assert_eq!(Staking::stake_of_coldkey(&10, &3), 1_410);
-		assert_eq!(Staking::stake_of_coldkey(&10, &1), 1_589);
+		// The owner's 180 take is bought as shares at once; the 820 vest over 10 blocks.
+		assert_eq!(Staking::stake_of(&10), 2_180);
+		assert_eq!(TotalStake::<Test>::get(), 3_000);
+		System::set_block_number(6);
+		assert_eq!(Staking::stake_of(&10), 2_180 + 410);
+		System::set_block_number(11);
+		// The 820 went to the shares held over those blocks, the owner's 180 of take included
+		// (1,000 : 1,180): the share price never jumps, so no holder gains at the credit itself.
+		assert_eq!(Staking::stake_of_coldkey(&10, &3), 1_376);
+		assert_eq!(Staking::stake_of_coldkey(&10, &1), 1_623);
 		assert_eq!(Staking::stake_of(&10), 3_000);
 		assert_eq!(TotalStake::<Test>::get(), 3_000);
 		// Everyone can take their value out.
-		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, 1_410));
-		assert_eq!(free(3), 1_000_410);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, 1_376));
+		assert_eq!(free(3), 1_000_376);
 	});
 }
 
 #[test]
 fn emission_to_an_empty_pool_goes_to_the_owner() {
 	build_and_execute(|| {
-		assert_ok!(Staking::credit_emission(&11, 700));
+		assert_ok!(Staking::credit_emission(&11, 700, 10));
 		assert_eq!(Staking::stake_of_coldkey(&11, &2), 700);
-		assert_noop!(Staking::credit_emission(&99, 1), Error::<Test>::HotkeyNotRegistered);
-		assert_ok!(Staking::credit_emission(&11, 0));
+		assert_noop!(Staking::credit_emission(&99, 1, 10), Error::<Test>::HotkeyNotRegistered);
+		assert_ok!(Staking::credit_emission(&11, 0, 10));
 	});
 }
 
@@ -191,8 +221,9 @@ fn the_last_seller_collects_rounding_dust() {
 	build_and_execute(|| {
 		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 10, 1_000));
 		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 1_000));
-		assert_ok!(Staking::credit_emission(&10, 1_000));
-		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, 1_410));
+		assert_ok!(Staking::credit_emission(&10, 1_000, 10));
+		System::set_block_number(11);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, 1_376));
 		let owner_value = Staking::stake_of_coldkey(&10, &1);
 		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(1), 10, owner_value));
 		assert_eq!(Pools::<Test>::get(10), Pool::default());
@@ -208,18 +239,86 @@ fn hotkeys_have_one_owner() {
 		assert_ok!(Staking::register_hotkey(&10, &1));
 		assert_noop!(Staking::register_hotkey(&10, &2), Error::<Test>::HotkeyAlreadyOwned);
 		assert_eq!(Staking::owner_of(&10), Some(1));
+		assert_eq!(Registrations::<Test>::get(10), 2);
+	});
+}
+
+/// Issue 10, item 8: stake added one block before an epoch and removed one block after collects
+/// only the blocks it was held, not the tempo's share of the epoch's emission.
+#[test]
+fn just_in_time_stake_earns_only_its_blocks() {
+	build_and_execute(|| {
+		// The owner's 10,000 AGR-planck sat on the hotkey for the whole tempo.
+		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::zero()));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 10, 10_000));
+		// Block 100: the attacker stakes as much, one block before the epoch.
+		System::set_block_number(100);
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 10_000));
+		// Block 101: the epoch credits 1,000 for the tempo (100 blocks).
+		System::set_block_number(101);
+		assert_ok!(Staking::credit_emission(&10, 1_000, 100));
+		// Block 102: the attacker leaves with its stake and 1/100 of the release, half of it.
+		System::set_block_number(102);
+		let value = Staking::stake_of_coldkey(&10, &3);
+		assert_eq!(value, 10_005);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, value));
+		// Without vesting it would have left with 10,500. The owner, who stays, gets the rest.
+		System::set_block_number(201);
+		assert_eq!(Staking::stake_of_coldkey(&10, &1), 10_995);
+	});
+}
+
+/// Issue 10, item 11: a hotkey that lost its last UID takes no new stake; its nominators may
+/// still leave.
+#[test]
+fn a_deregistered_hotkey_takes_no_stake() {
+	build_and_execute(|| {
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 5_000));
+		Staking::deregister_hotkey(&10);
+		assert_eq!(Registrations::<Test>::get(10), 0);
+		assert!(!Registrations::<Test>::contains_key(10));
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(3), 10, 1_000),
+			Error::<Test>::HotkeyNotRegistered
+		);
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 11, 1_000));
+		assert_noop!(
+			Staking::move_stake(RuntimeOrigin::signed(3), 11, 10, 1_000),
+			Error::<Test>::HotkeyNotRegistered
+		);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, 5_000));
+		// Registering again restores it, for its owner only.
+		assert_ok!(Staking::register_hotkey(&10, &1));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 1_000));
 	});
 }
 
 #[test]
 fn share_price_math_rounds_in_the_pools_favour() {
-	let pool = Pool { stake: 3_000, shares: 2_127 };
+	let pool = Pool { stake: 3_000, shares: 2_127, ..Default::default() };
 	assert_eq!(pool.shares_for(180), 127);
 	assert_eq!(pool.shares_to_withdraw(1), 1);
 	assert_eq!(pool.value_of(1_000), 1_410);
 	let empty = Pool::default();
 	assert_eq!(empty.shares_for(50), 50);
 	assert_eq!(empty.value_of(50), 0);
-	let huge = Pool { stake: u128::MAX / 2, shares: u128::MAX / 3 };
+	let huge = Pool { stake: u128::MAX / 2, shares: u128::MAX / 3, ..Default::default() };
 	assert!(huge.value_of(u128::MAX / 3) <= u128::MAX / 2);
+}
+
+#[test]
+fn vesting_releases_linearly() {
+	let pool = Pool { stake: 100, shares: 100, vesting: 90, vesting_from: 10, vesting_until: 40 };
+	assert_eq!(pool.released(10), 0);
+	assert_eq!(pool.released(20), 30);
+	assert_eq!(pool.released(40), 90);
+	assert_eq!(pool.released(99), 90);
+	let later = pool.settled(20);
+	assert_eq!((later.stake, later.vesting, later.vesting_from), (130, 60, 20));
+	// The rest keeps the same pace to the same end.
+	assert_eq!(later.released(30), 30);
+	assert_eq!(
+		pool.settled(50),
+		Pool { stake: 190, shares: 100, vesting: 0, vesting_from: 50, vesting_until: 50 }
+	);
 }

@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Take` (r:1 w:1)
 	/// Proof: `Staking::Take` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::LastTakeIncrease` (r:1 w:1)
-	/// Proof: `Staking::LastTakeIncrease` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::LastTakeChange` (r:1 w:1)
+	/// Proof: `Staking::LastTakeChange` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn set_take() -> Weight {
 		// Proof size measured: 401 bytes.
 		// Minimum execution time: 38_743 ns.

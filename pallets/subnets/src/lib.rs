@@ -7,7 +7,10 @@
 //! - **Subnets.** Any account may [`create_subnet`](Pallet::create_subnet) by burning the
 //!   creation cost; it becomes the subnet's *owner* and may change its
 //!   [`SubnetHyperparams`] (validated, at most once per `HyperparamsRateLimit` blocks; the admin
-//!   origin may set any valid value at any time).
+//!   origin may set any valid value at any time). What decides consensus and what the epoch
+//!   costs is the admin origin's alone ([`SubnetHyperparams::root_only_change`]: `tempo`,
+//!   `max_uids`, `kappa`, `max_validators`, `min_validator_stake`, `weights_rate_limit`,
+//!   `activity_cutoff`).
 //! - **Neurons.** A coldkey [`register`](Pallet::register)s a hotkey on a subnet by burning the
 //!   registration price. The hotkey gets the next free UID; when the subnet is full it takes the
 //!   UID of the non-immune neuron with the lowest emission in the last epoch (ties: the earliest
@@ -16,7 +19,16 @@
 //! - **Weights.** A neuron holding a validator permit sets weights on other UIDs with
 //!   [`set_weights`](Pallet::set_weights), or, on subnets with commit-reveal, commits their hash
 //!   with [`commit_weights`](Pallet::commit_weights) and reveals them `reveal_period` tempos later
-//!   with [`reveal_weights`](Pallet::reveal_weights).
+//!   with [`reveal_weights`](Pallet::reveal_weights). Revealed weights count as of the block
+//!   they were committed at: a UID that changed hands since the commit gets none of them.
+//! - **Fees.** `set_weights`, `commit_weights`, `reveal_weights` and `serve` are free for a
+//!   registered hotkey whose call would pass every check (rate limits included), as in
+//!   Bittensor; any other such call pays the usual fee, so spam stays bounded by the rate
+//!   limits (the runtime wraps its fee payment in `SkipCheckIfFeeless`).
+//! - **Epoch cost.** At each epoch ([`SubnetsInterface::record_epoch`]) the weights of every
+//!   UID left without a validator permit are deleted (a self-weight alone stays), so the
+//!   stored weights an epoch reads never exceed `max_validators` (≤ 64) full rows plus one
+//!   self-weight per UID: the case `pallet-rewards`' `epoch(n)` benchmark measures.
 //!
 //! Epochs are not run here: `pallet-rewards` reads neurons and weights through
 //! [`SubnetsInterface`] and writes each epoch's results back the same way.
@@ -34,7 +46,9 @@
 //! - `SubnetN` counts exactly the subnet's neurons, and they hold UIDs `0..SubnetN`.
 //! - `Uids` and `Neurons` mirror each other; weights, bonds and stats exist only for live UIDs;
 //!   stored weights are sorted by UID, unique, and point at live UIDs.
-//! - Every neuron's hotkey is owned, in the staking pallet, by the neuron's coldkey.
+//! - Every neuron's hotkey is owned, in the staking pallet, by the neuron's coldkey, which counts
+//!   exactly as many registrations for it as it has UIDs.
+//! - Only validator-permit holders hold bonds or weights on other UIDs (a self-weight aside).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -329,6 +343,9 @@ pub mod pallet {
 		NotSubnetOwner,
 		/// A hyperparameter is out of bounds; the inner value names it.
 		InvalidHyperparams(HyperparamError),
+		/// Only root may change this hyperparameter (the inner value names it); a subnet owner
+		/// must leave it as it is.
+		RootOnlyHyperparam(HyperparamError),
 		/// The owner changed the hyperparameters less than `HyperparamsRateLimit` blocks ago.
 		HyperparamsRateLimited,
 		/// The price is above the `max_cost` the caller accepted.
@@ -429,8 +446,9 @@ pub mod pallet {
 		}
 
 		/// Replaces a subnet's hyperparameters. Its owner may do so once per
-		/// `HyperparamsRateLimit` blocks; the admin origin at any time. Both within the bounds
-		/// of [`SubnetHyperparams::validate`].
+		/// `HyperparamsRateLimit` blocks, leaving root's hyperparameters as they are
+		/// ([`SubnetHyperparams::root_only_change`]); the admin origin may change any at any
+		/// time. Both within the bounds of [`SubnetHyperparams::validate`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_hyperparams())]
 		pub fn set_hyperparams(
@@ -448,6 +466,13 @@ pub mod pallet {
 				},
 			};
 			let mut subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			// Whose field it is comes first: an owner touching root's gets told so, whatever
+			// the value.
+			if let Some(field) =
+				subnet.hyperparams.root_only_change(&hyperparams).filter(|_| !admin)
+			{
+				return Err(Error::<T>::RootOnlyHyperparam(field).into());
+			}
 			hyperparams
 				.validate(Self::max_uids_limit(), SubnetN::<T>::get(netuid))
 				.map_err(Error::<T>::InvalidHyperparams)?;
@@ -499,6 +524,10 @@ pub mod pallet {
 		/// to four multiaddrs (text; none for a neuron that only dials out).
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::serve())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, netuid: &NetUid, peer_id: &PeerIdBytes, addrs: &Addrs| -> bool {
+			ensure_signed(origin.clone())
+				.is_ok_and(|hotkey| Pallet::<T>::check_serve(*netuid, &hotkey, peer_id, addrs).is_ok())
+		})]
 		pub fn serve(
 			origin: OriginFor<T>,
 			netuid: NetUid,
@@ -506,20 +535,8 @@ pub mod pallet {
 			addrs: Addrs,
 		) -> DispatchResult {
 			let hotkey = ensure_signed(origin)?;
-			ensure!(Subnets::<T>::contains_key(netuid), Error::<T>::SubnetNotFound);
-			let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
-			validate_peer_id(&peer_id).map_err(Error::<T>::InvalidEndpoint)?;
-			for addr in addrs.iter() {
-				validate_addr(addr).map_err(Error::<T>::InvalidEndpoint)?;
-			}
+			let (uid, mut neuron) = Self::check_serve(netuid, &hotkey, &peer_id, &addrs)?;
 			let now = now::<T>();
-			let mut neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
-			if let Some(old) = &neuron.endpoint {
-				ensure!(
-					now >= old.served_at.saturating_add(T::ServeRateLimit::get()),
-					Error::<T>::ServeRateLimited
-				);
-			}
 			let endpoint = Endpoint { peer_id, addrs, served_at: now };
 			neuron.endpoint = Some(endpoint.clone());
 			Neurons::<T>::insert(netuid, uid, neuron);
@@ -531,6 +548,14 @@ pub mod pallet {
 		/// a validator permit may weight others; anyone may set a weight on itself alone.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_weights(uids.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, netuid: &NetUid, uids: &BoundedVec<Uid, T::MaxUidsLimit>, values: &BoundedVec<u16, T::MaxUidsLimit>, version_key: &u64| -> bool {
+			ensure_signed(origin.clone()).is_ok_and(|hotkey| {
+				Subnets::<T>::get(*netuid).is_some_and(|subnet| {
+					!subnet.hyperparams.commit_reveal
+						&& Pallet::<T>::check_weights(*netuid, &subnet.hyperparams, &hotkey, uids, values, *version_key, true).is_ok()
+				})
+			})
+		})]
 		pub fn set_weights(
 			origin: OriginFor<T>,
 			netuid: NetUid,
@@ -548,7 +573,7 @@ pub mod pallet {
 				&uids,
 				&values,
 				version_key,
-				true,
+				None,
 			)
 		}
 
@@ -556,22 +581,18 @@ pub mod pallet {
 		/// a new commit replaces an unrevealed one.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::commit_weights())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, netuid: &NetUid, _hash: &[u8; 32]| -> bool {
+			ensure_signed(origin.clone())
+				.is_ok_and(|hotkey| Pallet::<T>::check_commit(*netuid, &hotkey).is_ok())
+		})]
 		pub fn commit_weights(
 			origin: OriginFor<T>,
 			netuid: NetUid,
 			hash: [u8; 32],
 		) -> DispatchResult {
 			let hotkey = ensure_signed(origin)?;
-			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
-			ensure!(subnet.hyperparams.commit_reveal, Error::<T>::CommitRevealDisabled);
-			let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
+			let uid = Self::check_commit(netuid, &hotkey)?;
 			let now = now::<T>();
-			if let Some((_, at)) = WeightCommits::<T>::get(netuid, &hotkey) {
-				ensure!(
-					now >= at.saturating_add(subnet.hyperparams.weights_rate_limit),
-					Error::<T>::WeightsRateLimited
-				);
-			}
 			WeightCommits::<T>::insert(netuid, &hotkey, (hash, now));
 			Self::deposit_event(Event::WeightsCommitted { netuid, uid, hash });
 			Ok(())
@@ -581,6 +602,15 @@ pub mod pallet {
 		/// commit and lasts `tempo` blocks.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::reveal_weights(uids.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, netuid: &NetUid, uids: &BoundedVec<Uid, T::MaxUidsLimit>, values: &BoundedVec<u16, T::MaxUidsLimit>, salt: &BoundedVec<u8, ConstU32<32>>, version_key: &u64| -> bool {
+			ensure_signed(origin.clone()).is_ok_and(|hotkey| {
+				Pallet::<T>::check_reveal(*netuid, &hotkey, uids, values, salt, *version_key)
+					.is_ok_and(|(hp, _)| {
+						Pallet::<T>::check_weights(*netuid, &hp, &hotkey, uids, values, *version_key, false)
+							.is_ok()
+					})
+			})
+		})]
 		pub fn reveal_weights(
 			origin: OriginFor<T>,
 			netuid: NetUid,
@@ -590,20 +620,10 @@ pub mod pallet {
 			version_key: u64,
 		) -> DispatchResult {
 			let hotkey = ensure_signed(origin)?;
-			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
-			let hp = &subnet.hyperparams;
-			ensure!(hp.commit_reveal, Error::<T>::CommitRevealDisabled);
-			let (hash, at) =
-				WeightCommits::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NoCommit)?;
-			let (open, close) = Self::reveal_window(hp, at);
-			let now = now::<T>();
-			ensure!(now >= open, Error::<T>::RevealTooEarly);
-			ensure!(now < close, Error::<T>::RevealExpired);
-			let expected =
-				agora_primitives::commit_hash(&hotkey, netuid, &uids, &values, &salt, version_key);
-			ensure!(expected == hash, Error::<T>::RevealMismatch);
+			let (hp, at) = Self::check_reveal(netuid, &hotkey, &uids, &values, &salt, version_key)?;
 			WeightCommits::<T>::remove(netuid, &hotkey);
-			Self::do_set_weights(netuid, hp, &hotkey, &uids, &values, version_key, false)
+			// The weights count as of the commit: a UID that changed hands since gets none.
+			Self::do_set_weights(netuid, &hp, &hotkey, &uids, &values, version_key, Some(at))
 		}
 	}
 
@@ -739,16 +759,82 @@ pub mod pallet {
 				.ok_or_else(|| Error::<T>::AllNeuronsImmune.into())
 		}
 
-		/// Forgets everything about the neuron holding `uid`.
+		/// Forgets everything about the neuron holding `uid` (the epoch drops other validators'
+		/// bonds on it, formed before its new holder registered).
 		fn clear_uid(netuid: NetUid, uid: Uid, hotkey: &T::AccountId) {
 			Uids::<T>::remove(netuid, hotkey);
 			Weights::<T>::remove(netuid, uid);
 			Bonds::<T>::remove(netuid, uid);
 			Stats::<T>::remove(netuid, uid);
 			WeightCommits::<T>::remove(netuid, hotkey);
+			T::Stake::deregister_hotkey(hotkey);
 		}
 
-		/// Validates and stores weights (shared by `set_weights` and `reveal_weights`).
+		/// Every check of `serve` (also its fee-less condition): the UID and neuron served.
+		pub fn check_serve(
+			netuid: NetUid,
+			hotkey: &T::AccountId,
+			peer_id: &[u8],
+			addrs: &Addrs,
+		) -> Result<(Uid, Neuron<T::AccountId>), DispatchError> {
+			ensure!(Subnets::<T>::contains_key(netuid), Error::<T>::SubnetNotFound);
+			let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
+			validate_peer_id(peer_id).map_err(Error::<T>::InvalidEndpoint)?;
+			for addr in addrs.iter() {
+				validate_addr(addr).map_err(Error::<T>::InvalidEndpoint)?;
+			}
+			let neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
+			if let Some(old) = &neuron.endpoint {
+				ensure!(
+					now::<T>() >= old.served_at.saturating_add(T::ServeRateLimit::get()),
+					Error::<T>::ServeRateLimited
+				);
+			}
+			Ok((uid, neuron))
+		}
+
+		/// Every check of `commit_weights` (also its fee-less condition): the committer's UID.
+		pub fn check_commit(netuid: NetUid, hotkey: &T::AccountId) -> Result<Uid, DispatchError> {
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			ensure!(subnet.hyperparams.commit_reveal, Error::<T>::CommitRevealDisabled);
+			let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
+			if let Some((_, at)) = WeightCommits::<T>::get(netuid, hotkey) {
+				ensure!(
+					now::<T>() >= at.saturating_add(subnet.hyperparams.weights_rate_limit),
+					Error::<T>::WeightsRateLimited
+				);
+			}
+			Ok(uid)
+		}
+
+		/// The checks of `reveal_weights` before the weights' own: the subnet's
+		/// hyperparameters and the commit's block.
+		pub fn check_reveal(
+			netuid: NetUid,
+			hotkey: &T::AccountId,
+			uids: &[Uid],
+			values: &[u16],
+			salt: &[u8],
+			version_key: u64,
+		) -> Result<(SubnetHyperparams, BlockNumber), DispatchError> {
+			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			let hp = subnet.hyperparams;
+			ensure!(hp.commit_reveal, Error::<T>::CommitRevealDisabled);
+			let (hash, at) = WeightCommits::<T>::get(netuid, hotkey).ok_or(Error::<T>::NoCommit)?;
+			let (open, close) = Self::reveal_window(&hp, at);
+			let now = now::<T>();
+			ensure!(now >= open, Error::<T>::RevealTooEarly);
+			ensure!(now < close, Error::<T>::RevealExpired);
+			let expected =
+				agora_primitives::commit_hash(hotkey, netuid, uids, values, salt, version_key);
+			ensure!(expected == hash, Error::<T>::RevealMismatch);
+			Ok((hp, at))
+		}
+
+		/// Stores weights once [`Self::check_weights`] passes (shared by `set_weights` and
+		/// `reveal_weights`). `committed_at` is the block a revealed commit was made at: the
+		/// weights count as of then. Plain `set_weights` (`None`) is rate-limited and counts as
+		/// of now.
 		fn do_set_weights(
 			netuid: NetUid,
 			hp: &SubnetHyperparams,
@@ -756,12 +842,44 @@ pub mod pallet {
 			uids: &[Uid],
 			values: &[u16],
 			version_key: u64,
-			rate_limited: bool,
+			committed_at: Option<BlockNumber>,
 		) -> DispatchResult {
+			let (uid, mut neuron, stored) = Self::check_weights(
+				netuid,
+				hp,
+				hotkey,
+				uids,
+				values,
+				version_key,
+				committed_at.is_none(),
+			)?;
+			let count = stored.len() as u32;
+			Weights::<T>::insert(netuid, uid, stored);
+			neuron.last_update = committed_at.unwrap_or_else(now::<T>);
+			Neurons::<T>::insert(netuid, uid, neuron);
+			Self::deposit_event(Event::WeightsSet { netuid, uid, count });
+			Ok(())
+		}
+
+		/// Every check of a weight setting (also the fee-less condition of `set_weights` and
+		/// `reveal_weights`): the setter's UID and neuron, and the weights as stored.
+		#[allow(clippy::type_complexity)]
+		pub fn check_weights(
+			netuid: NetUid,
+			hp: &SubnetHyperparams,
+			hotkey: &T::AccountId,
+			uids: &[Uid],
+			values: &[u16],
+			version_key: u64,
+			rate_limited: bool,
+		) -> Result<
+			(Uid, Neuron<T::AccountId>, BoundedVec<(Uid, u16), T::MaxUidsLimit>),
+			DispatchError,
+		> {
 			let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
 			ensure!(version_key >= hp.weights_version_key, Error::<T>::StaleVersionKey);
 			ensure!(uids.len() == values.len(), Error::<T>::LengthMismatch);
-			let mut neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
+			let neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
 			let now = now::<T>();
 			if rate_limited && Weights::<T>::contains_key(netuid, uid) {
 				ensure!(
@@ -802,14 +920,9 @@ pub mod pallet {
 				);
 			}
 			pairs.retain(|(_, v)| *v > 0);
-			let count = pairs.len() as u32;
 			let stored: BoundedVec<(Uid, u16), T::MaxUidsLimit> =
 				pairs.try_into().map_err(|_| Error::<T>::TooManyWeights)?;
-			Weights::<T>::insert(netuid, uid, stored);
-			neuron.last_update = now;
-			Neurons::<T>::insert(netuid, uid, neuron);
-			Self::deposit_event(Event::WeightsSet { netuid, uid, count });
-			Ok(())
+			Ok((uid, neuron, stored))
 		}
 
 		/// Checks the invariants listed in the crate docs.
@@ -851,9 +964,33 @@ pub mod pallet {
 					Bonds::<T>::iter_keys().all(|(s, uid)| s != netuid || uid < n),
 					"bonds of a missing UID"
 				);
+				// Only permit holders weight others and hold bonds: what bounds the epoch's cost.
+				for (uid, weights) in Weights::<T>::iter_prefix(netuid) {
+					ensure!(
+						weights.len() <= 1 || Stats::<T>::get(netuid, uid).validator_permit,
+						"weights on others without a validator permit"
+					);
+				}
+				for uid in Bonds::<T>::iter_key_prefix(netuid) {
+					ensure!(
+						Stats::<T>::get(netuid, uid).validator_permit,
+						"bonds without a validator permit"
+					);
+				}
 				ensure!(
 					Stats::<T>::iter_keys().all(|(s, uid)| s != netuid || uid < n),
 					"stats of a missing UID"
+				);
+			}
+			// The staking pallet counts each hotkey's subnets (it takes stake only while > 0).
+			let mut registrations = alloc::collections::BTreeMap::<T::AccountId, u16>::new();
+			for (_, hotkey, _) in Uids::<T>::iter() {
+				*registrations.entry(hotkey).or_default() += 1;
+			}
+			for (hotkey, count) in registrations {
+				ensure!(
+					T::Stake::registrations(&hotkey) == count,
+					"staking's registration count differs from the hotkey's UIDs"
 				);
 			}
 			Ok(())
@@ -889,12 +1026,26 @@ pub mod pallet {
 						last_update: neuron.last_update,
 						weights: Weights::<T>::get(netuid, uid).into_inner(),
 						bonds: Bonds::<T>::get(netuid, uid).into_inner(),
+						last_epoch_stake: Stats::<T>::get(netuid, uid).stake,
 					})
 				})
 				.collect()
 		}
 
-		fn record_epoch(netuid: NetUid, stats: Vec<NeuronStats>, bonds: Vec<Vec<(Uid, u64)>>) {
+		fn record_epoch(
+			netuid: NetUid,
+			stats: Vec<NeuronStats>,
+			bonds: Vec<Vec<(Uid, u64)>>,
+			drop_weights: Vec<Uid>,
+		) {
+			// Without a permit a UID may not weight others: its weights go, so that what the
+			// next epoch reads stays within what it is charged for.
+			for uid in drop_weights {
+				let keep = stats.get(usize::from(uid)).is_some_and(|s| s.validator_permit);
+				if !keep {
+					Weights::<T>::remove(netuid, uid);
+				}
+			}
 			for (uid, s) in stats.into_iter().enumerate() {
 				Stats::<T>::insert(netuid, uid as Uid, s);
 			}

@@ -65,6 +65,12 @@ fn set_hp(netuid: NetUid, change: impl FnOnce(&mut SubnetHyperparams)) {
 	assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
 }
 
+/// Turns commit-reveal on, with an immunity period long enough for a reveal to count.
+fn commit_reveal(hp: &mut SubnetHyperparams) {
+	hp.commit_reveal = true;
+	hp.immunity_period = 40;
+}
+
 /// Grants `uid` a validator permit, as an epoch would.
 fn permit(netuid: NetUid, uid: Uid) {
 	Stats::<Test>::insert(
@@ -264,14 +270,14 @@ fn owner_sets_hyperparams_once_per_rate_limit() {
 	build_and_execute(|| {
 		let netuid = create(1);
 		let mut hp = hyperparams(netuid);
-		hp.tempo = 20;
-		hp.activity_cutoff = 200;
+		hp.immunity_period = 20;
+		hp.bonds_moving_average = 800_000;
 		hp.task = TaskKind::TextEmbedding;
 		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()));
 		System::assert_last_event(Event::HyperparamsSet { netuid, hyperparams: hp.clone() }.into());
 		assert_eq!(hyperparams(netuid), hp);
 		assert_eq!(HyperparamsSetAt::<Test>::get(netuid), Some(1));
-		hp.tempo = 30;
+		hp.immunity_period = 30;
 		assert_noop!(
 			Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()),
 			Error::<Test>::HyperparamsRateLimited
@@ -283,7 +289,7 @@ fn owner_sets_hyperparams_once_per_rate_limit() {
 		);
 		run_to_block(11);
 		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()));
-		assert_eq!(hyperparams(netuid).tempo, 30);
+		assert_eq!(hyperparams(netuid).immunity_period, 30);
 		assert_eq!(HyperparamsSetAt::<Test>::get(netuid), Some(11));
 	});
 }
@@ -293,9 +299,10 @@ fn root_sets_hyperparams_without_rate_limit() {
 	build_and_execute(|| {
 		let netuid = create(1);
 		let mut hp = hyperparams(netuid);
+		hp.immunity_period = 7;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()));
 		hp.max_uids = 4096;
 		hp.max_allowed_weights = 4096;
-		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()));
 		hp.tempo = 7;
 		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp.clone()));
 		System::assert_last_event(Event::HyperparamsSet { netuid, hyperparams: hp.clone() }.into());
@@ -371,11 +378,36 @@ fn set_hyperparams_errors() {
 			(SubnetHyperparams { max_validators: 5, ..ok.clone() }, HyperparamError::MaxValidators),
 			(SubnetHyperparams { reveal_period: 101, ..ok.clone() }, HyperparamError::RevealPeriod),
 			(SubnetHyperparams { min_burn: 11, max_burn: 10, ..ok.clone() }, HyperparamError::Burn),
+			// Commit-reveal whose reveals count only after validators went inactive (tempo 10,
+			// activity cutoff 100) or after new miners lost their immunity (5 blocks).
+			(
+				SubnetHyperparams {
+					commit_reveal: true,
+					immunity_period: 1_000,
+					reveal_period: 10,
+					..ok.clone()
+				},
+				HyperparamError::RevealPastActivityCutoff,
+			),
+			(
+				SubnetHyperparams {
+					commit_reveal: true,
+					reveal_period: 1,
+					immunity_period: 19,
+					..ok.clone()
+				},
+				HyperparamError::RevealPastImmunityPeriod,
+			),
 		];
 		for (hp, err) in cases {
+			// An owner touching root's field is told that first.
+			let owners = match ok.root_only_change(&hp) {
+				Some(field) => Error::<Test>::RootOnlyHyperparam(field),
+				None => Error::<Test>::InvalidHyperparams(err),
+			};
 			assert_noop!(
 				Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()),
-				Error::<Test>::InvalidHyperparams(err)
+				owners
 			);
 			assert_noop!(
 				Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp),
@@ -534,7 +566,7 @@ fn register_errors() {
 			Error::<Test>::HotkeyOwnedByAnother
 		);
 		// Ownership recorded by the staking pallet alone counts too.
-		assert_ok!(Staking::register_hotkey(&30, &3));
+		pallet_agora_staking::Owner::<Test>::insert(30, 3);
 		assert_noop!(
 			register_err(RuntimeOrigin::signed(1), netuid, 30, u128::MAX),
 			Error::<Test>::HotkeyOwnedByAnother
@@ -641,7 +673,7 @@ fn replacement_ties_go_to_the_earliest_registered_then_the_lower_uid() {
 		// Emissions through the rewards pallet's interface.
 		let stats =
 			[7, 7, 0, 0].map(|emission| NeuronStats { emission, ..Default::default() }).to_vec();
-		<Subnets as SubnetsInterface<AccountId>>::record_epoch(netuid, stats, vec![]);
+		<Subnets as SubnetsInterface<AccountId>>::record_epoch(netuid, stats, vec![], vec![1]);
 		// Block 7: UID 3 (registered at 3) is still immune; UID 2 has the lowest emission.
 		run_to_block(7);
 		assert_eq!(register(netuid, 2, 20), 2);
@@ -836,7 +868,7 @@ fn set_weights_errors() {
 			5
 		));
 
-		set_hp(netuid, |hp| hp.commit_reveal = true);
+		set_hp(netuid, commit_reveal);
 		assert_noop!(set_weights(10, netuid, &[1, 2], &[1, 1]), Error::<Test>::CommitRevealEnabled);
 	});
 }
@@ -863,7 +895,7 @@ fn commit_then_reveal_in_the_window() {
 	build_and_execute(|| {
 		let netuid = subnet_with(3);
 		permit(netuid, 0);
-		set_hp(netuid, |hp| hp.commit_reveal = true);
+		set_hp(netuid, commit_reveal);
 		let (uids, values, salt) = ([2u16, 1], [4u16, 3], b"pepper".to_vec());
 		let hash = commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
 		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
@@ -885,7 +917,8 @@ fn commit_then_reveal_in_the_window() {
 		assert_ok!(reveal(10, netuid, &uids, &values, &salt, 0));
 		System::assert_last_event(Event::WeightsSet { netuid, uid: 0, count: 2 }.into());
 		assert_eq!(Weights::<Test>::get(netuid, 0).into_inner(), vec![(1, 3), (2, 4)]);
-		assert_eq!(Neurons::<Test>::get(netuid, 0).unwrap().last_update, 11);
+		// The weights count as of the commit (block 1), not the reveal.
+		assert_eq!(Neurons::<Test>::get(netuid, 0).unwrap().last_update, 1);
 		assert_eq!(WeightCommits::<Test>::get(netuid, 10), None);
 		assert_noop!(reveal(10, netuid, &uids, &values, &salt, 0), Error::<Test>::NoCommit);
 	});
@@ -897,7 +930,7 @@ fn reveal_window_closes_after_one_tempo() {
 		let netuid = subnet_with(2);
 		permit(netuid, 0);
 		set_hp(netuid, |hp| {
-			hp.commit_reveal = true;
+			commit_reveal(hp);
 			hp.reveal_period = 2;
 		});
 		let (uids, values, salt) = ([1u16], [1u16], vec![0u8; 32]);
@@ -928,7 +961,7 @@ fn commit_weights_errors() {
 		let plain = subnet_with(2);
 		let netuid = create(2);
 		register(netuid, 2, 20);
-		set_hp(netuid, |hp| hp.commit_reveal = true);
+		set_hp(netuid, commit_reveal);
 		let hash = [9u8; 32];
 		assert_noop!(
 			Subnets::commit_weights(RuntimeOrigin::signed(20), 9, hash),
@@ -967,7 +1000,7 @@ fn reveal_weights_errors() {
 			register(netuid, 2, hotkey);
 		}
 		permit(netuid, 0);
-		set_hp(netuid, |hp| hp.commit_reveal = true);
+		set_hp(netuid, commit_reveal);
 		let salt = b"s".to_vec();
 		assert_noop!(reveal(20, 9, &[1], &[1], &salt, 0), Error::<Test>::SubnetNotFound);
 		assert_noop!(reveal(10, plain, &[1], &[1], &salt, 0), Error::<Test>::CommitRevealDisabled);
@@ -1035,6 +1068,7 @@ fn subnets_interface_reads_and_records_epochs() {
 					last_update: 3,
 					weights: vec![(0, 2), (1, 5)],
 					bonds: vec![],
+					last_epoch_stake: 0,
 				},
 				EpochNeuron {
 					hotkey: 30,
@@ -1042,6 +1076,7 @@ fn subnets_interface_reads_and_records_epochs() {
 					last_update: 2,
 					weights: vec![],
 					bonds: vec![],
+					last_epoch_stake: 0,
 				},
 			]
 		);
@@ -1053,6 +1088,7 @@ fn subnets_interface_reads_and_records_epochs() {
 			a,
 			stats.clone(),
 			vec![vec![(1, 1 << 32)], vec![]],
+			vec![],
 		);
 		assert_eq!(Stats::<Test>::get(a, 0), stats[0]);
 		assert_eq!(Stats::<Test>::get(a, 1), stats[1]);
@@ -1063,7 +1099,7 @@ fn subnets_interface_reads_and_records_epochs() {
 			vec![(1, 1 << 32)]
 		);
 		// An empty row clears the bonds.
-		<I as SubnetsInterface<AccountId>>::record_epoch(a, vec![], vec![vec![]]);
+		<I as SubnetsInterface<AccountId>>::record_epoch(a, vec![], vec![vec![]], vec![]);
 		assert!(!Bonds::<Test>::contains_key(a, 0));
 		assert_eq!(Stats::<Test>::get(a, 0), stats[0]);
 	});
@@ -1077,4 +1113,186 @@ fn register_err(
 	max_cost: u128,
 ) -> DispatchResult {
 	Subnets::register(origin, netuid, hotkey, max_cost).map(|_| ()).map_err(|e| e.error)
+}
+
+// ---- issue 10: owners, epoch cost, UIDs changing hands, fees ----
+
+/// Issue 10, item 6: what decides consensus and what the epoch costs is root's.
+#[test]
+fn owners_cannot_change_root_hyperparams() {
+	build_and_execute(|| {
+		let netuid = create(1);
+		let ok = hyperparams(netuid);
+		let cases: Vec<(SubnetHyperparams, HyperparamError)> = vec![
+			(SubnetHyperparams { tempo: 20, ..ok.clone() }, HyperparamError::Tempo),
+			(SubnetHyperparams { max_uids: 300, ..ok.clone() }, HyperparamError::MaxUids),
+			(SubnetHyperparams { kappa: 10_000, ..ok.clone() }, HyperparamError::Kappa),
+			(SubnetHyperparams { max_validators: 1, ..ok.clone() }, HyperparamError::MaxValidators),
+			(
+				SubnetHyperparams { min_validator_stake: 5, ..ok.clone() },
+				HyperparamError::MinValidatorStake,
+			),
+			(
+				SubnetHyperparams { weights_rate_limit: 0, ..ok.clone() },
+				HyperparamError::WeightsRateLimit,
+			),
+			(
+				SubnetHyperparams { activity_cutoff: 5_000, ..ok.clone() },
+				HyperparamError::ActivityCutoff,
+			),
+		];
+		for (hp, field) in cases {
+			assert_noop!(
+				Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp.clone()),
+				Error::<Test>::RootOnlyHyperparam(field)
+			);
+			assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
+			assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, ok.clone()));
+		}
+		// The owner's own ones still pass, root's left as they are.
+		let mut mine = ok.clone();
+		mine.immunity_period = 50;
+		mine.bonds_moving_average = 500_000;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, mine));
+	});
+}
+
+/// Issue 10, item 5: no legal setting puts more validators in the epoch than its benchmark
+/// measured (64), even for root.
+#[test]
+fn max_validators_is_bounded_by_what_the_epoch_is_charged_for() {
+	build_and_execute(|| {
+		let netuid = create(1);
+		let mut hp = hyperparams(netuid);
+		hp.max_uids = 4096;
+		hp.max_allowed_weights = 4096;
+		hp.max_validators = 65;
+		assert_noop!(
+			Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp.clone()),
+			Error::<Test>::InvalidHyperparams(HyperparamError::MaxValidators)
+		);
+		hp.max_validators = agora_primitives::MAX_VALIDATORS;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
+	});
+}
+
+/// Issue 10, item 5: weights of a UID left without a permit are dropped at the epoch, so the
+/// weights an epoch reads stay within max_validators rows.
+#[test]
+fn an_epoch_drops_the_weights_of_uids_without_a_permit() {
+	build_and_execute(|| {
+		let netuid = subnet_with(3);
+		permit(netuid, 0);
+		permit(netuid, 1);
+		assert_ok!(set_weights(10, netuid, &[1, 2], &[1, 1]));
+		assert_ok!(set_weights(11, netuid, &[0, 2], &[1, 1]));
+		assert_ok!(set_weights(12, netuid, &[2], &[1]));
+		let stats = vec![
+			NeuronStats { validator_permit: true, ..Default::default() },
+			NeuronStats::default(),
+			NeuronStats::default(),
+		];
+		<Subnets as SubnetsInterface<AccountId>>::record_epoch(netuid, stats, vec![], vec![1]);
+		assert_eq!(Weights::<Test>::get(netuid, 0).len(), 2);
+		assert!(!Weights::<Test>::contains_key(netuid, 1));
+		// A self-weight alone stays.
+		assert_eq!(Weights::<Test>::get(netuid, 2).into_inner(), vec![(2, 1)]);
+	});
+}
+
+/// Issue 10, item 4: weights committed before a target UID changed hands count as of the
+/// commit, so the epoch gives the UID's new holder none of them.
+#[test]
+fn revealed_weights_count_as_of_their_commit() {
+	build_and_execute(|| {
+		let netuid = subnet_with(3);
+		set_hp(netuid, |hp| {
+			commit_reveal(hp);
+			hp.immunity_period = 20;
+			hp.max_uids = 3;
+			hp.max_allowed_weights = 3;
+			hp.max_validators = 3;
+		});
+		Stats::<Test>::insert(
+			netuid,
+			0,
+			NeuronStats { validator_permit: true, emission: 9, ..Default::default() },
+		);
+		Stats::<Test>::insert(netuid, 1, NeuronStats { emission: 5, ..Default::default() });
+		// Block 25: the validator commits weights on UIDs 1 and 2, both past their immunity.
+		run_to_block(25);
+		let (uids, values, salt) = ([1u16, 2], [1u16, 1], b"s".to_vec());
+		let hash = commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
+		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
+		// Block 26: UID 2 (the lowest emission) changes hands.
+		run_to_block(26);
+		assert_eq!(register(netuid, 3, 30), 2);
+		let new_holder = Neurons::<Test>::get(netuid, 2).unwrap();
+		// Block 35: the reveal.
+		run_to_block(35);
+		assert_ok!(reveal(10, netuid, &uids, &values, &salt, 0));
+		let validator = Neurons::<Test>::get(netuid, 0).unwrap();
+		assert_eq!(validator.last_update, 25);
+		// The epoch keeps a weight on j only when last_update > registered_at[j]: the new holder
+		// of UID 2 gets nothing from a commit made before it registered.
+		assert!(validator.last_update <= new_holder.registered_at);
+	});
+}
+
+/// Issue 10, item 11: a hotkey replaced on its only subnet takes no new stake.
+#[test]
+fn a_replaced_hotkey_is_deregistered_in_staking() {
+	build_and_execute(|| {
+		let netuid = subnet_with(1);
+		set_hp(netuid, |hp| {
+			hp.max_uids = 1;
+			hp.max_allowed_weights = 1;
+			hp.max_validators = 1;
+		});
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(2), 10, 1_000));
+		run_to_block(10);
+		assert_eq!(register(netuid, 3, 30), 0);
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(2), 10, 1_000),
+			pallet_agora_staking::Error::<Test>::HotkeyNotRegistered
+		);
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(2), 30, 1_000));
+		// Its nominators may still leave.
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(2), 10, 1_000));
+	});
+}
+
+/// Issue 10, item 12: a registered hotkey's weights and endpoint are free within its rate
+/// limits; anything that would fail pays the fee.
+#[test]
+fn weights_and_serve_are_feeless_only_when_they_would_pass() {
+	use polkadot_sdk::frame_support::dispatch::CheckIfFeeless;
+	build_and_execute(|| {
+		let netuid = subnet_with(3);
+		permit(netuid, 0);
+		let weights = |uids: &[Uid]| {
+			RuntimeCall::Subnets(crate::Call::set_weights {
+				netuid,
+				uids: bounded(uids),
+				values: bounded(&vec![1u16; uids.len()]),
+				version_key: 0,
+			})
+		};
+		let signed = RuntimeOrigin::signed;
+		assert!(weights(&[1, 2]).is_feeless(&signed(10)));
+		// Not registered, no permit, a bad UID: pays.
+		assert!(!weights(&[1, 2]).is_feeless(&signed(99)));
+		assert!(!weights(&[0, 2]).is_feeless(&signed(11)));
+		assert!(!weights(&[1, 7]).is_feeless(&signed(10)));
+		assert_ok!(set_weights(10, netuid, &[1, 2], &[1, 1]));
+		// Within the rate limit: pays (and fails).
+		assert!(!weights(&[1, 2]).is_feeless(&signed(10)));
+		let serve = RuntimeCall::Subnets(crate::Call::serve {
+			netuid,
+			peer_id: peer_id(),
+			addrs: addrs(&["/ip4/127.0.0.1/tcp/1"]),
+		});
+		assert!(serve.is_feeless(&signed(11)));
+		assert!(!serve.is_feeless(&signed(99)));
+	});
 }

@@ -132,6 +132,10 @@ pub const MAX_IMMUNITY_PERIOD: u32 = 100_000;
 pub const MAX_REVEAL_PERIOD: u16 = 100;
 /// The bonds' moving average is in millionths.
 pub const BONDS_MOVING_AVERAGE_ONE: u32 = 1_000_000;
+/// Most validator permits a subnet may have: the epoch's benchmark (`pallet-rewards`, `epoch(n)`)
+/// measures this many validators each weighting every UID, so no legal setting costs more than
+/// the epoch is charged.
+pub const MAX_VALIDATORS: u16 = 64;
 
 impl Default for SubnetHyperparams {
 	/// The hyperparameters a new subnet starts with (Bittensor's, scaled to Agora).
@@ -180,12 +184,23 @@ pub enum HyperparamError {
 	Kappa,
 	/// `bonds_moving_average` must be at most 1,000,000 (millionths).
 	BondsMovingAverage,
-	/// `max_validators` must be 1 ..= `max_uids`.
+	/// `max_validators` must be 1 ..= min(`max_uids`, 64): the epoch's cost is measured for
+	/// at most 64 validators.
 	MaxValidators,
 	/// `reveal_period` must be 1 ..= 100 epochs.
 	RevealPeriod,
 	/// `min_burn` ≤ `max_burn`, and `max_burn` above zero.
 	Burn,
+	/// `weights_rate_limit` (named when a subnet owner tries to change it: root's only).
+	WeightsRateLimit,
+	/// `min_validator_stake` (named when a subnet owner tries to change it: root's only).
+	MinValidatorStake,
+	/// With commit-reveal, `(reveal_period + 1) · tempo` must not exceed `activity_cutoff`:
+	/// otherwise validators go inactive before their revealed weights count.
+	RevealPastActivityCutoff,
+	/// With commit-reveal, `(reveal_period + 1) · tempo` must not exceed `immunity_period`:
+	/// otherwise new miners can be replaced before any weight on them is revealed.
+	RevealPastImmunityPeriod,
 }
 
 impl SubnetHyperparams {
@@ -213,10 +228,40 @@ impl SubnetHyperparams {
 		check(self.activity_cutoff >= u32::from(self.tempo), ActivityCutoff)?;
 		check(self.kappa > 0, Kappa)?;
 		check(self.bonds_moving_average <= BONDS_MOVING_AVERAGE_ONE, BondsMovingAverage)?;
-		check((1..=self.max_uids).contains(&self.max_validators), MaxValidators)?;
+		check(
+			(1..=self.max_uids.min(MAX_VALIDATORS)).contains(&self.max_validators),
+			MaxValidators,
+		)?;
 		check((1..=MAX_REVEAL_PERIOD).contains(&self.reveal_period), RevealPeriod)?;
 		check(self.min_burn <= self.max_burn && self.max_burn > 0, Burn)?;
+		if self.commit_reveal {
+			let counts_by = (u32::from(self.reveal_period) + 1) * u32::from(self.tempo);
+			check(counts_by <= self.activity_cutoff, RevealPastActivityCutoff)?;
+			check(counts_by <= self.immunity_period, RevealPastImmunityPeriod)?;
+		}
 		Ok(())
+	}
+
+	/// The first hyperparameter that only root may change and that differs between `self` (the
+	/// current values) and `new`, if any.
+	///
+	/// Root keeps what decides consensus and what the chain pays for (as subtensor keeps kappa,
+	/// max validators, tempo and the weights rate limit for root): `tempo`, `max_uids`,
+	/// `kappa`, `max_validators`, `min_validator_stake`, `weights_rate_limit` and
+	/// `activity_cutoff`. A subnet's owner may change the rest.
+	pub fn root_only_change(&self, new: &Self) -> Option<HyperparamError> {
+		use HyperparamError::*;
+		[
+			(self.tempo != new.tempo, Tempo),
+			(self.max_uids != new.max_uids, MaxUids),
+			(self.kappa != new.kappa, Kappa),
+			(self.max_validators != new.max_validators, MaxValidators),
+			(self.min_validator_stake != new.min_validator_stake, MinValidatorStake),
+			(self.weights_rate_limit != new.weights_rate_limit, WeightsRateLimit),
+			(self.activity_cutoff != new.activity_cutoff, ActivityCutoff),
+		]
+		.into_iter()
+		.find_map(|(changed, e)| changed.then_some(e))
 	}
 }
 
@@ -301,6 +346,9 @@ pub struct NeuronStats {
 	pub validator_permit: bool,
 	/// AGR it earned in the epoch.
 	pub emission: Balance,
+	/// Stake behind its hotkey when the epoch ran. The next epoch counts at most this much (and
+	/// at most the stake then), so stake that arrives just before an epoch decides nothing in it.
+	pub stake: Balance,
 }
 
 /// A subnet as the RPC shows it.

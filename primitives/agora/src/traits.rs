@@ -8,14 +8,26 @@ use polkadot_sdk::sp_runtime::DispatchResult;
 
 /// Stake, as the other pallets see it.
 pub trait StakeInterface<AccountId> {
-	/// Records `coldkey` as the owner of `hotkey`; fails if another coldkey owns it.
+	/// Records `coldkey` as the owner of `hotkey` and counts one more subnet it is registered
+	/// on; fails if another coldkey owns it.
 	fn register_hotkey(hotkey: &AccountId, coldkey: &AccountId) -> DispatchResult;
+	/// Counts one subnet fewer that `hotkey` is registered on (it lost a UID). A hotkey on no
+	/// subnet keeps its owner and its stake, but takes no new stake.
+	fn deregister_hotkey(hotkey: &AccountId);
+	/// How many subnets `hotkey` holds a UID on.
+	fn registrations(hotkey: &AccountId) -> u16;
 	/// The owner of `hotkey`, if registered.
 	fn hotkey_owner(hotkey: &AccountId) -> Option<AccountId>;
 	/// AGR staked on `hotkey`, all nominators together.
 	fn stake_of(hotkey: &AccountId) -> Balance;
-	/// Mints `amount` as stake on `hotkey` (its owner keeps the take, nominators the rest).
-	fn credit_emission(hotkey: &AccountId, amount: Balance) -> DispatchResult;
+	/// Mints `amount` as stake on `hotkey`: its owner keeps the take at once, the rest is
+	/// released to the hotkey's nominators linearly over the next `release_blocks` blocks, so
+	/// stake earns only for the blocks it is held.
+	fn credit_emission(
+		hotkey: &AccountId,
+		amount: Balance,
+		release_blocks: BlockNumber,
+	) -> DispatchResult;
 }
 
 /// One neuron's state going into an epoch.
@@ -31,6 +43,8 @@ pub struct EpochNeuron<AccountId> {
 	pub weights: Vec<(Uid, u16)>,
 	/// Its bonds from the previous epoch: `(uid, bond as a U32F32 raw value)`.
 	pub bonds: Vec<(Uid, u64)>,
+	/// Stake behind its hotkey at the previous epoch (0 for a neuron registered since).
+	pub last_epoch_stake: Balance,
 }
 
 /// Subnets, as the rewards pallet sees them.
@@ -46,6 +60,12 @@ pub trait SubnetsInterface<AccountId> {
 	/// Every neuron of a subnet, in UID order.
 	fn epoch_neurons(netuid: NetUid) -> Vec<EpochNeuron<AccountId>>;
 	/// Stores an epoch's results, one entry per UID in the order of
-	/// [`SubnetsInterface::epoch_neurons`].
-	fn record_epoch(netuid: NetUid, stats: Vec<NeuronStats>, bonds: Vec<Vec<(Uid, u64)>>);
+	/// [`SubnetsInterface::epoch_neurons`], and deletes the weights of `drop_weights` (UIDs
+	/// left without a validator permit that weight others).
+	fn record_epoch(
+		netuid: NetUid,
+		stats: Vec<NeuronStats>,
+		bonds: Vec<Vec<(Uid, u64)>>,
+		drop_weights: Vec<Uid>,
+	);
 }
