@@ -141,8 +141,10 @@ fn the_largest_epoch_fits_in_a_block() {
 	let subnets = u32::from(subnets);
 	let epochs: u32 = <Runtime as pallet_rewards::Config>::MaxEpochsPerBlock::get();
 	type W = <Runtime as pallet_rewards::Config>::WeightInfo;
-	let hook =
-		W::on_initialize(subnets).saturating_add(W::epoch(max_uids).saturating_mul(epochs.into()));
+	let hook = W::on_initialize(subnets).saturating_add(
+		W::epoch(max_uids, u32::from(agora_primitives::MAX_VALIDATORS))
+			.saturating_mul(epochs.into()),
+	);
 	let block = crate::configs::RuntimeBlockWeights::get().max_block;
 	assert!(hook.all_lte(block), "epoch hook {hook:?} above the block's {block:?}");
 	assert_eq!(agora_primitives::MAX_VALIDATORS, 64, "the epoch benchmark measures 64 validators");

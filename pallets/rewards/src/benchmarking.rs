@@ -11,8 +11,8 @@ use frame::benchmarking::prelude::*;
 use pallet_subnets::{Neuron, Subnet};
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
-/// Most validators the epoch benchmark gives stake, permits, weights and bonds to.
-const MAX_VALIDATORS: u32 = 64;
+/// Most validators a subnet may have, as the epoch benchmark's `v` ranges.
+const MAX_VALIDATORS: u32 = agora_primitives::MAX_VALIDATORS as u32;
 /// The block the benchmarks run at.
 const NOW: BlockNumber = 1_000;
 
@@ -71,15 +71,16 @@ mod benchmarks {
 		assert!(netuids.iter().all(|n| LastEpoch::<T>::get(n) == Some(NOW)), "an epoch ran");
 	}
 
-	/// One epoch of a subnet with `n` neurons: `min(n, 64)` staked validators, each weighting
-	/// and bonded to every UID, and every neuron paid.
+	/// One epoch of a subnet with `n` neurons: `min(n, v)` staked validators, each weighting
+	/// and bonded to every UID, and every neuron paid. `v` is bounded by
+	/// `agora_primitives::MAX_VALIDATORS`, the most any setting allows.
 	#[benchmark]
-	fn epoch(n: Linear<1, 4096>) -> Result<(), BenchmarkError> {
+	fn epoch(n: Linear<1, 4096>, v: Linear<1, MAX_VALIDATORS>) -> Result<(), BenchmarkError> {
 		if n > <T as pallet_subnets::Config>::MaxUidsLimit::get() {
 			return Err(BenchmarkError::Stop("n above the runtime's MaxUidsLimit"));
 		}
 		frame_system::Pallet::<T>::set_block_number(NOW.into());
-		let validators = n.min(MAX_VALIDATORS);
+		let validators = n.min(v);
 		let hp = SubnetHyperparams {
 			max_uids: n as u16,
 			max_allowed_weights: n as u16,

@@ -224,8 +224,10 @@ pub mod pallet {
 			due.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
 			for &(_, netuid) in due.iter().take(T::MaxEpochsPerBlock::get() as usize) {
 				let n = T::Subnets::neuron_count(netuid);
-				weight = weight.saturating_add(T::WeightInfo::epoch(n.into()));
-				Self::run_epoch(netuid, now);
+				// Charged for the weight rows it actually read (at most 64: only permit holders
+				// weight others, and there are at most 64 of them).
+				let rows = Self::run_epoch(netuid, now);
+				weight = weight.saturating_add(T::WeightInfo::epoch(n.into(), rows.max(1)));
 			}
 			weight
 		}
@@ -247,16 +249,18 @@ pub mod pallet {
 			TotalPending::<T>::mutate(|t| *t = t.saturating_add(emission));
 		}
 
-		/// Runs one subnet's epoch and pays its pending emission.
-		pub fn run_epoch(netuid: NetUid, now: BlockNumber) {
+		/// Runs one subnet's epoch and pays its pending emission; returns how many neurons
+		/// weighted others (the `v` its weight is charged for).
+		pub fn run_epoch(netuid: NetUid, now: BlockNumber) -> u32 {
 			let last_epoch = LastEpoch::<T>::get(netuid).unwrap_or_default();
 			LastEpoch::<T>::insert(netuid, now);
 			let (Some(hp), Some(owner)) =
 				(T::Subnets::hyperparams(netuid), T::Subnets::owner(netuid))
 			else {
-				return;
+				return 0;
 			};
 			let neurons = T::Subnets::epoch_neurons(netuid);
+			let rows = neurons.iter().filter(|n| n.weights.len() > 1).count() as u32;
 			let stake_now: Vec<Balance> =
 				neurons.iter().map(|n| T::Stake::stake_of(&n.hotkey)).collect();
 			// Only stake that was there at the last epoch and still is counts.
@@ -300,7 +304,7 @@ pub mod pallet {
 				Ok(out) => out,
 				Err(e) => {
 					log::error!(target: LOG_TARGET, "epoch of subnet {netuid} failed: {e:?}");
-					return;
+					return rows;
 				},
 			};
 
@@ -344,7 +348,7 @@ pub mod pallet {
 
 			if paid == 0 {
 				Self::deposit_event(Event::EmissionHeld { netuid, pending });
-				return;
+				return rows;
 			}
 			let mut minted = 0;
 			// The cut actually paid: a mint into a reaped owner account fails below the
@@ -372,6 +376,7 @@ pub mod pallet {
 				emission: minted,
 				owner_cut: cut_paid,
 			});
+			rows
 		}
 
 		/// Emission accrued by `netuid` since its last epoch.
