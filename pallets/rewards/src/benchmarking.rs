@@ -108,6 +108,7 @@ mod benchmarks {
 					registered_at: 1,
 					// Weights count only on UIDs registered before the validator's last update.
 					last_update: if validator { 2 } else { 1 },
+					weights_at: if validator { 2 } else { 1 },
 					endpoint: None,
 				},
 			);

@@ -275,7 +275,9 @@ pub mod pallet {
 				.iter()
 				.map(|n| now.saturating_sub(n.last_update) <= hp.activity_cutoff)
 				.collect();
-			let last_update: Vec<u64> = neurons.iter().map(|n| n.last_update.into()).collect();
+			// Yuma drops a weight on a UID registered at or after the block the weights count
+			// from (their commit, for revealed ones).
+			let last_update: Vec<u64> = neurons.iter().map(|n| n.weights_at.into()).collect();
 			let registered_at: Vec<u64> = neurons.iter().map(|n| n.registered_at.into()).collect();
 			let weights: Vec<Vec<(Uid, u16)>> = neurons.iter().map(|n| n.weights.clone()).collect();
 			let bonds: Vec<Vec<(Uid, Fixed)>> = neurons

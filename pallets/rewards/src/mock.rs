@@ -89,6 +89,7 @@ impl pallet_agora_staking::Config for Test {
 	type MaxTake = MaxTake;
 	type DefaultTake = DefaultTake;
 	type TakeRateLimit = ConstU64<5>;
+	type OnStakeDecrease = Subnets;
 	type WeightInfo = ();
 }
 
@@ -137,7 +138,8 @@ pub fn new_test_ext() -> TestState {
 }
 
 /// Runs `test` at block 1, then checks every pallet's invariants and that issuance moved only by
-/// burns (subnet creations, registrations), emission (`EpochRun`) and the test's own mints.
+/// burns (subnet creations, registrations, forfeited vesting), emission (`EpochRun`) and the
+/// test's own mints.
 pub fn build_and_execute(test: impl FnOnce()) {
 	MaxEpochsPerBlock::set(2);
 	BlockEmission::set(AGR);
@@ -152,7 +154,11 @@ pub fn build_and_execute(test: impl FnOnce()) {
 		for record in System::events() {
 			match record.event {
 				RuntimeEvent::Subnets(pallet_subnets::Event::SubnetCreated { cost, .. })
-				| RuntimeEvent::Subnets(pallet_subnets::Event::NeuronRegistered { cost, .. }) => burned += cost,
+				| RuntimeEvent::Subnets(pallet_subnets::Event::NeuronRegistered { cost, .. })
+				| RuntimeEvent::Staking(pallet_agora_staking::Event::VestingForfeited {
+					amount: cost,
+					..
+				}) => burned += cost,
 				RuntimeEvent::Rewards(crate::Event::EpochRun { emission, .. }) => {
 					emitted += emission
 				},

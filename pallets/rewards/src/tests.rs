@@ -646,3 +646,80 @@ fn a_replaced_uid_starts_without_bonds() {
 		assert!(Bonds::<Test>::get(netuid, 0).is_empty());
 	});
 }
+
+/// Review of issue 10: stake moved between two hotkeys around two subnets' epochs (each
+/// snapshot sees it) counts on neither: an epoch counts the least stake since the previous one.
+#[test]
+fn stake_shuttled_between_epochs_counts_nowhere() {
+	build_and_execute(|| {
+		let a = create_subnet(2);
+		assert_eq!(register(a, 2, 10), 0);
+		stake(2, 10, 100 * AGR);
+		let honest = subnet_with(6, (7, 20), 100 * AGR, &[]);
+		run_to_block(5);
+		// `b` is first seen at block 6: its epochs fall at 16, 26, ...; `a`'s at 12, 22, ...
+		let b = create_subnet(2);
+		assert_eq!(register(b, 2, 11), 0);
+		let shuttle = |from: u64, to: u64| {
+			let all = Staking::stake_of_coldkey(&from, &2);
+			assert_ok!(Staking::move_stake(RuntimeOrigin::signed(2), from, to, all));
+		};
+		for (after_a, after_b) in [(12, 16), (22, 26), (32, 36)] {
+			run_to_block(after_a);
+			shuttle(10, 11);
+			run_to_block(after_b);
+			shuttle(11, 10);
+		}
+		run_to_block(42);
+		assert_eq!(SubnetStake::<Test>::get(honest), 100 * AGR);
+		assert_eq!(SubnetStake::<Test>::get(a), 0);
+		assert_eq!(SubnetStake::<Test>::get(b), 0);
+		assert!(!Stats::<Test>::get(a, 0).validator_permit);
+	});
+}
+
+/// Review of issue 10: a commit-reveal validator that reveals on time stays active between its
+/// reveals (its activity is the reveal; its weights count as of the commit).
+#[test]
+fn a_commit_reveal_validator_stays_active_between_reveals() {
+	build_and_execute(|| {
+		let netuid = scenario_subnet();
+		let hp = SubnetHyperparams {
+			commit_reveal: true,
+			reveal_period: 5,
+			activity_cutoff: 60,
+			immunity_period: 120,
+			..DefaultHyperparams::get()
+		};
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
+		let (uids, values, salt) = (vec![1u16, 2, 3], WEIGHTS.to_vec(), vec![7u8]);
+		let commit = || {
+			let hash = agora_primitives::commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
+			assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
+		};
+		let reveal = || {
+			assert_ok!(Subnets::reveal_weights(
+				RuntimeOrigin::signed(10),
+				netuid,
+				uids.clone().try_into().unwrap(),
+				values.clone().try_into().unwrap(),
+				salt.clone().try_into().unwrap(),
+				0
+			));
+		};
+		run_to_block(22);
+		commit();
+		run_to_block(72);
+		reveal();
+		commit();
+		for block in [82, 92, 102, 112] {
+			run_to_block(block);
+			assert!(SubnetStake::<Test>::get(netuid) > 0, "inactive at {block}");
+			assert!(Stats::<Test>::get(netuid, 1).incentive > 0, "miner unpaid at {block}");
+		}
+		run_to_block(122);
+		reveal();
+		run_to_block(132);
+		assert!(SubnetStake::<Test>::get(netuid) > 0);
+	});
+}

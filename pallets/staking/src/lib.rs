@@ -17,14 +17,20 @@
 //!
 //! **Stake earns only for the blocks it is held.** The nominators' part of an epoch's emission
 //! is not added to the pool at once: it *vests*, released into `stake` linearly over the next
-//! `release_blocks` (the paying subnet's tempo). The owner's take becomes its shares at the
-//! current price and earns from then on like any stake: the share price never jumps, so no
-//! holder gains at the moment of a credit. Stake added one block before an epoch and
+//! `release_blocks` (the paying subnet's tempo), to the shares held over those blocks; a seller
+//! forfeits (burns) its part of what had not been released yet. So stake earns for the blocks
+//! it is held, one tempo behind the epoch that paid (stake that joins after an epoch shares the
+//! release of that epoch's emission, and backs the next epoch). The owner's take becomes shares
+//! at the current price and shares the release like any stake bought then (it adds
+//! `take% · (1 − take%) · e / stake` of `e` to the owner: second order, ~0.02% of an epoch that
+//! pays 0.14% of the stake). Every stake decrease is reported to `OnStakeDecrease` (the subnets
+//! pallet), so an epoch counts only the stake that stayed since the previous one. Stake added one block before an epoch and
 //! removed one block after collects two blocks' worth of the release, not a tempo's
 //! (just-in-time staking, issue 10 item 8). Stake only joins a registered hotkey: a hotkey that
 //! lost its last UID keeps its owner and stake (nominators may leave) but takes no new stake.
-//! While registered, a hotkey's account exists without any balance (the registration is a
-//! provider reference), so it can sign the subnets pallet's fee-less calls unfunded.
+//! An owned hotkey's account exists without any balance (its first registration adds a
+//! provider reference that stays, as the ownership does), so it can sign the subnets pallet's
+//! fee-less calls unfunded.
 //!
 //! **Take changes are rate-limited both ways.** Any change of a hotkey's take arms
 //! `TakeRateLimit`; a raise needs that many blocks since the last change, so a take lowered to
@@ -34,10 +40,15 @@
 //!
 //! ```text
 //! buy:    shares = amount · pool.shares / pool.stake     (1:1 when the pool is empty), rounded down
-//! sell:   shares = ⌈amount · pool.shares / pool.stake⌉  rounded up: the pool never loses
-//! value of a position = shares · pool.stake / pool.shares, rounded down
-//! credit: take = take% · e; owner buys `take` worth of shares; pool.vesting += e − take,
-//!         released linearly until max(vesting_until, now + release_blocks)
+//! sell:   shares = ⌈amount · pool.shares / pool.stake⌉  rounded up: the pool never loses; the
+//!         seller forfeits its part of what is still vesting, vesting · shares / pool.shares,
+//!         which is burned, so the per-share release of those who stay is unchanged (a dust
+//!         holder left behind does not collect a big seller's part); the last seller's leaves
+//!         nothing to vest to, and is burned too
+//! value of a position = shares · pool.stake / pool.shares, rounded down (released only)
+//! credit: take = take% · e; the owner buys `take` worth of shares at the current price;
+//!         pool.vesting += e − take, released linearly until max(vesting_until,
+//!         now + release_blocks)
 //! settle: released = vesting · (now − vesting_from) / (vesting_until − vesting_from);
 //!         stake += released; vesting −= released; vesting_from = now   (before every use)
 //! ```
@@ -47,8 +58,9 @@
 //! - `TotalStake` is the sum of every pool's `stake` and `vesting`.
 //! - Each pool's `shares` is the sum of its nominators' shares; a pool with no shares has no stake
 //!   and nothing vesting.
-//! - The pallet account holds exactly `TotalStake` plus the existential deposit it was endowed
-//!   with at genesis, so staked AGR is never dusted and issuance = free + reserved + staked.
+//! - The pallet account holds at least `TotalStake` plus the existential deposit it was endowed
+//!   with at genesis (exactly, unless someone transferred AGR to it), so staked AGR is never
+//!   dusted.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -65,13 +77,16 @@ mod mock;
 mod tests;
 pub mod weights;
 
-use agora_primitives::{traits::StakeInterface, BlockNumber};
+use agora_primitives::{
+	traits::{OnStakeDecrease, StakeInterface},
+	BlockNumber,
+};
 use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_support::{
 		traits::{
 			fungible::{Inspect, Mutate},
-			tokens::Preservation,
+			tokens::{Fortitude, Precision, Preservation},
 		},
 		PalletId,
 	},
@@ -139,7 +154,9 @@ impl Pool {
 		self
 	}
 
-	/// Shares that `amount` buys, rounded down.
+	/// Shares that `amount` buys, rounded down, at the pool's current price (released stake
+	/// only): the share price never jumps, so whoever holds a share over a block gets that
+	/// block's part of the release, and nobody gains at the moment of a purchase or credit.
 	pub fn shares_for(&self, amount: Balance) -> u128 {
 		if self.shares == 0 || self.stake == 0 {
 			amount
@@ -148,12 +165,22 @@ impl Pool {
 		}
 	}
 
+	/// The part of what is still vesting that `shares` would forfeit on leaving, rounded down.
+	pub fn unvested_of(&self, shares: u128) -> Balance {
+		if self.shares == 0 {
+			0
+		} else {
+			mul_div(shares, self.vesting, self.shares, false)
+		}
+	}
+
 	/// Shares that must be sold to withdraw `amount`, rounded up.
 	pub fn shares_to_withdraw(&self, amount: Balance) -> u128 {
 		mul_div(amount, self.shares, self.stake, true)
 	}
 
-	/// AGR that `shares` are worth, rounded down.
+	/// AGR that `shares` are worth now (released emission only), rounded down: what they
+	/// withdraw.
 	pub fn value_of(&self, shares: u128) -> Balance {
 		if self.shares == 0 {
 			0
@@ -209,6 +236,9 @@ pub mod pallet {
 		/// Take of a hotkey that never set one.
 		#[pallet::constant]
 		type DefaultTake: Get<Perbill>;
+		/// Told of every decrease of a hotkey's stake (the subnets pallet lowers what its next
+		/// epochs count).
+		type OnStakeDecrease: agora_primitives::traits::OnStakeDecrease<Self::AccountId>;
 		/// Blocks a raise of a hotkey's take must wait after its last change (decreases are
 		/// always allowed, and arm the limit too).
 		#[pallet::constant]
@@ -337,6 +367,15 @@ pub mod pallet {
 			/// Its new take.
 			take: Perbill,
 		},
+		/// A seller forfeited its part of a pool's unreleased emission; it was burned.
+		VestingForfeited {
+			/// The hotkey.
+			hotkey: T::AccountId,
+			/// The seller.
+			coldkey: T::AccountId,
+			/// AGR burned.
+			amount: Balance,
+		},
 		/// Emission was credited to a hotkey's pool.
 		EmissionCredited {
 			/// The hotkey.
@@ -410,7 +449,9 @@ pub mod pallet {
 
 		/// Unstake `amount` from `hotkey` back to the caller's free balance.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::remove_stake())]
+		#[pallet::weight(T::WeightInfo::remove_stake().saturating_add(
+			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
+		))]
 		pub fn remove_stake(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
@@ -426,7 +467,9 @@ pub mod pallet {
 
 		/// Move `amount` of the caller's stake from hotkey `from` to hotkey `to`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::move_stake())]
+		#[pallet::weight(T::WeightInfo::move_stake().saturating_add(
+			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
+		))]
 		pub fn move_stake(
 			origin: OriginFor<T>,
 			from: T::AccountId,
@@ -488,35 +531,26 @@ pub mod pallet {
 				Some(_) => return Err(Error::<T>::HotkeyAlreadyOwned.into()),
 				None => {
 					Owner::<T>::insert(hotkey, coldkey);
+					// An owned hotkey's account exists even with no balance, so that it can sign
+					// its fee-less calls (weights, endpoint). Like the ownership, this lasts: an
+					// account that went away would restart its nonce, and its old signed calls
+					// could be replayed.
+					frame_system::Pallet::<T>::inc_providers(hotkey);
 					Self::deposit_event(Event::HotkeyRegistered {
 						hotkey: hotkey.clone(),
 						coldkey: coldkey.clone(),
 					});
 				},
 			}
-			let registrations = Registrations::<T>::get(hotkey);
-			if registrations == 0 {
-				// A registered hotkey exists as an account even with no balance, so that it can
-				// sign its fee-less calls (weights, endpoint): the registration provides for it.
-				frame_system::Pallet::<T>::inc_providers(hotkey);
-			}
-			Registrations::<T>::insert(hotkey, registrations.saturating_add(1));
+			Registrations::<T>::mutate(hotkey, |n| *n = n.saturating_add(1));
 			Ok(())
 		}
 
-		/// Counts one subnet fewer that `hotkey` is registered on; at zero the registration no
-		/// longer provides for its account.
+		/// Counts one subnet fewer that `hotkey` is registered on.
 		pub fn deregister_hotkey(hotkey: &T::AccountId) {
-			match Registrations::<T>::get(hotkey) {
-				0 => {},
-				1 => {
-					Registrations::<T>::remove(hotkey);
-					if frame_system::Pallet::<T>::dec_providers(hotkey).is_err() {
-						log::warn!(target: LOG_TARGET, "hotkey {hotkey:?} keeps a provider: it has consumers");
-					}
-				},
-				n => Registrations::<T>::insert(hotkey, n - 1),
-			}
+			Registrations::<T>::mutate_exists(hotkey, |n| {
+				*n = n.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+			});
 		}
 
 		/// The current block as a [`BlockNumber`].
@@ -637,21 +671,43 @@ pub mod pallet {
 			ensure!(pool.value_of(held) >= amount, Error::<T>::InsufficientStake);
 			let shares = pool.shares_to_withdraw(amount).min(held);
 			let left = held - shares;
+			// The seller's part of what is still vesting stays unreleased for it: burned.
+			let mut forfeited = pool.unvested_of(shares);
 			pool.stake = pool.stake.saturating_sub(amount);
+			pool.vesting = pool.vesting.saturating_sub(forfeited);
 			pool.shares = pool.shares.saturating_sub(shares);
 			let left_value = pool.value_of(left);
 			ensure!(left_value == 0 || left_value >= T::MinStake::get(), Error::<T>::BelowMinStake);
 			Self::set_shares(hotkey, coldkey, left);
 			let mut released = amount;
+			let remaining = if pool.shares == 0 { 0 } else { pool.stake };
 			if pool.shares == 0 {
-				// The last shares are gone; the pool's rounding dust and whatever was still
-				// vesting go with them, to the seller, rather than staying behind with no owner.
-				released = released.saturating_add(pool.stake).saturating_add(pool.vesting);
+				// The last shares are gone; the pool's rounding dust goes with them, to the
+				// seller, and whatever still vests has nobody left to vest to.
+				released = released.saturating_add(pool.stake);
+				forfeited = forfeited.saturating_add(pool.vesting);
 				Pools::<T>::remove(hotkey);
 			} else {
 				Pools::<T>::insert(hotkey, pool);
 			}
-			TotalStake::<T>::mutate(|t| *t = t.saturating_sub(released));
+			TotalStake::<T>::mutate(|t| *t = t.saturating_sub(released.saturating_add(forfeited)));
+			if forfeited > 0 {
+				T::Currency::burn_from(
+					&Self::account_id(),
+					forfeited,
+					Preservation::Preserve,
+					Precision::Exact,
+					Fortitude::Force,
+				)?;
+				Self::deposit_event(Event::VestingForfeited {
+					hotkey: hotkey.clone(),
+					coldkey: coldkey.clone(),
+					amount: forfeited,
+				});
+			}
+			if Registrations::<T>::get(hotkey) > 0 {
+				T::OnStakeDecrease::on_stake_decrease(hotkey, remaining);
+			}
 			Ok((shares, released))
 		}
 
@@ -682,10 +738,11 @@ pub mod pallet {
 					"Nominations lists a position that does not exist"
 				);
 			}
+			// At least: anyone may transfer AGR to the account.
 			let held = T::Currency::balance(&Self::account_id());
 			ensure!(
-				held == TotalStake::<T>::get() + T::Currency::minimum_balance(),
-				"pallet account does not hold TotalStake + ED"
+				held >= TotalStake::<T>::get() + T::Currency::minimum_balance(),
+				"pallet account holds less than TotalStake + ED"
 			);
 			Ok(())
 		}

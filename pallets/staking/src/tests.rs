@@ -195,7 +195,7 @@ fn emission_raises_every_nominator_and_pays_the_take() {
 		assert_eq!(Staking::stake_of(&10), 2_180 + 410);
 		System::set_block_number(11);
 		// The 820 went to the shares held over those blocks, the owner's 180 of take included
-		// (1,000 : 1,180): the share price never jumps, so no holder gains at the credit itself.
+		// (1,000 : 1,180; an emission as large as half the stake makes the take's part show).
 		assert_eq!(Staking::stake_of_coldkey(&10, &3), 1_376);
 		assert_eq!(Staking::stake_of_coldkey(&10, &1), 1_623);
 		assert_eq!(Staking::stake_of(&10), 3_000);
@@ -257,14 +257,18 @@ fn just_in_time_stake_earns_only_its_blocks() {
 		// Block 101: the epoch credits 1,000 for the tempo (100 blocks).
 		System::set_block_number(101);
 		assert_ok!(Staking::credit_emission(&10, 1_000, 100));
-		// Block 102: the attacker leaves with its stake and 1/100 of the release, half of it.
+		// Block 102: the attacker leaves with its stake and 1/100 of the release, half of it;
+		// its half of the other 99/100 is forfeited (burned).
 		System::set_block_number(102);
 		let value = Staking::stake_of_coldkey(&10, &3);
 		assert_eq!(value, 10_005);
 		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, value));
-		// Without vesting it would have left with 10,500. The owner, who stays, gets the rest.
+		System::assert_has_event(
+			Event::VestingForfeited { hotkey: 10, coldkey: 3, amount: 495 }.into(),
+		);
+		// Without vesting it would have left with 10,500. The owner, who stays, gets its half.
 		System::set_block_number(201);
-		assert_eq!(Staking::stake_of_coldkey(&10, &1), 10_995);
+		assert_eq!(Staking::stake_of_coldkey(&10, &1), 10_500);
 	});
 }
 
@@ -321,4 +325,28 @@ fn vesting_releases_linearly() {
 		pool.settled(50),
 		Pool { stake: 190, shares: 100, vesting: 0, vesting_from: 50, vesting_until: 50 }
 	);
+}
+
+/// Review of issue 10: a dust position left behind does not collect the unreleased emission of
+/// the big seller who leaves; it is burned.
+#[test]
+fn a_seller_forfeits_its_unreleased_emission() {
+	build_and_execute(|| {
+		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::zero()));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 10, 100_000));
+		assert_ok!(Staking::credit_emission(&10, 10_000, 100));
+		System::set_block_number(2);
+		// A dust position front-runs the owner's exit.
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 200));
+		let owner = Staking::stake_of_coldkey(&10, &1);
+		assert_eq!(owner, 100_100);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(1), 10, owner));
+		// The owner's part of the 9,900 still vesting: 9,900 · 100,000 / 100,199 shares.
+		System::assert_has_event(
+			Event::VestingForfeited { hotkey: 10, coldkey: 1, amount: 9_880 }.into(),
+		);
+		// The dust gets its own part (20), not the owner's 9,880.
+		System::set_block_number(200);
+		assert_eq!(Staking::stake_of_coldkey(&10, &3), 220);
+	});
 }

@@ -68,6 +68,7 @@ fn subnet<T: Config>(n: u16, commit_reveal: bool) -> Result<NetUid, BenchmarkErr
 				coldkey,
 				registered_at: 0,
 				last_update: 0,
+				weights_at: 0,
 				endpoint: None,
 			},
 		);
@@ -81,7 +82,11 @@ fn subnet<T: Config>(n: u16, commit_reveal: bool) -> Result<NetUid, BenchmarkErr
 		Weights::<T>::insert(netuid, last, row);
 		let row = BoundedVec::try_from(alloc::vec![(0, 1)]).map_err(|_| "MaxUidsLimit is 0")?;
 		Bonds::<T>::insert(netuid, last, row);
-		WeightCommits::<T>::insert(netuid, hotkey::<T>(last), ([0u8; 32], 0));
+		WeightCommits::<T>::insert(
+			netuid,
+			hotkey::<T>(last),
+			([0u8; 32], 0, CommitTerms::new(&hyperparams::<T>(netuid)?, 0)),
+		);
 	}
 	Ok(netuid)
 }
@@ -216,7 +221,11 @@ mod benchmarks {
 	fn commit_weights() -> Result<(), BenchmarkError> {
 		let netuid = subnet::<T>(1, true)?;
 		let hotkey = hotkey::<T>(0);
-		WeightCommits::<T>::insert(netuid, &hotkey, ([0u8; 32], 0));
+		WeightCommits::<T>::insert(
+			netuid,
+			&hotkey,
+			([0u8; 32], 0, CommitTerms::new(&hyperparams::<T>(netuid)?, 0)),
+		);
 		set_block::<T>(hyperparams::<T>(netuid)?.weights_rate_limit.max(1));
 
 		#[extrinsic_call]
@@ -236,7 +245,11 @@ mod benchmarks {
 		let salt: BoundedVec<u8, ConstU32<32>> =
 			alloc::vec![7u8; 32].try_into().map_err(|_| "salt too long")?;
 		let hash = commit_hash(&hotkey, netuid, &uids, &values, &salt, 0);
-		WeightCommits::<T>::insert(netuid, &hotkey, (hash, 1));
+		WeightCommits::<T>::insert(
+			netuid,
+			&hotkey,
+			(hash, 1, CommitTerms::new(&hyperparams::<T>(netuid)?, 1)),
+		);
 		let (open, _) = Pallet::<T>::reveal_window(&hyperparams::<T>(netuid)?, 1);
 		set_block::<T>(open);
 

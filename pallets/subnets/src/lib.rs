@@ -20,7 +20,8 @@
 //!   [`set_weights`](Pallet::set_weights), or, on subnets with commit-reveal, commits their hash
 //!   with [`commit_weights`](Pallet::commit_weights) and reveals them `reveal_period` tempos later
 //!   with [`reveal_weights`](Pallet::reveal_weights). Revealed weights count as of the block
-//!   they were committed at: a UID that changed hands since the commit gets none of them.
+//!   they were committed at (`Neuron::weights_at`): a UID that changed hands since the commit
+//!   gets none of them. The reveal still counts as the validator's activity (`last_update`).
 //! - **Fees.** `set_weights`, `commit_weights`, `reveal_weights` and `serve` are free for a
 //!   registered hotkey whose call would pass every check (rate limits included), as in
 //!   Bittensor; any other such call pays the usual fee, so spam stays bounded by the rate
@@ -66,7 +67,7 @@ mod tests;
 pub mod weights;
 
 use agora_primitives::{
-	traits::{EpochNeuron, StakeInterface, SubnetsInterface},
+	traits::{EpochNeuron, OnStakeDecrease, StakeInterface, SubnetsInterface},
 	validate_addr, validate_peer_id, Addrs, Balance, BlockNumber, Endpoint, EndpointError,
 	HyperparamError, NetUid, NeuronStats, PeerIdBytes, SubnetHyperparams, TaskKind, Uid,
 };
@@ -126,10 +127,71 @@ pub struct Neuron<AccountId> {
 	pub coldkey: AccountId,
 	/// Block of its registration.
 	pub registered_at: BlockNumber,
-	/// Block of its last weights (its registration until it sets any).
+	/// Block of its last weights (its registration until it sets any): its activity.
 	pub last_update: BlockNumber,
+	/// Block its stored weights count from: when they were set, or when they were committed
+	/// for revealed ones (its registration until it sets any).
+	pub weights_at: BlockNumber,
 	/// Where it serves.
 	pub endpoint: Option<Endpoint>,
+}
+
+/// What a weight commit is revealed against: the window and the weight rules in force when it
+/// was committed. A subnet's owner changing `reveal_period`, the allowed number of weights, the
+/// weight limit or the version key between a commit and its reveal cannot make an honest reveal
+/// fail (the committed hash cannot adapt).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct CommitTerms {
+	/// First block of the reveal window.
+	pub open: BlockNumber,
+	/// First block after it.
+	pub close: BlockNumber,
+	/// `min_allowed_weights` at the commit.
+	pub min_allowed_weights: u16,
+	/// `max_allowed_weights` at the commit.
+	pub max_allowed_weights: u16,
+	/// `max_weight_limit` at the commit.
+	pub max_weight_limit: u16,
+	/// `weights_version_key` at the commit.
+	pub weights_version_key: u64,
+}
+
+impl CommitTerms {
+	/// The terms of a commit made at block `at` under `hp`.
+	pub fn new(hp: &SubnetHyperparams, at: BlockNumber) -> Self {
+		let tempo = BlockNumber::from(hp.tempo);
+		let open = at.saturating_add(tempo.saturating_mul(hp.reveal_period.into()));
+		Self {
+			open,
+			close: open.saturating_add(tempo),
+			min_allowed_weights: hp.min_allowed_weights,
+			max_allowed_weights: hp.max_allowed_weights,
+			max_weight_limit: hp.max_weight_limit,
+			weights_version_key: hp.weights_version_key,
+		}
+	}
+
+	/// `hp` with the weight rules of the commit.
+	pub fn apply(&self, hp: &SubnetHyperparams) -> SubnetHyperparams {
+		SubnetHyperparams {
+			min_allowed_weights: self.min_allowed_weights,
+			max_allowed_weights: self.max_allowed_weights,
+			max_weight_limit: self.max_weight_limit,
+			weights_version_key: self.weights_version_key,
+			..hp.clone()
+		}
+	}
 }
 
 /// The current block as a [`BlockNumber`].
@@ -252,7 +314,8 @@ pub mod pallet {
 	pub type Stats<T> =
 		StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, Uid, NeuronStats, ValueQuery>;
 
-	/// Pending weight commits: hash and block of the commit.
+	/// Pending weight commits: hash, block of the commit, and the terms in force then, which
+	/// its reveal is checked against.
 	#[pallet::storage]
 	pub type WeightCommits<T: Config> = StorageDoubleMap<
 		_,
@@ -260,7 +323,7 @@ pub mod pallet {
 		NetUid,
 		Blake2_128Concat,
 		T::AccountId,
-		([u8; 32], BlockNumber),
+		([u8; 32], BlockNumber, CommitTerms),
 	>;
 
 	#[pallet::event]
@@ -593,7 +656,8 @@ pub mod pallet {
 			let hotkey = ensure_signed(origin)?;
 			let uid = Self::check_commit(netuid, &hotkey)?;
 			let now = now::<T>();
-			WeightCommits::<T>::insert(netuid, &hotkey, (hash, now));
+			let hp = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?.hyperparams;
+			WeightCommits::<T>::insert(netuid, &hotkey, (hash, now, CommitTerms::new(&hp, now)));
 			Self::deposit_event(Event::WeightsCommitted { netuid, uid, hash });
 			Ok(())
 		}
@@ -666,6 +730,7 @@ pub mod pallet {
 					coldkey: coldkey.clone(),
 					registered_at: now,
 					last_update: now,
+					weights_at: now,
 					endpoint: None,
 				},
 			);
@@ -798,7 +863,7 @@ pub mod pallet {
 			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
 			ensure!(subnet.hyperparams.commit_reveal, Error::<T>::CommitRevealDisabled);
 			let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
-			if let Some((_, at)) = WeightCommits::<T>::get(netuid, hotkey) {
+			if let Some((_, at, _)) = WeightCommits::<T>::get(netuid, hotkey) {
 				ensure!(
 					now::<T>() >= at.saturating_add(subnet.hyperparams.weights_rate_limit),
 					Error::<T>::WeightsRateLimited
@@ -808,7 +873,7 @@ pub mod pallet {
 		}
 
 		/// The checks of `reveal_weights` before the weights' own: the subnet's
-		/// hyperparameters and the commit's block.
+		/// hyperparameters with the commit's weight rules, and the commit's block.
 		pub fn check_reveal(
 			netuid: NetUid,
 			hotkey: &T::AccountId,
@@ -820,15 +885,15 @@ pub mod pallet {
 			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
 			let hp = subnet.hyperparams;
 			ensure!(hp.commit_reveal, Error::<T>::CommitRevealDisabled);
-			let (hash, at) = WeightCommits::<T>::get(netuid, hotkey).ok_or(Error::<T>::NoCommit)?;
-			let (open, close) = Self::reveal_window(&hp, at);
+			let (hash, at, terms) =
+				WeightCommits::<T>::get(netuid, hotkey).ok_or(Error::<T>::NoCommit)?;
 			let now = now::<T>();
-			ensure!(now >= open, Error::<T>::RevealTooEarly);
-			ensure!(now < close, Error::<T>::RevealExpired);
+			ensure!(now >= terms.open, Error::<T>::RevealTooEarly);
+			ensure!(now < terms.close, Error::<T>::RevealExpired);
 			let expected =
 				agora_primitives::commit_hash(hotkey, netuid, uids, values, salt, version_key);
 			ensure!(expected == hash, Error::<T>::RevealMismatch);
-			Ok((hp, at))
+			Ok((terms.apply(&hp), at))
 		}
 
 		/// Stores weights once [`Self::check_weights`] passes (shared by `set_weights` and
@@ -855,7 +920,9 @@ pub mod pallet {
 			)?;
 			let count = stored.len() as u32;
 			Weights::<T>::insert(netuid, uid, stored);
-			neuron.last_update = committed_at.unwrap_or_else(now::<T>);
+			let now = now::<T>();
+			neuron.last_update = now;
+			neuron.weights_at = committed_at.unwrap_or(now);
 			Neurons::<T>::insert(netuid, uid, neuron);
 			Self::deposit_event(Event::WeightsSet { netuid, uid, count });
 			Ok(())
@@ -1024,6 +1091,7 @@ pub mod pallet {
 						hotkey: neuron.hotkey,
 						registered_at: neuron.registered_at,
 						last_update: neuron.last_update,
+						weights_at: neuron.weights_at,
 						weights: Weights::<T>::get(netuid, uid).into_inner(),
 						bonds: Bonds::<T>::get(netuid, uid).into_inner(),
 						last_epoch_stake: Stats::<T>::get(netuid, uid).stake,
@@ -1057,5 +1125,24 @@ pub mod pallet {
 				}
 			}
 		}
+	}
+}
+
+/// Lowers the stake an epoch will count for `hotkey` on each subnet where it holds a UID, so that
+/// an epoch counts the least stake it had since the previous one.
+impl<T: Config> OnStakeDecrease<T::AccountId> for Pallet<T> {
+	fn on_stake_decrease(hotkey: &T::AccountId, stake: Balance) {
+		for netuid in Subnets::<T>::iter_keys() {
+			if let Some(uid) = Uids::<T>::get(netuid, hotkey) {
+				Stats::<T>::mutate(netuid, uid, |s| s.stake = s.stake.min(stake));
+			}
+		}
+	}
+
+	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
+		use polkadot_sdk::frame_support::traits::Get;
+		let subnets = u64::from(T::MaxSubnets::get());
+		<T as polkadot_sdk::frame_system::Config>::DbWeight::get()
+			.reads_writes(subnets.saturating_mul(3), subnets)
 	}
 }

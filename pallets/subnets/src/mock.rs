@@ -52,6 +52,7 @@ impl pallet_agora_staking::Config for Test {
 	type MaxTake = MaxTake;
 	type DefaultTake = DefaultTake;
 	type TakeRateLimit = ConstU64<5>;
+	type OnStakeDecrease = Subnets;
 	type WeightInfo = ();
 }
 

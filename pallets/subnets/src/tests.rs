@@ -68,7 +68,7 @@ fn set_hp(netuid: NetUid, change: impl FnOnce(&mut SubnetHyperparams)) {
 /// Turns commit-reveal on, with an immunity period long enough for a reveal to count.
 fn commit_reveal(hp: &mut SubnetHyperparams) {
 	hp.commit_reveal = true;
-	hp.immunity_period = 40;
+	hp.immunity_period = 60;
 }
 
 /// Grants `uid` a validator permit, as an epoch would.
@@ -372,7 +372,7 @@ fn set_hyperparams_errors() {
 			),
 			(SubnetHyperparams { kappa: 0, ..ok.clone() }, HyperparamError::Kappa),
 			(
-				SubnetHyperparams { bonds_moving_average: 1_000_001, ..ok.clone() },
+				SubnetHyperparams { bonds_moving_average: 975_001, ..ok.clone() },
 				HyperparamError::BondsMovingAverage,
 			),
 			(SubnetHyperparams { max_validators: 5, ..ok.clone() }, HyperparamError::MaxValidators),
@@ -442,6 +442,7 @@ fn register_burns_the_price_and_takes_the_next_uid() {
 				coldkey: 2,
 				registered_at: 1,
 				last_update: 1,
+				weights_at: 1,
 				endpoint: None
 			})
 		);
@@ -596,7 +597,11 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 		assert_ok!(set_weights(11, netuid, &[0, 2], &[1, 1]));
 		assert_ok!(set_weights(10, netuid, &[1, 3], &[1, 1]));
 		Bonds::<Test>::insert(netuid, 1, bounded(&[(0, 7)]));
-		WeightCommits::<Test>::insert(netuid, 11, ([1u8; 32], 6));
+		WeightCommits::<Test>::insert(
+			netuid,
+			11,
+			([1u8; 32], 6, crate::CommitTerms::new(&hyperparams(netuid), 6)),
+		);
 
 		let cost = Subnets::registration_cost(netuid).unwrap();
 		let info = Subnets::register(RuntimeOrigin::signed(2), netuid, 20, u128::MAX).unwrap();
@@ -625,13 +630,14 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 				coldkey: 2,
 				registered_at: 6,
 				last_update: 6,
+				weights_at: 6,
 				endpoint: None
 			})
 		);
 		assert!(!Weights::<Test>::contains_key(netuid, 1));
 		assert!(!Bonds::<Test>::contains_key(netuid, 1));
 		assert!(!Stats::<Test>::contains_key(netuid, 1));
-		assert_eq!(WeightCommits::<Test>::get(netuid, 11), None);
+		assert_eq!(WeightCommits::<Test>::get(netuid, 11).map(|c| (c.0, c.1)), None);
 		// Others' weights on the UID stay; the old hotkey keeps its owner.
 		assert_eq!(Weights::<Test>::get(netuid, 0).into_inner(), vec![(1, 1), (3, 1)]);
 		assert_eq!(Staking::owner_of(&11), Some(1));
@@ -900,7 +906,7 @@ fn commit_then_reveal_in_the_window() {
 		let hash = commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
 		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
 		System::assert_last_event(Event::WeightsCommitted { netuid, uid: 0, hash }.into());
-		assert_eq!(WeightCommits::<Test>::get(netuid, 10), Some((hash, 1)));
+		assert_eq!(WeightCommits::<Test>::get(netuid, 10).map(|c| (c.0, c.1)), Some((hash, 1)));
 		// Copying another validator's commit gains nothing: the hotkey is in the hash.
 		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(11), netuid, hash));
 		// Opens reveal_period · tempo = 10 blocks later, for tempo = 10 blocks.
@@ -917,9 +923,10 @@ fn commit_then_reveal_in_the_window() {
 		assert_ok!(reveal(10, netuid, &uids, &values, &salt, 0));
 		System::assert_last_event(Event::WeightsSet { netuid, uid: 0, count: 2 }.into());
 		assert_eq!(Weights::<Test>::get(netuid, 0).into_inner(), vec![(1, 3), (2, 4)]);
-		// The weights count as of the commit (block 1), not the reveal.
-		assert_eq!(Neurons::<Test>::get(netuid, 0).unwrap().last_update, 1);
-		assert_eq!(WeightCommits::<Test>::get(netuid, 10), None);
+		// The weights count as of the commit (block 1); the reveal is the validator's activity.
+		let validator = Neurons::<Test>::get(netuid, 0).unwrap();
+		assert_eq!((validator.weights_at, validator.last_update), (1, 11));
+		assert_eq!(WeightCommits::<Test>::get(netuid, 10).map(|c| (c.0, c.1)), None);
 		assert_noop!(reveal(10, netuid, &uids, &values, &salt, 0), Error::<Test>::NoCommit);
 	});
 }
@@ -951,7 +958,7 @@ fn reveal_window_closes_after_one_tempo() {
 		assert_noop!(reveal(10, netuid, &uids, &values, &salt, 0), Error::<Test>::RevealExpired);
 		// An expired commit is replaced by a new one.
 		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
-		assert_eq!(WeightCommits::<Test>::get(netuid, 10), Some((hash, 80)));
+		assert_eq!(WeightCommits::<Test>::get(netuid, 10).map(|c| (c.0, c.1)), Some((hash, 80)));
 	});
 }
 
@@ -987,7 +994,10 @@ fn commit_weights_errors() {
 		System::assert_last_event(
 			Event::WeightsCommitted { netuid, uid: 0, hash: [8u8; 32] }.into(),
 		);
-		assert_eq!(WeightCommits::<Test>::get(netuid, 20), Some(([8u8; 32], 3)));
+		assert_eq!(
+			WeightCommits::<Test>::get(netuid, 20).map(|c| (c.0, c.1)),
+			Some(([8u8; 32], 3))
+		);
 	});
 }
 
@@ -1027,8 +1037,9 @@ fn reveal_weights_errors() {
 		run_to_block(11);
 		assert_noop!(reveal(21, netuid, &[0], &[1], &salt, 0), Error::<Test>::NoValidatorPermit);
 		assert_noop!(reveal(20, netuid, &[1, 1], &[1, 1], &salt, 0), Error::<Test>::DuplicateUids);
-		commit(20, &[1], &[1], 0);
+		// The version key in force at the commit decides.
 		set_hp(netuid, |hp| hp.weights_version_key = 1);
+		commit(20, &[1], &[1], 0);
 		run_to_block(21);
 		assert_noop!(reveal(20, netuid, &[1], &[1], &salt, 0), Error::<Test>::StaleVersionKey);
 	});
@@ -1066,6 +1077,7 @@ fn subnets_interface_reads_and_records_epochs() {
 					hotkey: 10,
 					registered_at: 1,
 					last_update: 3,
+					weights_at: 3,
 					weights: vec![(0, 2), (1, 5)],
 					bonds: vec![],
 					last_epoch_stake: 0,
@@ -1074,6 +1086,7 @@ fn subnets_interface_reads_and_records_epochs() {
 					hotkey: 30,
 					registered_at: 2,
 					last_update: 2,
+					weights_at: 2,
 					weights: vec![],
 					bonds: vec![],
 					last_epoch_stake: 0,
@@ -1208,7 +1221,7 @@ fn revealed_weights_count_as_of_their_commit() {
 		let netuid = subnet_with(3);
 		set_hp(netuid, |hp| {
 			commit_reveal(hp);
-			hp.immunity_period = 20;
+			hp.immunity_period = 40;
 			hp.max_uids = 3;
 			hp.max_allowed_weights = 3;
 			hp.max_validators = 3;
@@ -1219,23 +1232,23 @@ fn revealed_weights_count_as_of_their_commit() {
 			NeuronStats { validator_permit: true, emission: 9, ..Default::default() },
 		);
 		Stats::<Test>::insert(netuid, 1, NeuronStats { emission: 5, ..Default::default() });
-		// Block 25: the validator commits weights on UIDs 1 and 2, both past their immunity.
-		run_to_block(25);
+		// Block 45: the validator commits weights on UIDs 1 and 2, both past their immunity.
+		run_to_block(45);
 		let (uids, values, salt) = ([1u16, 2], [1u16, 1], b"s".to_vec());
 		let hash = commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
 		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
-		// Block 26: UID 2 (the lowest emission) changes hands.
-		run_to_block(26);
+		// Block 46: UID 2 (the lowest emission) changes hands.
+		run_to_block(46);
 		assert_eq!(register(netuid, 3, 30), 2);
 		let new_holder = Neurons::<Test>::get(netuid, 2).unwrap();
-		// Block 35: the reveal.
-		run_to_block(35);
+		// Block 55: the reveal.
+		run_to_block(55);
 		assert_ok!(reveal(10, netuid, &uids, &values, &salt, 0));
 		let validator = Neurons::<Test>::get(netuid, 0).unwrap();
-		assert_eq!(validator.last_update, 25);
-		// The epoch keeps a weight on j only when last_update > registered_at[j]: the new holder
+		assert_eq!((validator.weights_at, validator.last_update), (45, 55));
+		// The epoch keeps a weight on j only when weights_at > registered_at[j]: the new holder
 		// of UID 2 gets nothing from a commit made before it registered.
-		assert!(validator.last_update <= new_holder.registered_at);
+		assert!(validator.weights_at <= new_holder.registered_at);
 	});
 }
 
@@ -1294,5 +1307,55 @@ fn weights_and_serve_are_feeless_only_when_they_would_pass() {
 		});
 		assert!(serve.is_feeless(&signed(11)));
 		assert!(!serve.is_feeless(&signed(99)));
+	});
+}
+
+/// Review of issue 10: a hotkey that loses its last UID keeps its account (and nonce), so none of
+/// its old signed calls can be replayed once it registers again.
+#[test]
+fn a_replaced_hotkey_keeps_its_account_and_nonce() {
+	build_and_execute(|| {
+		let netuid = subnet_with(1);
+		set_hp(netuid, |hp| {
+			hp.max_uids = 1;
+			hp.max_allowed_weights = 1;
+			hp.max_validators = 1;
+		});
+		for _ in 0..5 {
+			System::inc_account_nonce(10);
+		}
+		run_to_block(10);
+		assert_eq!(register(netuid, 3, 30), 0);
+		assert!(System::account_exists(&10));
+		assert_eq!(System::account_nonce(10), 5);
+	});
+}
+
+/// Review of issue 10: an owner changing the weight rules or the reveal period between an honest
+/// commit and its reveal cannot make the reveal fail.
+#[test]
+fn a_reveal_is_checked_against_the_terms_of_its_commit() {
+	build_and_execute(|| {
+		let netuid = subnet_with(3);
+		permit(netuid, 0);
+		set_hp(netuid, commit_reveal);
+		let (uids, values, salt) = ([1u16, 2], [1u16, 1], b"s".to_vec());
+		let hash = commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
+		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
+		// The owner allows one weight only, a newer version key, and moves the window.
+		let mut hp = hyperparams(netuid);
+		hp.max_allowed_weights = 1;
+		hp.weights_version_key = 7;
+		hp.reveal_period = 3;
+		hp.immunity_period = 100;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::signed(1), netuid, hp));
+		run_to_block(11);
+		assert_ok!(reveal(10, netuid, &uids, &values, &salt, 0));
+		assert_eq!(Weights::<Test>::get(netuid, 0).len(), 2);
+		// A commit made now is held to the new rules.
+		let hash = commit_hash(&10u64, netuid, &uids, &values, &salt, 0);
+		assert_ok!(Subnets::commit_weights(RuntimeOrigin::signed(10), netuid, hash));
+		run_to_block(41);
+		assert_noop!(reveal(10, netuid, &uids, &values, &salt, 0), Error::<Test>::StaleVersionKey);
 	});
 }

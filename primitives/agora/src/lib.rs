@@ -132,6 +132,9 @@ pub const MAX_IMMUNITY_PERIOD: u32 = 100_000;
 pub const MAX_REVEAL_PERIOD: u16 = 100;
 /// The bonds' moving average is in millionths.
 pub const BONDS_MOVING_AVERAGE_ONE: u32 = 1_000_000;
+/// Largest bonds' moving average (as subtensor caps it): at 1,000,000 bonds would never move,
+/// and whoever held them first would keep every dividend.
+pub const MAX_BONDS_MOVING_AVERAGE: u32 = 975_000;
 /// Most validator permits a subnet may have: the epoch's benchmark (`pallet-rewards`, `epoch(n)`)
 /// measures this many validators each weighting every UID, so no legal setting costs more than
 /// the epoch is charged.
@@ -182,7 +185,8 @@ pub enum HyperparamError {
 	ActivityCutoff,
 	/// `kappa` must be above zero.
 	Kappa,
-	/// `bonds_moving_average` must be at most 1,000,000 (millionths).
+	/// `bonds_moving_average` must be at most 975,000 (millionths): nearer one, bonds would
+	/// hardly move and their first holders would keep the dividends.
 	BondsMovingAverage,
 	/// `max_validators` must be 1 ..= min(`max_uids`, 64): the epoch's cost is measured for
 	/// at most 64 validators.
@@ -198,8 +202,10 @@ pub enum HyperparamError {
 	/// With commit-reveal, `(reveal_period + 1) · tempo` must not exceed `activity_cutoff`:
 	/// otherwise validators go inactive before their revealed weights count.
 	RevealPastActivityCutoff,
-	/// With commit-reveal, `(reveal_period + 1) · tempo` must not exceed `immunity_period`:
-	/// otherwise new miners can be replaced before any weight on them is revealed.
+	/// With commit-reveal, `(2 · reveal_period + 2) · tempo` must not exceed
+	/// `immunity_period`: a miner registered just after a validator's commit is first weighted
+	/// by its next commit, revealed `reveal_period` tempos later and paid at the epoch after;
+	/// otherwise it can be replaced before that.
 	RevealPastImmunityPeriod,
 }
 
@@ -227,7 +233,7 @@ impl SubnetHyperparams {
 		)?;
 		check(self.activity_cutoff >= u32::from(self.tempo), ActivityCutoff)?;
 		check(self.kappa > 0, Kappa)?;
-		check(self.bonds_moving_average <= BONDS_MOVING_AVERAGE_ONE, BondsMovingAverage)?;
+		check(self.bonds_moving_average <= MAX_BONDS_MOVING_AVERAGE, BondsMovingAverage)?;
 		check(
 			(1..=self.max_uids.min(MAX_VALIDATORS)).contains(&self.max_validators),
 			MaxValidators,
@@ -235,9 +241,9 @@ impl SubnetHyperparams {
 		check((1..=MAX_REVEAL_PERIOD).contains(&self.reveal_period), RevealPeriod)?;
 		check(self.min_burn <= self.max_burn && self.max_burn > 0, Burn)?;
 		if self.commit_reveal {
-			let counts_by = (u32::from(self.reveal_period) + 1) * u32::from(self.tempo);
-			check(counts_by <= self.activity_cutoff, RevealPastActivityCutoff)?;
-			check(counts_by <= self.immunity_period, RevealPastImmunityPeriod)?;
+			let (rp, tempo) = (u32::from(self.reveal_period), u32::from(self.tempo));
+			check((rp + 1) * tempo <= self.activity_cutoff, RevealPastActivityCutoff)?;
+			check((2 * rp + 2) * tempo <= self.immunity_period, RevealPastImmunityPeriod)?;
 		}
 		Ok(())
 	}

@@ -4,7 +4,7 @@
 
 use crate::{Balance, BlockNumber, NetUid, NeuronStats, SubnetHyperparams, Uid};
 use alloc::vec::Vec;
-use polkadot_sdk::sp_runtime::DispatchResult;
+use polkadot_sdk::{frame_support::weights::Weight, sp_runtime::DispatchResult};
 
 /// Stake, as the other pallets see it.
 pub trait StakeInterface<AccountId> {
@@ -30,6 +30,23 @@ pub trait StakeInterface<AccountId> {
 	) -> DispatchResult;
 }
 
+/// Told when stake leaves a hotkey (`remove_stake`, `move_stake`), so that an epoch counts only
+/// the stake that stayed the whole time since the previous one: stake moved between hotkeys
+/// around different subnets' epochs is not counted on each.
+pub trait OnStakeDecrease<AccountId> {
+	/// `hotkey`'s stake fell to `stake`.
+	fn on_stake_decrease(hotkey: &AccountId, stake: Balance);
+	/// The most [`OnStakeDecrease::on_stake_decrease`] may cost.
+	fn weight() -> Weight;
+}
+
+impl<AccountId> OnStakeDecrease<AccountId> for () {
+	fn on_stake_decrease(_: &AccountId, _: Balance) {}
+	fn weight() -> Weight {
+		Weight::zero()
+	}
+}
+
 /// One neuron's state going into an epoch.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct EpochNeuron<AccountId> {
@@ -37,13 +54,17 @@ pub struct EpochNeuron<AccountId> {
 	pub hotkey: AccountId,
 	/// Block at which it registered.
 	pub registered_at: BlockNumber,
-	/// Block of its last weights (or registration).
+	/// Block of its last weights (or registration): its activity.
 	pub last_update: BlockNumber,
+	/// Block its stored weights count from: when they were set, or committed for revealed ones
+	/// (its registration until it sets any). Weights on a UID registered since are dropped.
+	pub weights_at: BlockNumber,
 	/// Its weights: `(uid, weight)`.
 	pub weights: Vec<(Uid, u16)>,
 	/// Its bonds from the previous epoch: `(uid, bond as a U32F32 raw value)`.
 	pub bonds: Vec<(Uid, u64)>,
-	/// Stake behind its hotkey at the previous epoch (0 for a neuron registered since).
+	/// The least stake behind its hotkey since the previous epoch (0 for a neuron registered
+	/// since).
 	pub last_epoch_stake: Balance,
 }
 

@@ -223,6 +223,8 @@ impl pallet_agora_staking::Config for Runtime {
 	type DefaultTake = DefaultTake;
 	/// A take may be raised once a day on the live chain (7,200 blocks of 12 s).
 	type TakeRateLimit = ConstU32<7_200>;
+	/// An epoch counts the least stake a hotkey had since the previous one.
+	type OnStakeDecrease = Subnets;
 	type WeightInfo = pallet_agora_staking::weights::SubstrateWeight<Runtime>;
 }
 
