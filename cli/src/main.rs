@@ -1,8 +1,10 @@
 //! `agora`: wallets, balances, transfers, staking, subnets and chain queries for Agora.
 //!
 //! Exit codes: 0 success, 1 the chain refused or failed (dispatch error, rejected transaction,
-//! unreachable node, unknown subnet), 2 usage (bad arguments, bad amount, missing password, wrong
-//! password, wallet errors).
+//! unreachable node, unknown subnet, no stake to remove), 2 usage (bad arguments, bad amount,
+//! missing password, wrong password, wallet errors, a corrupt keyfile). The guarantees (what is
+//! checked before writing or signing, mortal eras, concurrent submissions, whole stake
+//! positions) are in `docs/cli.md`.
 
 mod output;
 mod plot;
@@ -12,7 +14,7 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 use agora_client::{
 	amount::{format_agr, parse_agr},
 	chain::{calls, Receipt},
-	wallet::{self, Wallet},
+	wallet::{self, NewKey, Wallet, Zeroizing},
 	AccountId32, Client, ClientError, Keypair, Wait,
 };
 use agora_primitives::{NetUid, SubnetHyperparams, TaskKind, Uid};
@@ -157,7 +159,8 @@ enum WalletCmd {
 		/// Restore this hotkey instead of the coldkey.
 		#[arg(long)]
 		hotkey: Option<String>,
-		/// Read the mnemonic from this file (else from stdin).
+		/// Read the mnemonic from this file (else from stdin, up to its end or an empty line); any
+		/// whitespace may separate the words.
 		#[arg(long, value_name = "FILE", conflicts_with = "uri")]
 		mnemonic_file: Option<PathBuf>,
 		/// Use a secret URI instead of a mnemonic, e.g. `//Alice` for the dev chain's funded
@@ -189,13 +192,30 @@ struct StakeAmount {
 	amount: String,
 }
 
+#[derive(Args)]
+struct StakeRemove {
+	#[command(flatten)]
+	wallet: WalletArg,
+	/// Hotkey: SS58 address or the name of one of the wallet's hotkeys. With --all and no
+	/// --hotkey: every hotkey the coldkey has stake on.
+	#[arg(long, required_unless_present = "all")]
+	hotkey: Option<String>,
+	/// AGR.
+	#[arg(long, required_unless_present = "all", conflicts_with = "all")]
+	amount: Option<String>,
+	/// The whole position, whatever emission adds to it meanwhile (its exact value in the block
+	/// the transaction lands in).
+	#[arg(long)]
+	all: bool,
+}
+
 #[derive(Subcommand)]
 enum StakeCmd {
 	/// Stake AGR from the wallet's coldkey on a hotkey.
 	Add(StakeAmount),
-	/// Unstake AGR back to the coldkey.
-	Remove(StakeAmount),
-	/// Move stake between hotkeys.
+	/// Unstake AGR back to the coldkey: an amount, or --all.
+	Remove(StakeRemove),
+	/// Move stake between hotkeys: an amount, or --all.
 	Move {
 		#[command(flatten)]
 		wallet: WalletArg,
@@ -206,8 +226,11 @@ enum StakeCmd {
 		#[arg(long)]
 		to: String,
 		/// AGR to move.
+		#[arg(long, required_unless_present = "all", conflicts_with = "all")]
+		amount: Option<String>,
+		/// The whole position on --from, whatever emission adds to it meanwhile.
 		#[arg(long)]
-		amount: String,
+		all: bool,
 	},
 	/// Stake positions of a wallet's coldkey or an address.
 	List(Who),
@@ -575,27 +598,43 @@ fn who_address(ctx: &Ctx, who: &Who) -> Result<AccountId32> {
 fn wallet_cmd(ctx: &Ctx, out: &Out, cmd: WalletCmd) -> Result<()> {
 	match cmd {
 		WalletCmd::Create { wallet, hotkey, force } => {
+			// Every name and every existing key is checked before the password is asked for, and
+			// the keys are written together or not at all: a refusal leaves the disk as it was.
 			let w = ctx.wallet(&wallet.wallet)?;
-			if w.coldkey_path().exists() && !force {
-				return Err(wallet::WalletError::Exists(w.coldkey_path()).into());
+			w.check_new(None, force)?;
+			if let Some(h) = &hotkey {
+				w.check_new(Some(h), force)?;
 			}
 			let pw = ctx.password(&format!("the new wallet `{}`", wallet.wallet), true)?;
-			let mnemonic = wallet::generate_mnemonic();
-			let cold = w.store(None, &mnemonic.to_string(), &pw, force)?;
-			let mut keys = vec![
-				json!({"kind": "coldkey", "ss58": cold.ss58, "mnemonic": mnemonic.to_string()}),
-			];
-			let mut text = format!(
-				"wallet `{}` created\ncoldkey {}\n\nWrite down its mnemonic; it is the only way to restore the coldkey:\n\n  {}\n",
-				wallet.wallet, cold.ss58, mnemonic
-			);
-			if let Some(h) = hotkey {
-				let m = wallet::generate_mnemonic();
-				let hot = w.store(Some(&h), &m.to_string(), &pw, force)?;
-				keys.push(
-					json!({"kind": "hotkey", "name": h, "ss58": hot.ss58, "mnemonic": m.to_string()}),
-				);
-				text.push_str(&format!("\nhotkey `{h}` {}\n  mnemonic: {m}\n", hot.ss58));
+			let cold_phrase = Zeroizing::new(wallet::generate_mnemonic().to_string());
+			let hot_phrase = Zeroizing::new(wallet::generate_mnemonic().to_string());
+			let mut new_keys = vec![NewKey { hotkey: None, secret: &cold_phrase }];
+			if let Some(h) = &hotkey {
+				new_keys.push(NewKey { hotkey: Some(h), secret: &hot_phrase });
+			}
+			let stored = w.store_all(&new_keys, &pw, force)?;
+			let mut keys = Vec::new();
+			let mut text = format!("wallet `{}` created\n", wallet.wallet);
+			for (key, new) in stored.iter().zip(&new_keys) {
+				let phrase = new.secret;
+				match key.kind {
+					wallet::KeyKind::Coldkey => {
+						keys.push(json!({"kind": "coldkey", "ss58": key.ss58, "mnemonic": phrase}));
+						text.push_str(&format!(
+							"coldkey {}\n\nWrite down its mnemonic; it is the only way to restore the coldkey:\n\n  {phrase}\n",
+							key.ss58
+						));
+					},
+					wallet::KeyKind::Hotkey => {
+						keys.push(
+							json!({"kind": "hotkey", "name": key.name, "ss58": key.ss58, "mnemonic": phrase}),
+						);
+						text.push_str(&format!(
+							"\nhotkey `{}` {}\n  mnemonic: {phrase}\n",
+							key.name, key.ss58
+						));
+					},
+				}
 			}
 			out.value(json!({"wallet": wallet.wallet, "keys": keys}), || text);
 			Ok(())
@@ -603,36 +642,43 @@ fn wallet_cmd(ctx: &Ctx, out: &Out, cmd: WalletCmd) -> Result<()> {
 		WalletCmd::NewHotkey { wallet, hotkey, force } => {
 			let w = ctx.wallet(&wallet.wallet)?;
 			let _ = w.coldkey_public()?;
+			w.check_new(Some(&hotkey), force)?;
 			let pw = ctx.password(&format!("hotkey `{hotkey}`"), true)?;
-			let m = wallet::generate_mnemonic();
-			let hot = w.store(Some(&hotkey), &m.to_string(), &pw, force)?;
+			let m = Zeroizing::new(wallet::generate_mnemonic().to_string());
+			let hot = w.store(Some(&hotkey), &m, &pw, force)?;
 			out.value(
-				json!({"wallet": wallet.wallet, "hotkey": hotkey, "ss58": hot.ss58, "mnemonic": m.to_string()}),
-				|| format!("hotkey `{hotkey}` {}\n  mnemonic: {m}", hot.ss58),
+				json!({"wallet": wallet.wallet, "hotkey": hotkey, "ss58": hot.ss58, "mnemonic": m.as_str()}),
+				|| format!("hotkey `{hotkey}` {}\n  mnemonic: {}", hot.ss58, m.as_str()),
 			);
 			Ok(())
 		},
 		WalletCmd::Regen { wallet, hotkey, mnemonic_file, uri, force } => {
 			let secret = match (uri, mnemonic_file) {
-				(Some(uri), _) => uri,
-				(None, Some(p)) => std::fs::read_to_string(&p)
-					.map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?,
+				(Some(uri), _) => wallet::normalize_secret(&uri),
+				(None, Some(p)) => wallet::normalize_secret(
+					&std::fs::read_to_string(&p)
+						.map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?,
+				),
 				(None, None) => {
 					if ctx.can_prompt() {
-						eprint!("Mnemonic: ");
+						eprintln!(
+							"Mnemonic (any whitespace between words; end with an empty line):"
+						);
 					}
-					let mut s = String::new();
-					std::io::stdin()
-						.read_line(&mut s)
-						.map_err(|e| Failure::usage(format!("cannot read the mnemonic: {e}")))?;
-					s
+					wallet::read_secret(std::io::stdin().lock())?
 				},
 			};
-			// Checked before asking for a password.
+			if secret.is_empty() {
+				return Err(Failure::usage(
+					"no mnemonic given: pipe it on stdin, or pass --mnemonic-file FILE or --uri URI",
+				));
+			}
+			// Secret, name and existing key are checked before asking for a password.
 			wallet::keypair_from_secret(&secret)?;
 			let w = ctx.wallet(&wallet.wallet)?;
+			w.check_new(hotkey.as_deref(), force)?;
 			let pw = ctx.password("the restored key", true)?;
-			let key = w.store(hotkey.as_deref(), secret.trim(), &pw, force)?;
+			let key = w.store(hotkey.as_deref(), &secret, &pw, force)?;
 			out.value(
 				json!({"wallet": wallet.wallet, "kind": key.kind, "name": key.name, "ss58": key.ss58}),
 				|| {
@@ -692,7 +738,8 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			out.receipt(&r, &format!("staked {} AGR on {hot}", format_agr(amount)));
 			Ok(())
 		},
-		StakeCmd::Remove(StakeAmount { wallet, hotkey, amount }) => {
+		StakeCmd::Remove(StakeRemove { wallet, hotkey, amount: Some(amount), all: false }) => {
+			let hotkey = hotkey.ok_or_else(|| Failure::usage("--hotkey is needed"))?;
 			let hot = ctx.hotkey_address(&wallet, &hotkey)?;
 			let amount = parse_agr(&amount)?;
 			let client = ctx.client().await?;
@@ -703,12 +750,72 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			out.receipt(&r, &format!("unstaked {} AGR from {hot}", format_agr(amount)));
 			Ok(())
 		},
-		StakeCmd::Move { wallet, from, to, amount } => {
-			let (from, to) =
-				(ctx.hotkey_address(&wallet, &from)?, ctx.hotkey_address(&wallet, &to)?);
-			let amount = parse_agr(&amount)?;
+		StakeCmd::Remove(StakeRemove { wallet, hotkey, .. }) => {
+			// Every position of the coldkey, or the one on --hotkey.
+			let every = hotkey.is_none();
+			let hot = hotkey.map(|h| ctx.hotkey_address(&wallet, &h)).transpose()?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
+			let hotkeys = match hot {
+				Some(h) => vec![h],
+				None => {
+					let coldkey: AccountId32 = signer.public_key().to_account_id();
+					client
+						.stake_info(&coldkey)
+						.await?
+						.iter()
+						.map(|p| AccountId32(*AsRef::<[u8; 32]>::as_ref(&p.hotkey)))
+						.collect()
+				},
+			};
+			let mut drained = Vec::new();
+			for h in &hotkeys {
+				out.progress(&format!("unstaking everything from {h}…"));
+				let d = client
+					.drain_stake(h, &signer, ctx.wait(), |amount| calls::remove_stake(h, amount))
+					.await;
+				out.progress_done();
+				match d {
+					Ok(d) => drained.push((*h, d)),
+					// Gone since it was listed: what --all wants.
+					Err(ClientError::NotFound(_)) if every => {},
+					Err(e) => {
+						let done: Vec<String> =
+							drained.iter().map(|(h, _)| h.to_string()).collect();
+						return Err(Failure {
+							code: 1,
+							message: if done.is_empty() {
+								e.to_string()
+							} else {
+								format!("{e} (already unstaked in full: {})", done.join(", "))
+							},
+						});
+					},
+				}
+			}
+			out.drained("unstaked", &drained);
+			Ok(())
+		},
+		StakeCmd::Move { wallet, from, to, amount, all } => {
+			let (from, to) =
+				(ctx.hotkey_address(&wallet, &from)?, ctx.hotkey_address(&wallet, &to)?);
+			let amount = match (amount, all) {
+				(Some(a), false) => Some(parse_agr(&a)?),
+				_ => None,
+			};
+			let client = ctx.client().await?;
+			let signer = ctx.coldkey(&wallet)?;
+			let Some(amount) = amount else {
+				out.progress(&format!("moving everything from {from} to {to}…"));
+				let d = client
+					.drain_stake(&from, &signer, ctx.wait(), |amount| {
+						calls::move_stake(&from, &to, amount)
+					})
+					.await;
+				out.progress_done();
+				out.drained(&format!("moved to {to}:"), &[(from, d?)]);
+				return Ok(());
+			};
 			let r = ctx
 				.submit(&client, out, "move stake", &calls::move_stake(&from, &to, amount), &signer)
 				.await?;

@@ -8,7 +8,8 @@ use std::{
 
 use agora_client::{
 	amount::format_agr,
-	chain::{Receipt, RuntimeAccountId},
+	chain::{Drained, Receipt, RuntimeAccountId},
+	AccountId32,
 };
 use agora_primitives::{Metagraph, StakeInfo, SubnetHyperparams, SubnetInfo, Uid};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -50,9 +51,53 @@ impl Out {
 				"summary": summary,
 				"block": format!("{:?}", r.block),
 				"extrinsic": format!("{:?}", r.extrinsic),
+				"mortality": r.mortality,
 				"events": r.events,
 			}),
 			|| format!("{summary}\n  in block {:?}", r.block),
+		);
+	}
+
+	/// Whole stake positions emptied: per hotkey, the amounts and transactions it took.
+	pub(crate) fn drained(&self, verb: &str, positions: &[(AccountId32, Vec<Drained>)]) {
+		let total: u128 = positions.iter().flat_map(|(_, d)| d).map(|d| d.amount).sum();
+		let summary = if positions.is_empty() {
+			"no stake to remove: the coldkey has no positions".to_string()
+		} else {
+			format!(
+				"{verb} {} AGR in all, {} position(s) emptied",
+				format_agr(total),
+				positions.len()
+			)
+		};
+		self.value(
+			json!({
+				"ok": true,
+				"summary": summary,
+				"positions": positions.iter().map(|(hotkey, d)| json!({
+					"hotkey": hotkey.to_string(),
+					"amount": agr(d.iter().map(|d| d.amount).sum()),
+					"transactions": d.iter().map(|d| json!({
+						"amount": agr(d.amount),
+						"block": format!("{:?}", d.receipt.block),
+						"extrinsic": format!("{:?}", d.receipt.extrinsic),
+						"mortality": d.receipt.mortality,
+						"events": d.receipt.events,
+					})).collect::<Vec<_>>(),
+				})).collect::<Vec<_>>(),
+			}),
+			|| {
+				let mut text = summary.clone();
+				for (hotkey, d) in positions {
+					text.push_str(&format!(
+						"\n  {hotkey}: {} AGR in {} transaction(s), last in block {:?}",
+						format_agr(d.iter().map(|d| d.amount).sum()),
+						d.len(),
+						d.last().map(|d| d.receipt.block).unwrap_or_default()
+					));
+				}
+				text
+			},
 		);
 	}
 

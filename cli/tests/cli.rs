@@ -1,12 +1,20 @@
 //! The `agora` CLI end to end against a real `agora-node --dev`: wallets, the dev faucet,
 //! transfer, staking, a subnet and a registration, the metagraph as JSON, and refusals that
-//! exit with the documented code and change nothing on chain.
+//! exit with the documented code and change nothing on chain. Then the field-tested inputs of
+//! issue 16: wallet commands that check everything before writing anything, keyfiles with
+//! out-of-range KDF parameters, mnemonics on stdin one word a line, two submissions from one key
+//! at once, mortal eras, and whole stake positions left while emission moves them.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../node/tests/it/harness.rs"]
 mod harness;
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{
+	io::Write,
+	path::Path,
+	process::{Command, Stdio},
+	time::{Duration, Instant},
+};
 
 use anyhow::{bail, ensure, Context, Result};
 use harness::{Node, TestDir};
@@ -41,6 +49,51 @@ fn ok(node: &Node, wallets: &Path, password: &Path, args: &[&str]) -> Result<Val
 		bail!("agora {args:?} exited {code}: {stderr}");
 	}
 	Ok(json)
+}
+
+/// `agora --json --no-prompt --wallets-dir … [--password-file …] ARGS` with `stdin` piped in and
+/// no node (for wallet commands); returns (exit code, stdout JSON, stderr).
+fn agora_offline(
+	wallets: &Path,
+	password: Option<&Path>,
+	stdin: &str,
+	args: &[&str],
+) -> Result<(i32, Value, String)> {
+	let mut cmd = Command::new(env!("CARGO_BIN_EXE_agora"));
+	cmd.args(["--json", "--no-prompt", "--url", "ws://127.0.0.1:9"])
+		.arg("--wallets-dir")
+		.arg(wallets);
+	if let Some(pw) = password {
+		cmd.arg("--password-file").arg(pw);
+	}
+	let mut child = cmd
+		.args(args)
+		.stdin(Stdio::piped())
+		.stdout(Stdio::piped())
+		.stderr(Stdio::piped())
+		.spawn()
+		.context("run agora")?;
+	child.stdin.take().context("stdin")?.write_all(stdin.as_bytes())?;
+	let out = child.wait_with_output()?;
+	let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+	let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+	Ok((out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).to_string()))
+}
+
+/// Every file and directory under `dir`, relative, sorted (empty if `dir` does not exist).
+fn tree(dir: &Path) -> Vec<String> {
+	let mut names = Vec::new();
+	let mut stack = vec![dir.to_path_buf()];
+	while let Some(d) = stack.pop() {
+		for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+			names.push(e.path().strip_prefix(dir).unwrap_or(&e.path()).display().to_string());
+			if e.path().is_dir() {
+				stack.push(e.path());
+			}
+		}
+	}
+	names.sort();
+	names
 }
 
 fn plancks(v: &Value) -> u128 {
@@ -206,4 +259,346 @@ fn a_new_user_walks_from_wallet_to_metagraph() -> Result<()> {
 	ensure!(code == 1 && err.contains("Staking.HotkeyNotRegistered"), "{code} {err} {json}");
 	node.stop()?;
 	Ok(())
+}
+
+const PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+
+/// Issue 16 items 1, 2 and 6, no node needed: wallet commands check every input before they
+/// write anything (a refusal leaves the disk as it was, and a key written always comes with its
+/// mnemonic); a keyfile with KDF parameters out of range is a corrupt keyfile (exit 2) without
+/// running the KDF; a mnemonic on stdin is read whole whatever whitespace separates its words.
+#[test]
+fn wallet_inputs_are_checked_before_anything_is_written() -> Result<()> {
+	let dir = TestDir::new("agora-cli-wallet-");
+	let wallets = dir.path().join("wallets");
+	let pw = dir.path().join("pw");
+	std::fs::write(&pw, "correct horse\n")?;
+	let missing_pw = dir.path().join("no-such-password-file");
+
+	// A bad hotkey name: exit 2 before anything is written or a password is asked for (the
+	// password file does not even exist), not after writing the coldkey.
+	for args in [
+		&["wallet", "create", "-w", "fresh", "--hotkey", "bad name"][..],
+		&["wallet", "create", "-w", "fresh", "--hotkey", "../escape"],
+		&["wallet", "create", "-w", "bad wallet"],
+	] {
+		let (code, json, err) = agora_offline(&wallets, Some(&missing_pw), "", args)?;
+		ensure!(code == 2 && err.contains("invalid name"), "{args:?}: {code} {err}");
+		ensure!(json["ok"] == false, "{json}");
+		ensure!(tree(dir.path()) == ["pw"], "{args:?} wrote {:?}", tree(dir.path()));
+	}
+
+	// Created whole: both keys, both mnemonics shown.
+	let (code, created, err) =
+		agora_offline(&wallets, Some(&pw), "", &["wallet", "create", "-w", "w", "--hotkey", "h1"])?;
+	ensure!(code == 0, "{err}");
+	for key in created["keys"].as_array().context("keys")? {
+		ensure!(key["mnemonic"].as_str().is_some_and(|m| m.split(' ').count() == 12), "{key}");
+	}
+	let before = tree(&wallets);
+	let coldkey = std::fs::read(wallets.join("w/coldkey"))?;
+	// Refusals after it: nothing changes on disk, even with --force.
+	for args in [
+		&["wallet", "create", "-w", "w", "--force", "--hotkey", "bad name"][..],
+		&["wallet", "create", "-w", "w", "--hotkey", "h2"],
+		&["wallet", "new-hotkey", "-w", "w", "--hotkey", "h1"],
+		&["wallet", "new-hotkey", "-w", "w", "--hotkey", "bad name"],
+		&["wallet", "regen", "-w", "w", "--hotkey", "bad name", "--uri", "//Bob"],
+		&["wallet", "regen", "-w", "w", "--hotkey", "h1", "--uri", "//Bob"],
+		&["wallet", "regen", "-w", "w", "--uri", "not a secret"],
+	] {
+		let (code, _, err) = agora_offline(&wallets, Some(&missing_pw), "", args)?;
+		ensure!(
+			code == 2 && (err.contains("invalid") || err.contains("already exists")),
+			"{args:?}: {code} {err}"
+		);
+		ensure!(tree(&wallets) == before, "{args:?} changed {:?}", tree(&wallets));
+		ensure!(std::fs::read(wallets.join("w/coldkey"))? == coldkey, "{args:?}");
+	}
+	// A new hotkey is written with its mnemonic shown.
+	let (code, hot, err) = agora_offline(
+		&wallets,
+		Some(&pw),
+		"",
+		&["wallet", "new-hotkey", "-w", "w", "--hotkey", "h2"],
+	)?;
+	ensure!(
+		code == 0 && hot["mnemonic"].as_str().is_some_and(|m| m.split(' ').count() == 12),
+		"{err}"
+	);
+
+	// A mnemonic on stdin, one word a line (or tabs, CRLF): the same key as on one line.
+	let expected = agora_client::wallet::ss58(&agora_client::wallet::keypair_from_secret(PHRASE)?);
+	for (name, input) in [
+		("lines", PHRASE.replace(' ', "\n") + "\n"),
+		("tabs", format!("{}\r\n", PHRASE.replace(' ', "\t"))),
+		("one-line", format!("{PHRASE}\n")),
+	] {
+		let (code, json, err) =
+			agora_offline(&wallets, Some(&pw), &input, &["wallet", "regen", "-w", name])?;
+		ensure!(code == 0 && json["ss58"] == expected.as_str(), "{name}: {code} {err} {json}");
+	}
+	let file = dir.path().join("phrase");
+	std::fs::write(&file, PHRASE.replace(' ', "\n"))?;
+	let (code, json, err) = agora_offline(
+		&wallets,
+		Some(&pw),
+		"",
+		&["wallet", "regen", "-w", "file", "--mnemonic-file", file.to_str().unwrap_or_default()],
+	)?;
+	ensure!(code == 0 && json["ss58"] == expected.as_str(), "{code} {err}");
+	// Nothing on stdin: a usage error, nothing written.
+	let (code, _, err) =
+		agora_offline(&wallets, Some(&pw), "", &["wallet", "regen", "-w", "empty"])?;
+	ensure!(code == 2 && err.contains("no mnemonic"), "{code} {err}");
+	ensure!(!wallets.join("empty").exists());
+
+	// KDF parameters out of range: "corrupt keyfile", exit 2, at once (log_n 40 aborted the
+	// process; 22 took 4 GiB and 13 s).
+	let path = wallets.join("lines/coldkey");
+	let good: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+	for (field, value) in [("log_n", 40), ("log_n", 22), ("r", 0), ("r", 1_000_000), ("p", 0)] {
+		let mut bad = good.clone();
+		bad["kdf"][field] = value.into();
+		std::fs::write(&path, bad.to_string())?;
+		let started = Instant::now();
+		let (code, _, err) =
+			agora_offline(&wallets, Some(&pw), "", &["wallet", "show", "-w", "lines"])?;
+		ensure!(code == 2 && err.contains("corrupt keyfile"), "{field} {value}: {code} {err}");
+		ensure!(err.contains(&format!("kdf.{field}")), "{err}");
+		ensure!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+	}
+	Ok(())
+}
+
+/// Issue 16 items 2, 4, 5 and 10 against a dev node: an unlock of a keyfile with KDF parameters
+/// out of range fails as "corrupt keyfile" (2) and sends nothing; two submissions from one key
+/// at once both land (the nonce is re-fetched when the pool says it was taken); every
+/// transaction is signed with a mortal era of 64 blocks; `stake remove --all` and
+/// `stake move --all` leave positions whole while emission vests into them.
+#[test]
+fn one_key_at_once_mortal_eras_and_whole_positions() -> Result<()> {
+	use agora_client::{chain::calls, wallet::Wallet, Wait};
+
+	let dir = TestDir::new("agora-cli-16-");
+	let mut node = Node::start("cli16", dir.path(), &["--dev", "--tmp"])?;
+	node.wait_rpc(Duration::from_secs(90))?;
+	let wallets = dir.path().join("wallets");
+	let pw = dir.path().join("pw");
+	std::fs::write(&pw, "correct horse\n")?;
+	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
+	run(&["wallet", "regen", "-w", "alice", "--uri", "//Alice"])?;
+	let created = run(&["wallet", "create", "-w", "me", "--hotkey", "miner"])?;
+	let me = created["keys"][0]["ss58"].as_str().context("coldkey")?.to_string();
+	run(&["wallet", "new-hotkey", "-w", "me", "--hotkey", "miner2"])?;
+
+	// Mortal: the receipt says so, and so does the extrinsic in its block.
+	let sent = run(&["transfer", "-w", "alice", "--dest", &me, "--amount", "1000"])?;
+	ensure!(sent["mortality"]["period"] == 64, "{sent}");
+	let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+	let era = rt.block_on(extrinsic_era(&node, &sent))?;
+	let birth = sent["mortality"]["birth"].as_u64().context("birth")?;
+	ensure!(
+		era == subxt::utils::Era::mortal(64, birth)
+			&& matches!(era, subxt::utils::Era::Mortal { .. }),
+		"signed with {era:?}"
+	);
+
+	// Two `agora transfer` at once from one coldkey, three times over: every one lands.
+	let dests: Vec<String> = (0..3)
+		.map(|i| {
+			agora_client::wallet::ss58(
+				&agora_client::wallet::keypair_from_secret(&format!("//Dest{i}")).expect("uri"),
+			)
+		})
+		.collect();
+	let children = dests
+		.iter()
+		.map(|d| {
+			Command::new(env!("CARGO_BIN_EXE_agora"))
+				.args(["--json", "--no-prompt", "--url", &node.ws_url()])
+				.arg("--wallets-dir")
+				.arg(&wallets)
+				.arg("--password-file")
+				.arg(&pw)
+				.args(["transfer", "-w", "alice", "--dest", d, "--amount", "2"])
+				.stdout(Stdio::piped())
+				.stderr(Stdio::piped())
+				.spawn()
+		})
+		.collect::<std::io::Result<Vec<_>>>()?;
+	for child in children {
+		let out = child.wait_with_output()?;
+		ensure!(
+			out.status.success(),
+			"a concurrent transfer failed: {}",
+			String::from_utf8_lossy(&out.stderr)
+		);
+	}
+	for d in &dests {
+		ensure!(plancks(&run(&["balance", d])?["free"]) == 2 * AGR, "{d}");
+	}
+	// The same through the library, where the two always read the same nonce first.
+	rt.block_on(async {
+		let client = agora_client::Client::connect(&node.ws_url()).await?;
+		let alice = agora_client::wallet::keypair_from_secret("//Alice")?;
+		let (a, b) = (dests[0].parse()?, dests[1].parse()?);
+		let (to_a, to_b) = (calls::transfer(&a, AGR), calls::transfer(&b, AGR));
+		let (x, y) = tokio::join!(
+			client.submit(&to_a, &alice, Wait::Inclusion),
+			client.submit(&to_b, &alice, Wait::Inclusion),
+		);
+		x?;
+		y?;
+		anyhow::Ok(())
+	})?;
+	ensure!(plancks(&run(&["balance", &dests[0]])?["free"]) == 3 * AGR);
+	ensure!(plancks(&run(&["balance", &dests[1]])?["free"]) == 3 * AGR);
+
+	// A coldkey whose KDF parameters were edited: exit 2, at once, nothing sent.
+	let cold = wallets.join("me/coldkey");
+	let good = std::fs::read_to_string(&cold)?;
+	let mut bad: Value = serde_json::from_str(&good)?;
+	bad["kdf"]["log_n"] = 40.into();
+	std::fs::write(&cold, bad.to_string())?;
+	let (code, _, err) = agora(
+		&node,
+		&wallets,
+		&pw,
+		&["transfer", "-w", "me", "--dest", &dests[0], "--amount", "1"],
+	)?;
+	ensure!(code == 2 && err.contains("corrupt keyfile") && err.contains("log_n"), "{code} {err}");
+	std::fs::write(&cold, good)?;
+	ensure!(
+		plancks(&run(&["balance", "-w", "me"])?["free"]) == 1000 * AGR,
+		"a refusal moved funds"
+	);
+
+	// Two positions on a subnet whose validator sets weights, so that emission vests into
+	// both pools every block.
+	run(&["subnet", "create", "-w", "alice", "--task", "text-embedding"])?;
+	let netuid = run(&["subnet", "list"])?[0]["netuid"].as_u64().context("netuid")?;
+	let n = netuid.to_string();
+	run(&[
+		"subnet",
+		"set-hyperparam",
+		"-w",
+		"alice",
+		"--sudo",
+		&n,
+		"tempo",
+		"3",
+		"weights_rate_limit",
+		"0",
+	])?;
+	for h in ["miner", "miner2"] {
+		run(&["subnet", "register", "-w", "me", &n, "--hotkey", h, "--max-cost", "1"])?;
+	}
+	// The validator's hotkey pays for its weights while they are not yet fee-less.
+	let miner = created["keys"][1]["ss58"].as_str().context("hotkey")?.to_string();
+	run(&["transfer", "-w", "alice", "--dest", &miner, "--amount", "1"])?;
+	run(&["stake", "add", "-w", "me", "--hotkey", "miner", "--amount", "100"])?;
+	run(&["stake", "add", "-w", "me", "--hotkey", "miner2", "--amount", "50"])?;
+	rt.block_on(async {
+		let client = agora_client::Client::connect(&node.ws_url()).await?;
+		let hotkey = Wallet::new(&wallets, "me")?.unlock_hotkey("miner", "correct horse")?;
+		let netuid = u16::try_from(netuid)?;
+		// Weights count once the validator's stake has stayed an epoch: retry until then.
+		let weights = calls::set_weights(netuid, vec![1], vec![u16::MAX], 0);
+		let deadline = Instant::now() + Duration::from_secs(60);
+		loop {
+			match client.submit(&weights, &hotkey, Wait::Inclusion).await {
+				Ok(_) => return anyhow::Ok(()),
+				Err(e) if Instant::now() < deadline => {
+					eprintln!("set_weights: {e}");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+				},
+				Err(e) => return Err(e.into()),
+			}
+		}
+	})?;
+	let staked = |run: &dyn Fn(&[&str]) -> Result<Value>| -> Result<Vec<u128>> {
+		Ok(run(&["stake", "list", "-w", "me"])?
+			.as_array()
+			.context("positions")?
+			.iter()
+			.map(|p| plancks(&p["stake"]))
+			.collect())
+	};
+	node.wait_for("emission vesting into both positions", Duration::from_secs(90), |_| {
+		Ok(staked(&run)?.len() == 2 && staked(&run)?.iter().sum::<u128>() > 150 * AGR)
+	})?;
+	let a = staked(&run)?;
+	std::thread::sleep(Duration::from_secs(2));
+	ensure!(staked(&run)? != a, "positions do not move: the test would not show the race");
+
+	// The whole position on one hotkey, then the whole of another moved onto it, then all.
+	let free = plancks(&run(&["balance", "-w", "me"])?["free"]);
+	let removed = run(&["stake", "remove", "-w", "me", "--hotkey", "miner", "--all"])?;
+	let amount = plancks(&removed["positions"][0]["amount"]);
+	ensure!(removed["ok"] == true && amount > 100 * AGR, "{removed}");
+	let positions = run(&["stake", "list", "-w", "me"])?;
+	ensure!(
+		positions.as_array().is_some_and(|p| p.len() == 1),
+		"miner's position left: {positions}"
+	);
+	// Paid out in full, less each transaction's fee (under 0.01 AGR).
+	let transactions = removed["positions"][0]["transactions"].as_array().map_or(0, Vec::len);
+	let after = plancks(&run(&["balance", "-w", "me"])?["free"]);
+	ensure!(after + transactions as u128 * AGR / 100 > free + amount, "{after} {free} {removed}");
+	let moved = run(&["stake", "move", "-w", "me", "--from", "miner2", "--to", "miner", "--all"])?;
+	ensure!(plancks(&moved["positions"][0]["amount"]) > 50 * AGR, "{moved}");
+	let positions = run(&["stake", "list", "-w", "me"])?;
+	ensure!(
+		positions.as_array().is_some_and(|p| p.len() == 1)
+			&& positions[0]["hotkey"] == removed["positions"][0]["hotkey"],
+		"{positions}"
+	);
+	let all = run(&["stake", "remove", "-w", "me", "--all"])?;
+	ensure!(all["positions"].as_array().is_some_and(|p| p.len() == 1), "{all}");
+	let positions = run(&["stake", "list", "-w", "me"])?;
+	ensure!(positions.as_array().is_some_and(|p| p.is_empty()), "{positions}");
+	// Nothing left: --all of one hotkey is an error (1), of every hotkey a no-op.
+	let (code, _, err) = agora(
+		&node,
+		&wallets,
+		&pw,
+		&["stake", "remove", "-w", "me", "--hotkey", "miner", "--all"],
+	)?;
+	ensure!(code == 1 && err.contains("has no stake"), "{code} {err}");
+	// --all and --amount together are a usage error.
+	let (code, _, err) = agora(
+		&node,
+		&wallets,
+		&pw,
+		&["stake", "remove", "-w", "me", "--hotkey", "miner", "--all", "--amount", "1"],
+	)?;
+	ensure!(code == 2 && err.contains("cannot be used with"), "{code} {err}");
+	node.stop()?;
+	Ok(())
+}
+
+/// The era of the extrinsic a receipt (`--json`) names, decoded from its block.
+async fn extrinsic_era(node: &Node, receipt: &Value) -> Result<subxt::utils::Era> {
+	use subxt::config::{transaction_extensions::CheckMortality, PolkadotConfig};
+	let block = receipt["block"].as_str().context("block")?;
+	let number = node.rpc("chain_getHeader", serde_json::json!([block]))?["number"]
+		.as_str()
+		.and_then(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+		.context("block number")?;
+	let rpc = subxt::rpcs::RpcClient::from_insecure_url(node.ws_url()).await?;
+	let api = subxt::OnlineClient::<PolkadotConfig>::from_rpc_client(rpc).await?;
+	let at = api.at_block(number).await?;
+	let extrinsics = at.extrinsics().fetch().await?;
+	for x in extrinsics.iter() {
+		let x = x?;
+		if format!("{:?}", x.hash()) == receipt["extrinsic"].as_str().unwrap_or_default() {
+			return x
+				.transaction_extensions()
+				.and_then(|e| e.find::<CheckMortality<PolkadotConfig>>())
+				.context("no CheckMortality")?
+				.map_err(Into::into);
+		}
+	}
+	bail!("extrinsic {} not in block {block}", receipt["extrinsic"])
 }

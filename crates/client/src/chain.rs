@@ -1,9 +1,26 @@
 //! The chain connection: compatibility check on connect, submissions that wait and report
 //! dispatch errors by name, typed calls and `AgoraApi` queries.
+//!
+//! ## Submissions
+//!
+//! - **Mortal.** Every transaction is signed with a mortal era of [`MORTAL_PERIOD`] (64) blocks
+//!   born at the finalized block (the best block when finality lags more than
+//!   [`MAX_FINALITY_LAG`] blocks behind it): once the period is over it can no longer be
+//!   included, so a signed transaction cannot be replayed later (say, after the account was
+//!   reaped and refunded, which resets its nonce).
+//! - **One key, many submitters.** The nonce is the node's `system_accountNextIndex`, which
+//!   counts the account's transactions already in the pool. When two submissions from one key
+//!   race for the same nonce, the pool refuses the second ("priority is too low"), or the
+//!   first is replaced ("usurped"), or the nonce is already used ("outdated"): none of these
+//!   transactions was or will be applied, so [`Client::submit`] fetches the nonce again,
+//!   signs again and retries, at most [`SUBMIT_ATTEMPTS`] times with a short randomised
+//!   backoff. Any other refusal is returned at once.
 
 use std::time::Duration;
 
-use agora_primitives::{Balance, Metagraph, NetUid, NeuronInfo, StakeInfo, SubnetInfo, Uid};
+use agora_primitives::{
+	Balance, BlockNumber, Metagraph, NetUid, NeuronInfo, StakeInfo, SubnetInfo, Uid,
+};
 use codec::{Decode, Encode};
 use subxt::{
 	config::{PolkadotConfig, PolkadotExtrinsicParamsBuilder, RpcConfigFor},
@@ -15,6 +32,22 @@ use subxt::{
 	OnlineClient,
 };
 use subxt_signer::sr25519::Keypair;
+
+use crate::stake::Pool;
+
+/// Blocks a signed transaction stays valid for, counted from its birth block.
+pub const MORTAL_PERIOD: u64 = 64;
+
+/// How far (in blocks) finality may lag behind the best block before transactions are born at
+/// the best block instead of the finalized one (so that most of their period is still ahead).
+pub const MAX_FINALITY_LAG: u64 = 16;
+
+/// Submissions one transaction may take when its nonce is taken by another transaction of the
+/// same account (see the module docs).
+pub const SUBMIT_ATTEMPTS: u32 = 5;
+
+/// Transactions `Client::drain_stake` sends at most to empty one position.
+pub const DRAIN_ATTEMPTS: u32 = 4;
 
 /// The signing config of the Agora runtime: `MultiAddress<AccountId32, ()>`, `MultiSignature`.
 pub type Config = PolkadotConfig;
@@ -29,7 +62,7 @@ pub type RuntimeAccountId = polkadot_sdk::sp_runtime::AccountId32;
 pub const BUILT_FOR_HASHES: &str = include_str!("../metadata/agora.hashes");
 
 /// `Pallet.call <hash>` for every call in [`USED_CALLS`], the storage items read and decoded
-/// statically (`System.Account`, `Subnets.Weights`), then `AgoraApi <hash>`: what this
+/// statically ([`STORAGE_READ`]), then `AgoraApi <hash>`: what this
 /// client relies on, as `metadata` describes it. Err names the first missing piece.
 pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<String>, String> {
 	let mut lines = Vec::new();
@@ -40,7 +73,7 @@ pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<Stri
 			lines.push(format!("{pallet}.{call} {}", hex::encode(hash)));
 		}
 	}
-	for (pallet, entry) in [("System", "Account"), ("Subnets", "Weights")] {
+	for (pallet, entry) in STORAGE_READ {
 		let hash = metadata
 			.pallet_by_name(pallet)
 			.and_then(|p| p.storage_hash(entry))
@@ -53,6 +86,10 @@ pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<Stri
 	lines.push(format!("AgoraApi {}", hex::encode(api.hash())));
 	Ok(lines)
 }
+
+/// The storage items this client reads and decodes itself (raw keys, its own types).
+pub const STORAGE_READ: &[(&str, &str)] =
+	&[("System", "Account"), ("Subnets", "Weights"), ("Staking", "Pools"), ("Staking", "Shares")];
 
 /// The calls, storage items and runtime API this client relies on: a node whose runtime changed
 /// any of them is refused.
@@ -149,6 +186,56 @@ pub struct Receipt {
 	pub extrinsic: H256,
 	/// Its events.
 	pub events: Vec<EventRecord>,
+	/// The era it was signed with.
+	pub mortality: Mortality,
+}
+
+/// A mortal era: valid from block `birth` for `period` blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Mortality {
+	/// The block it is born at (its hash is signed).
+	pub birth: u64,
+	/// How many blocks from `birth` it may be included in.
+	pub period: u64,
+}
+
+/// The birth block of a transaction signed now: the finalized block, which no reorganisation
+/// can take away, unless the best block is more than [`MAX_FINALITY_LAG`] ahead of it; then the
+/// best block, so that the transaction still has most of its [`MORTAL_PERIOD`].
+pub fn birth_block(best: (u64, H256), finalized: (u64, H256)) -> (u64, H256) {
+	if best.0.saturating_sub(finalized.0) > MAX_FINALITY_LAG {
+		best
+	} else {
+		finalized
+	}
+}
+
+/// Whether the pool's refusal `message` means that another transaction of the same account took
+/// the nonce (refused for too low a priority, replaced, outdated, or ahead of the pool): the
+/// transaction was not applied and will not be, so it may be signed again with a fresh nonce.
+pub fn nonce_taken(message: &str) -> bool {
+	let m = message.to_ascii_lowercase();
+	[
+		"priority is too low",
+		"priority of the transaction is too low",
+		"too low priority",
+		"usurped",
+		"rendered invalid by another extrinsic",
+		"transaction is outdated",
+		"not accepting future transactions",
+	]
+	.iter()
+	.any(|p| m.contains(p))
+}
+
+/// One transaction of [`Client::drain_stake`]: the amount it named and its receipt.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Drained {
+	/// AGR (plancks) named in the call: the position's value computed for the block it was
+	/// expected in.
+	pub amount: Balance,
+	/// Its receipt.
+	pub receipt: Receipt,
 }
 
 impl Receipt {
@@ -323,22 +410,63 @@ impl Client {
 		self.sudo("Subnets", "set_hyperparams", &(netuid, hyperparams).encode()).await
 	}
 
-	/// Signs `call` with `signer`, submits it and waits (`wait`); returns its events, or the
-	/// dispatch error by pallet and name.
+	/// Signs `call` with `signer` (a mortal era, see the module docs), submits it and waits
+	/// (`wait`); returns its events, or the dispatch error by pallet and name. When another
+	/// transaction of the same account takes the nonce, fetches it again and retries (at most
+	/// [`SUBMIT_ATTEMPTS`] submissions).
 	pub async fn submit<Call: Payload>(
 		&self,
 		call: &Call,
 		signer: &Keypair,
 		wait: Wait,
 	) -> Result<Receipt, ClientError> {
+		let mut attempt = 1;
+		loop {
+			match self.submit_once(call, signer, wait).await {
+				Err(ClientError::Rejected(message)) if nonce_taken(&message) => {
+					if attempt >= SUBMIT_ATTEMPTS {
+						return Err(ClientError::Rejected(format!(
+							"{message} (signed {attempt} times with a fresh nonce: other \
+							 transactions of this account keep taking it)"
+						)));
+					}
+					// Randomised, so two submitters that collided do not collide again.
+					let jitter: u64 = rand::Rng::gen_range(&mut rand::thread_rng(), 0..150);
+					tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt) + jitter))
+						.await;
+					attempt += 1;
+				},
+				result => return result,
+			}
+		}
+	}
+
+	/// One signature and submission of `call`.
+	async fn submit_once<Call: Payload>(
+		&self,
+		call: &Call,
+		signer: &Keypair,
+		wait: Wait,
+	) -> Result<Receipt, ClientError> {
 		let who: AccountId32 = signer.public_key().to_account_id();
-		let nonce = self.rpc.system_account_next_index(&who).await.map_err(other)?;
+		let (nonce, best, finalized) = tokio::try_join!(
+			async { self.rpc.system_account_next_index(&who).await.map_err(other) },
+			self.block_at(None),
+			async {
+				let hash = self.rpc.chain_get_finalized_head().await.map_err(other)?;
+				self.block_at(Some(hash)).await
+			},
+		)?;
+		let (birth, birth_hash) = birth_block(best, finalized);
 		// The finalized block: the subxt backend follows it (a best block it has not seen yet
 		// would be refused). Nonce and era are set here, so only the metadata comes from it.
 		let at = self.api().await?.at_current_block().await.map_err(other)?;
 		let metadata = at.metadata();
-		let params =
-			PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).immortal().build();
+		let params = PolkadotExtrinsicParamsBuilder::<Config>::new()
+			.nonce(nonce)
+			.mortal_from_unchecked(MORTAL_PERIOD, birth, birth_hash)
+			.build();
+		let mortality = Mortality { birth, period: MORTAL_PERIOD };
 		let mut progress = at
 			.tx()
 			.sign_and_submit_then_watch(call, signer, params)
@@ -376,6 +504,7 @@ impl Client {
 								.unwrap_or_default(),
 						})
 						.collect(),
+					mortality,
 				}),
 				Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m))) => {
 					Err(module_error(&m, metadata.types()))
@@ -384,6 +513,139 @@ impl Client {
 			};
 		}
 		Err(ClientError::Other("the node closed the transaction's status stream".into()))
+	}
+
+	/// Number and hash of block `hash`, or of the best block.
+	async fn block_at(&self, hash: Option<H256>) -> Result<(u64, H256), ClientError> {
+		let header = self
+			.rpc
+			.chain_get_header(hash)
+			.await
+			.map_err(other)?
+			.ok_or_else(|| ClientError::Other("the node has no such block".into()))?;
+		let hash = hash
+			.unwrap_or_else(|| H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&header.encode())));
+		Ok((header.number, hash))
+	}
+
+	/// Waits for the next best block and returns its number and hash: right after it is
+	/// imported, so that a transaction sent now is likely in the block after it.
+	async fn next_best_block(&self) -> Result<(u64, H256), ClientError> {
+		// A fresh subscription each time: an old one holds heads buffered while we waited.
+		let mut heads = self.rpc.chain_subscribe_new_heads().await.map_err(other)?;
+		let mut next = async || -> Result<(u64, H256), ClientError> {
+			let header = tokio::time::timeout(Duration::from_secs(60), heads.next())
+				.await
+				.map_err(|_| ClientError::Other("no new block for 60 s".into()))?
+				.ok_or_else(|| ClientError::Other("the node closed the head subscription".into()))?
+				.map_err(other)?;
+			let hash = H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&header.encode()));
+			Ok((header.number, hash))
+		};
+		// The subscription starts with the current head; the next one is new.
+		let current = next().await?;
+		loop {
+			let head = next().await?;
+			if head.0 > current.0 {
+				return Ok(head);
+			}
+		}
+	}
+
+	/// `coldkey`'s shares of `hotkey`'s pool, and the pool, as stored at block `at` (two
+	/// requests, made together).
+	pub async fn stake_position(
+		&self,
+		hotkey: &AccountId32,
+		coldkey: &AccountId32,
+		at: H256,
+	) -> Result<(u128, Pool), ClientError> {
+		use polkadot_sdk::sp_crypto_hashing::{blake2_128, twox_128};
+		let concat = |key: &mut Vec<u8>, a: &AccountId32| {
+			key.extend(blake2_128(&a.0));
+			key.extend(a.0);
+		};
+		let mut pool_key = twox_128(b"Staking").to_vec();
+		pool_key.extend(twox_128(b"Pools"));
+		concat(&mut pool_key, hotkey);
+		let mut shares_key = twox_128(b"Staking").to_vec();
+		shares_key.extend(twox_128(b"Shares"));
+		concat(&mut shares_key, hotkey);
+		concat(&mut shares_key, coldkey);
+		// Both types are among the hashes checked on connect.
+		let (pool, shares) = tokio::try_join!(
+			async { self.rpc.state_get_storage(&pool_key, Some(at)).await.map_err(other) },
+			async { self.rpc.state_get_storage(&shares_key, Some(at)).await.map_err(other) },
+		)?;
+		let pool = match pool {
+			Some(bytes) => {
+				Pool::decode(&mut &bytes[..]).map_err(|e| other(format!("Staking.Pools: {e}")))?
+			},
+			None => Pool::default(),
+		};
+		let shares = match shares {
+			Some(bytes) => {
+				u128::decode(&mut &bytes[..]).map_err(|e| other(format!("Staking.Shares: {e}")))?
+			},
+			None => 0,
+		};
+		Ok((shares, pool))
+	}
+
+	/// Empties `signer`'s stake position on `hotkey` with the calls `call(amount)` builds
+	/// (`remove_stake` or `move_stake`): right after a new best block `b`, reads the position
+	/// and its pool at `b` and names its exact value at block `b + 1` (see [`crate::stake`]),
+	/// then checks the position at the block the transaction landed in. When it landed later
+	/// than `b + 1` (the value grew meanwhile) and a remainder is left, or the pallet refused
+	/// the amount (`BelowMinStake`, `InsufficientStake`: a failed transaction that still pays
+	/// its fee), it does the same again, at most [`DRAIN_ATTEMPTS`] transactions in all.
+	/// `NotFound` when there is no position to begin with.
+	pub async fn drain_stake<Call: Payload>(
+		&self,
+		hotkey: &AccountId32,
+		signer: &Keypair,
+		wait: Wait,
+		call: impl Fn(Balance) -> Call,
+	) -> Result<Vec<Drained>, ClientError> {
+		let coldkey: AccountId32 = signer.public_key().to_account_id();
+		// Ready to sign before the block is awaited: the first use fetches the metadata.
+		self.api().await?;
+		let mut done = Vec::new();
+		let mut left = 0;
+		for _ in 0..DRAIN_ATTEMPTS {
+			let (number, hash) = self.next_best_block().await?;
+			let (shares, pool) = self.stake_position(hotkey, &coldkey, hash).await?;
+			if shares == 0 {
+				return if done.is_empty() {
+					Err(ClientError::NotFound(format!("{coldkey} has no stake on {hotkey}")))
+				} else {
+					Ok(done)
+				};
+			}
+			let at = BlockNumber::try_from(number + 1).unwrap_or(BlockNumber::MAX);
+			let amount = pool.value_at(shares, at);
+			left = amount;
+			match self.submit(&call(amount), signer, wait).await {
+				Ok(receipt) => {
+					let block = receipt.block;
+					done.push(Drained { amount, receipt });
+					let (shares, pool) = self.stake_position(hotkey, &coldkey, block).await?;
+					if shares == 0 {
+						return Ok(done);
+					}
+					left = pool.value_at(shares, at);
+				},
+				Err(ClientError::Dispatch { pallet, error, .. })
+					if pallet == "Staking"
+						&& (error == "BelowMinStake" || error == "InsufficientStake") => {},
+				Err(e) => return Err(e),
+			}
+		}
+		Err(ClientError::Other(format!(
+			"the stake of {coldkey} on {hotkey} still holds about {} AGR after {DRAIN_ATTEMPTS} \
+			 transactions: emission kept moving its value; run the command again",
+			crate::amount::format_agr(left)
+		)))
 	}
 
 	/// Head, finality, peers and runtime version.
@@ -661,5 +923,48 @@ pub mod calls {
 		version_key: u64,
 	) -> impl Payload {
 		dynamic::tx("Subnets", "reveal_weights", (netuid, uids, values, salt, version_key))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn transactions_are_born_at_the_finalized_block_unless_finality_lags() {
+		let (b, f) = (H256([1; 32]), H256([2; 32]));
+		assert_eq!(birth_block((100, b), (98, f)), (98, f));
+		assert_eq!(birth_block((100, b), (100 - MAX_FINALITY_LAG, f)), (84, f));
+		assert_eq!(birth_block((100, b), (100 - MAX_FINALITY_LAG - 1, f)), (100, b));
+		assert_eq!(birth_block((0, b), (0, f)), (0, f));
+		// The era the pool checks: born there, valid for the period.
+		let era = subxt::utils::Era::mortal(MORTAL_PERIOD, 98);
+		assert_eq!(era, subxt::utils::Era::Mortal { period: 64, phase: 98 % 64 });
+	}
+
+	#[test]
+	fn pool_refusals_that_mean_the_nonce_was_taken_are_recognised() {
+		// As the node words them: the legacy author RPC, the transaction v1 RPC, and subxt's
+		// renderings of the pool's statuses.
+		for taken in [
+			"Priority is too low: (1 vs 1)",
+			"The priority of the transaction is too low (pool 10 > current 10)",
+			"The transaction has too low priority to replace another transaction already in the pool.",
+			"Extrinsic was rendered invalid by another extrinsic",
+			"Transaction was usurped by another with the same nonce",
+			"Invalid transaction: Transaction is outdated",
+			"The pool is not accepting future transactions",
+		] {
+			assert!(nonce_taken(taken), "{taken}");
+		}
+		for other in [
+			"Invalid transaction: Inability to pay some fees (e.g. account balance too low)",
+			"Invalid transaction: Transaction has a bad signature",
+			"Invalid transaction: Transaction has an ancient birth block",
+			"Transaction was dropped",
+			"Extrinsic marked as invalid",
+		] {
+			assert!(!nonce_taken(other), "{other}");
+		}
 	}
 }

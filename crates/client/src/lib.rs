@@ -5,15 +5,21 @@
 //!
 //! - [`chain::Client`]: a subxt connection that, on connect, refuses a node whose runtime changed
 //!   any call or runtime API this client uses ([`chain::USED_CALLS`], `AgoraApi`), compared with
-//!   the metadata checked in at `metadata/agora.scale`; submissions wait for inclusion or
-//!   finality and turn dispatch errors into `Pallet.Error: docs`; `AgoraApi` queries decode the
-//!   same SCALE types the runtime encodes ([`agora_primitives`]).
+//!   the metadata checked in at `metadata/agora.scale`; submissions are signed with a mortal era
+//!   (64 blocks), retried with a fresh nonce when another transaction of the same key took it,
+//!   wait for inclusion or finality and turn dispatch errors into `Pallet.Error: docs`;
+//!   `AgoraApi` queries decode the same SCALE types the runtime encodes ([`agora_primitives`]).
 //! - [`wallet`]: coldkeys and hotkeys from BIP39 mnemonics in keyfiles encrypted with scrypt (a
-//!   random salt per file) and ChaCha20-Poly1305, written atomically with mode 0600.
+//!   random salt per file) and ChaCha20-Poly1305, written all or nothing with mode 0600; a
+//!   keyfile's fields (scrypt parameters included) are checked against documented ranges before
+//!   any KDF runs.
 //! - [`amount`]: AGR amounts as people write them (`1.5`) and as the chain counts them (plancks).
+//! - [`stake`]: a stake position's value at a given block, as the staking pallet computes it, so
+//!   that a whole position can be named exactly ([`chain::Client::drain_stake`]).
 
 pub mod amount;
 pub mod chain;
+pub mod stake;
 pub mod wallet;
 
 pub use chain::{Client, ClientError, Wait};
