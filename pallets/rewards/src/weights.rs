@@ -4,7 +4,7 @@
 //! `scripts/benchmark.sh` and `scripts/weight-template.hbs`; do not edit by hand, rerun the
 //! script. See `docs/benchmarks.md`.
 //!
-//! Date: 2026-11-22. CPU: `Intel(R) Xeon(R) Processor`. Steps: 5, repeat: 3.
+//! Date: 2026-11-30. CPU: `AMD EPYC`. Steps: 5, repeat: 3.
 //! Analysis: MinSquares. Wasm execution: Compiled.
 
 #![allow(missing_docs)]
@@ -37,30 +37,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 64]`.
 	fn on_initialize(s: u32) -> Weight {
 		// Proof size measured: 284 + s * 221 bytes.
-		// Minimum execution time: 47_644 ns.
-		Weight::from_parts(25_772_170, 3_601)
-			// Standard error: 58_893.
-			.saturating_add(Weight::from_parts(40_862_404, 0).saturating_mul(s.into()))
+		// Minimum execution time: 21_011 ns.
+		Weight::from_parts(7_508_393, 3_601)
+			// Standard error: 8_409.
+			.saturating_add(Weight::from_parts(11_993_038, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads(4_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64.saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2611).saturating_mul(s.into()))
 	}
+	/// Storage: `Rewards::LastEpoch` (r:1 w:1)
+	/// Proof: `Rewards::LastEpoch` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::SubnetN` (r:1 w:0)
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:4096 w:0)
-	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(684), added: 3159, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Weights` (r:4096 w:0)
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Bonds` (r:4096 w:4096)
 	/// Proof: `Subnets::Bonds` (`max_values`: None, `max_size`: Some(40982), added: 43457, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Stats` (r:4096 w:4096)
+	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Pools` (r:4096 w:4096)
-	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::PendingEmission` (r:1 w:1)
 	/// Proof: `Rewards::PendingEmission` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::Registrations` (r:64 w:0)
+	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Owner` (r:4096 w:0)
@@ -77,50 +83,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::TotalEmitted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::SubnetStake` (r:0 w:1)
 	/// Proof: `Rewards::SubnetStake` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::LastEpoch` (r:0 w:1)
-	/// Proof: `Rewards::LastEpoch` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Nominations` (r:0 w:4096)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	/// Storage: `Subnets::Stats` (r:0 w:4096)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
-	fn epoch(n: u32, _v: u32) -> Weight {
-		// Proof size measured: 15809 + n * 1072 bytes.
-		// Measured before the `v` component existed, at v = min(n, 64) (the most validators
-		// any setting allows), so an upper bound for every v. One read per UID added by hand
-		// (its last epoch's stake, issue 10) until scripts/benchmark.sh is run again: 7 reads per
-		// UID where the run measured 6, and 64 more (each validator's registration count) on
-		// top of the measured 29.
-		// Minimum execution time: 164_129 ns.
-		Weight::from_parts(269_081_363, 162_718)
-			// Standard error: 3_906_553.
-			.saturating_add(Weight::from_parts(179_094_583, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(93_u64))
+	/// The range of component `v` is `[1, 64]`.
+	fn epoch(n: u32, v: u32) -> Weight {
+		// Proof size measured: 0 + n * 1080 + v * 58072 bytes.
+		// Minimum execution time: 53_981 ns.
+		Weight::from_parts(53_981_000, 6_196)
+			// Standard error: 1_191_845.
+			.saturating_add(Weight::from_parts(63_075_933, 0).saturating_mul(n.into()))
+			// Standard error: 76_276_611.
+			.saturating_add(Weight::from_parts(254_255_377, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads(7_u64.saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().reads(1_u64.saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64.saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43457).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(v.into()))
 	}
 }
 
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn on_initialize(s: u32) -> Weight {
-		Weight::from_parts(25_772_170, 3_601)
-			.saturating_add(Weight::from_parts(40_862_404, 0).saturating_mul(s.into()))
+		Weight::from_parts(7_508_393, 3_601)
+			.saturating_add(Weight::from_parts(11_993_038, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads(4_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64.saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2611).saturating_mul(s.into()))
 	}
-	fn epoch(n: u32, _v: u32) -> Weight {
-		Weight::from_parts(269_081_363, 162_718)
-			.saturating_add(Weight::from_parts(179_094_583, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(93_u64))
+	fn epoch(n: u32, v: u32) -> Weight {
+		Weight::from_parts(53_981_000, 6_196)
+			.saturating_add(Weight::from_parts(63_075_933, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(254_255_377, 0).saturating_mul(v.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads(7_u64.saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().reads(1_u64.saturating_mul(v.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64.saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43457).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(v.into()))
 	}
 }

@@ -4,7 +4,7 @@
 //! `scripts/benchmark.sh` and `scripts/weight-template.hbs`; do not edit by hand, rerun the
 //! script. See `docs/benchmarks.md`.
 //!
-//! Date: 2026-11-22. CPU: `Intel(R) Xeon(R) Processor`. Steps: 5, repeat: 3.
+//! Date: 2026-11-30. CPU: `AMD EPYC`. Steps: 5, repeat: 3.
 //! Analysis: MinSquares. Wasm execution: Compiled.
 
 #![allow(missing_docs)]
@@ -26,12 +26,12 @@ pub trait WeightInfo {
 /// Weights measured against the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Staking::Owner` (r:1 w:0)
-	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::Registrations` (r:1 w:0)
+	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Pools` (r:1 w:1)
-	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Shares` (r:1 w:1)
 	/// Proof: `Staking::Shares` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::TotalStake` (r:1 w:1)
@@ -39,44 +39,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Staking::Nominations` (r:0 w:1)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_stake() -> Weight {
-		// Proof size measured: 701 bytes.
-		// Minimum execution time: 112_421 ns.
-		Weight::from_parts(223_564_000, 3_593)
+		// Proof size measured: 731 bytes.
+		// Minimum execution time: 61_111 ns.
+		Weight::from_parts(65_248_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Staking::Pools` (r:1 w:1)
-	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Shares` (r:1 w:1)
 	/// Proof: `Staking::Shares` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::TotalStake` (r:1 w:1)
 	/// Proof: `Staking::TotalStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::Registrations` (r:1 w:0)
+	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Subnets` (r:1 w:0)
+	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Nominations` (r:0 w:1)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove_stake() -> Weight {
-		// Proof size measured: 633 bytes.
-		// Minimum execution time: 105_246 ns.
-		Weight::from_parts(120_998_000, 3_593)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size measured: 737 bytes.
+		// Minimum execution time: 64_226 ns.
+		Weight::from_parts(69_504_000, 3_601)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Staking::Owner` (r:1 w:0)
-	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::Registrations` (r:2 w:0)
+	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Pools` (r:2 w:2)
-	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Shares` (r:2 w:2)
 	/// Proof: `Staking::Shares` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::TotalStake` (r:1 w:1)
 	/// Proof: `Staking::TotalStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Subnets` (r:1 w:0)
+	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Nominations` (r:0 w:2)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn move_stake() -> Weight {
-		// Proof size measured: 891 bytes.
-		// Minimum execution time: 92_989 ns.
-		Weight::from_parts(170_697_000, 6_164)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size measured: 972 bytes.
+		// Minimum execution time: 51_046 ns.
+		Weight::from_parts(57_586_000, 6_164)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Staking::Owner` (r:1 w:0)
@@ -86,9 +92,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Staking::LastTakeChange` (r:1 w:1)
 	/// Proof: `Staking::LastTakeChange` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn set_take() -> Weight {
-		// Proof size measured: 401 bytes.
-		// Minimum execution time: 38_743 ns.
-		Weight::from_parts(49_157_000, 3_545)
+		// Proof size measured: 435 bytes.
+		// Minimum execution time: 20_160 ns.
+		Weight::from_parts(22_274_000, 3_545)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -97,22 +103,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn add_stake() -> Weight {
-		Weight::from_parts(223_564_000, 3_593)
+		Weight::from_parts(65_248_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn remove_stake() -> Weight {
-		Weight::from_parts(120_998_000, 3_593)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(69_504_000, 3_601)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn move_stake() -> Weight {
-		Weight::from_parts(170_697_000, 6_164)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(57_586_000, 6_164)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn set_take() -> Weight {
-		Weight::from_parts(49_157_000, 3_545)
+		Weight::from_parts(22_274_000, 3_545)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}

@@ -4,7 +4,7 @@
 //! `scripts/benchmark.sh` and `scripts/weight-template.hbs`; do not edit by hand, rerun the
 //! script. See `docs/benchmarks.md`.
 //!
-//! Date: 2026-11-22. CPU: `Intel(R) Xeon(R) Processor`. Steps: 5, repeat: 3.
+//! Date: 2026-11-30. CPU: `AMD EPYC`. Steps: 5, repeat: 3.
 //! Analysis: MinSquares. Wasm execution: Compiled.
 
 #![allow(missing_docs)]
@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
 		// Proof size measured: 466 bytes.
-		// Minimum execution time: 82_811 ns.
-		Weight::from_parts(146_437_000, 3_593)
+		// Minimum execution time: 36_495 ns.
+		Weight::from_parts(39_740_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -56,8 +56,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
 		// Proof size measured: 420 bytes.
-		// Minimum execution time: 41_317 ns.
-		Weight::from_parts(75_924_000, 3_601)
+		// Minimum execution time: 18_057 ns.
+		Weight::from_parts(19_719_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -72,39 +72,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::Burn` (r:1 w:1)
 	/// Proof: `Subnets::Burn` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:4096 w:1)
-	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(684), added: 3159, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Stats` (r:4096 w:1)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::Registrations` (r:2 w:2)
+	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Bonds` (r:0 w:1)
 	/// Proof: `Subnets::Bonds` (`max_values`: None, `max_size`: Some(40982), added: 43457, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::WeightCommits` (r:0 w:1)
-	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Weights` (r:0 w:1)
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
-		// Proof size measured: 3026 + n * 133 bytes.
-		// Minimum execution time: 257_932 ns.
-		Weight::from_parts(280_126_000, 3_601)
-			// Standard error: 662_524.
-			.saturating_add(Weight::from_parts(35_451_519, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size measured: 5901 + n * 155 bytes.
+		// Minimum execution time: 99_518 ns.
+		Weight::from_parts(101_271_000, 6_196)
+			// Standard error: 253_609.
+			.saturating_add(Weight::from_parts(14_000_893, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
-			.saturating_add(Weight::from_parts(0, 3159).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(Weight::from_parts(0, 3163).saturating_mul(n.into()))
 	}
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Uids` (r:1 w:0)
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:1 w:1)
-	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(684), added: 3159, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
-		// Proof size measured: 587 bytes.
-		// Minimum execution time: 52_170 ns.
-		Weight::from_parts(98_306_000, 4_149)
+		// Proof size measured: 591 bytes.
+		// Minimum execution time: 22_794 ns.
+		Weight::from_parts(25_428_000, 4_153)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -113,20 +115,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::Uids` (r:1 w:0)
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:1 w:1)
-	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(684), added: 3159, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Weights` (r:1 w:1)
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Stats` (r:1 w:0)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::SubnetN` (r:1 w:0)
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
-		// Proof size measured: 3406 bytes.
-		// Minimum execution time: 99_143 ns.
-		Weight::from_parts(186_708_719, 19_871)
-			// Standard error: 7_037.
-			.saturating_add(Weight::from_parts(66_343, 0).saturating_mul(n.into()))
+		// Proof size measured: 3428 bytes.
+		// Minimum execution time: 28_283 ns.
+		Weight::from_parts(65_927_019, 19_871)
+			// Standard error: 3_725.
+			.saturating_add(Weight::from_parts(32_002, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -135,35 +137,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::Uids` (r:1 w:0)
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::WeightCommits` (r:1 w:1)
-	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
-		// Proof size measured: 616 bytes.
-		// Minimum execution time: 48_670 ns.
-		Weight::from_parts(90_246_000, 3_601)
+		// Proof size measured: 638 bytes.
+		// Minimum execution time: 21_933 ns.
+		Weight::from_parts(24_056_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::WeightCommits` (r:1 w:1)
-	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Uids` (r:1 w:0)
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:1 w:1)
-	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(684), added: 3159, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Stats` (r:1 w:0)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::SubnetN` (r:1 w:0)
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Weights` (r:0 w:1)
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
-		// Proof size measured: 3494 bytes.
-		// Minimum execution time: 76_999 ns.
-		Weight::from_parts(203_132_040, 4_149)
-			// Standard error: 10_406.
-			.saturating_add(Weight::from_parts(55_263, 0).saturating_mul(n.into()))
+		// Proof size measured: 3538 bytes.
+		// Minimum execution time: 31_256 ns.
+		Weight::from_parts(60_224_817, 4_153)
+			// Standard error: 2_918.
+			.saturating_add(Weight::from_parts(41_668, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -172,42 +174,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(146_437_000, 3_593)
+		Weight::from_parts(39_740_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(75_924_000, 3_601)
+		Weight::from_parts(19_719_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(280_126_000, 3_601)
-			.saturating_add(Weight::from_parts(35_451_519, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(101_271_000, 6_196)
+			.saturating_add(Weight::from_parts(14_000_893, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
-			.saturating_add(Weight::from_parts(0, 3159).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(Weight::from_parts(0, 3163).saturating_mul(n.into()))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(98_306_000, 4_149)
+		Weight::from_parts(25_428_000, 4_153)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(186_708_719, 19_871)
-			.saturating_add(Weight::from_parts(66_343, 0).saturating_mul(n.into()))
+		Weight::from_parts(65_927_019, 19_871)
+			.saturating_add(Weight::from_parts(32_002, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(90_246_000, 3_601)
+		Weight::from_parts(24_056_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(203_132_040, 4_149)
-			.saturating_add(Weight::from_parts(55_263, 0).saturating_mul(n.into()))
+		Weight::from_parts(60_224_817, 4_153)
+			.saturating_add(Weight::from_parts(41_668, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
