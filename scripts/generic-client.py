@@ -179,7 +179,8 @@ def run(url, plain):
 
     # --- Subnet ---------------------------------------------------------------------------
     section("create_subnet")
-    cost = c.rpc("agora_subnetCreationCost", [])
+    # agora_* answers carry plancks as exact decimal strings (docs/rpc.md).
+    cost = int(c.rpc("agora_subnetCreationCost", []))
     log(f"creation cost {agr(cost)}")
     receipt = c.submit("Subnets", "create_subnet",
                        {"task": "TextGeneration", "max_cost": 2 * cost + AGR}, alice)
@@ -221,13 +222,14 @@ def run(url, plain):
     check(event["hyperparams"] == hyperparams, f"HyperparamsSet carries {event['hyperparams']}")
     rpc_hp = c.rpc("agora_subnet", [netuid])["hyperparams"]
     check(rpc_hp["tempo"] == TEMPO and rpc_hp["weights_rate_limit"] == 0
+          and rpc_hp["min_validator_stake"] == str(AGR)
           and rpc_hp["task"] == "text-generation", f"agora_subnet hyperparams {rpc_hp}")
     log(f"agora_subnet({netuid}).hyperparams now {rpc_hp}")
 
     # --- Neurons --------------------------------------------------------------------------
     section("register a validator and two miners")
     for cold, hot, role in [(charlie, validator, "validator")] + [(dave, m, "miner") for m in miners]:
-        price = c.rpc("agora_registrationCost", [netuid])
+        price = int(c.rpc("agora_registrationCost", [netuid]))
         receipt = c.submit("Subnets", "register",
                            {"netuid": netuid, "hotkey": hot.ss58_address, "max_cost": 2 * price},
                            cold)
@@ -310,13 +312,13 @@ def run(url, plain):
         f" last epoch #{metagraph['subnet']['last_epoch']}:")
     for x in metagraph["neurons"]:
         log(f"    uid {x['uid']} {x['hotkey'][:10]}… permit {x['validator_permit']!s:5} "
-            f"stake {agr(x['stake']):>20} incentive {x['incentive']:.4f} "
-            f"dividends {x['dividends']:.4f} emission {agr(x['emission'])}")
+            f"stake {agr(int(x['stake'])):>20} incentive {x['incentive']:.4f} "
+            f"dividends {x['dividends']:.4f} emission {agr(int(x['emission']))}")
     v, m1, m2 = metagraph["neurons"]
     check(v["validator_permit"] and v["dividends"] > 0, f"validator: {v}")
     check(m1["incentive"] > m2["incentive"] > 0, "incentives not ordered like the weights")
     check(abs(m1["incentive"] - 0.7) < 0.02, f"miner 1 incentive {m1['incentive']}, expected ~0.7")
-    check(m1["emission"] > m2["emission"] > 0, "emission not by incentive")
+    check(int(m1["emission"]) > int(m2["emission"]) > 0, "emission not by incentive")
 
     section("done")
     log(f"all checks passed; final block #{c.best()}")

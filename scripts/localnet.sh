@@ -86,11 +86,11 @@ neuron() { # name, extra args...
 }
 minilm="$AGORA_ASSETS/minilm"
 neuron miner-good "$bin/agora-miner" --hotkey good --model "$minilm" --device "$device" \
-	--listen /ip4/127.0.0.1/tcp/0 --metrics 127.0.0.1:0
+	--listen /ip4/127.0.0.1/tcp/0 --allow-loopback --metrics 127.0.0.1:0
 neuron miner-bad "$bin/agora-miner" --hotkey bad --model "$minilm" --variant random \
 	--device "$device" --dial-out
 neuron validator "$bin/agora-validator" --hotkey validator --listen /ip4/127.0.0.1/tcp/0 \
-	--state-dir "$net/validator" --interval 3
+	--allow-loopback --state-dir "$net/validator" --interval 3
 
 started=$SECONDS
 separated=""

@@ -1,10 +1,10 @@
 //! `agora`: wallets, balances, transfers, staking, subnets and chain queries for Agora.
 //!
 //! Exit codes: 0 success, 1 the chain refused or failed (dispatch error, rejected transaction,
-//! unreachable node, unknown subnet, no stake to remove), 2 usage (bad arguments, bad amount,
-//! missing password, wrong password, wallet errors, a corrupt keyfile). The guarantees (what is
-//! checked before writing or signing, mortal eras, concurrent submissions, whole stake
-//! positions) are in `docs/cli.md`.
+//! unreachable node, unknown subnet, no stake to remove, funds or stake found short before
+//! signing), 2 usage (bad arguments, bad amount, missing password, wrong password, wallet errors,
+//! a corrupt keyfile). The guarantees (what is checked before writing or signing, mortal eras,
+//! concurrent submissions, whole stake positions) are in `docs/cli.md`.
 
 mod output;
 mod plot;
@@ -436,7 +436,10 @@ impl Ctx {
 		Ok(Client::connect(&self.global.url).await?)
 	}
 
-	/// Submits and reports progress on stderr while waiting.
+	/// Checks that `signer` can pay for `call` (`spend`, the AGR the call itself takes, plus its
+	/// fee and the existential deposit: [`ensure_funds`]), then submits it and reports progress
+	/// on stderr while waiting. Every transaction `agora` sends goes through here (or through a
+	/// stake drain, checked the same way), so no refusal it can foresee is paid for.
 	async fn submit(
 		&self,
 		client: &Client,
@@ -444,7 +447,9 @@ impl Ctx {
 		what: &str,
 		call: &impl subxt::transactions::Payload,
 		signer: &Keypair,
+		spend: u128,
 	) -> Result<Receipt> {
+		ensure_funds(client, signer, call, spend, what).await?;
 		let wait = self.wait();
 		out.progress(&format!(
 			"{what}: waiting for {}…",
@@ -456,21 +461,89 @@ impl Ctx {
 	}
 }
 
-/// Refuses, before anything is sent, to spend more than `who` has free.
-async fn ensure_funds(client: &Client, who: &Keypair, amount: u128, what: &str) -> Result<()> {
-	let address: AccountId32 = who.public_key().to_account_id();
-	let free = client.balance(&address).await?.free;
-	if amount >= free {
-		return Err(Failure {
-			code: 1,
-			message: format!(
-				"insufficient balance: {what} needs {} AGR plus fees, {address} has {} AGR free; nothing was sent",
-				format_agr(amount),
-				format_agr(free)
-			),
-		});
+/// Refuses, before the transaction is signed for sending, one that `signer` cannot pay for:
+/// `spend` (what the call itself takes from the free balance: the AGR sent, staked or burned)
+/// plus the fee estimate must leave the existential deposit (or the frozen part, if larger)
+/// behind, since the fee payment, `transfer_keep_alive` and the staking and subnets pallets all
+/// keep the account alive. Otherwise the chain would refuse the call and still charge its fee.
+async fn ensure_funds(
+	client: &Client,
+	signer: &Keypair,
+	call: &impl subxt::transactions::Payload,
+	spend: u128,
+	what: &str,
+) -> Result<()> {
+	let address: AccountId32 = signer.public_key().to_account_id();
+	let (balance, fee, ed) = tokio::try_join!(
+		client.balance(&address),
+		client.fee_estimate(call, signer),
+		client.balance_constant("Balances", "ExistentialDeposit"),
+	)?;
+	let frozen = balance.frozen.saturating_sub(balance.reserved);
+	let (keep, kept) = if frozen > ed { (frozen, "frozen") } else { (ed, "existential deposit") };
+	let need = spend.saturating_add(fee).saturating_add(keep);
+	if need <= balance.free {
+		return Ok(());
+	}
+	let spent = if spend > 0 { format!("{} AGR + ", format_agr(spend)) } else { String::new() };
+	Err(Failure {
+		code: 1,
+		message: format!(
+			"insufficient balance: {what} needs {spent}{} AGR fee + {} AGR {kept} = {} AGR, \
+			 {address} has {} AGR free: {} AGR missing; nothing was signed or sent",
+			format_agr(fee),
+			format_agr(keep),
+			format_agr(need),
+			format_agr(balance.free),
+			format_agr(need - balance.free),
+		),
+	})
+}
+
+/// Refuses, before signing, a stake change the staking pallet would refuse for its amounts:
+/// taking more than a position holds, or leaving (or making) a position under `Staking.MinStake`
+/// (other than an empty one). `held` is the position now; the call takes `taken` out of it and
+/// puts `added` in.
+async fn ensure_stake_rules(
+	client: &Client,
+	hotkey: &AccountId32,
+	held: u128,
+	taken: u128,
+	added: u128,
+) -> Result<()> {
+	let refuse = |message: String| Err(Failure { code: 1, message });
+	if taken > held {
+		return refuse(format!(
+			"insufficient stake: the position on {hotkey} holds {} AGR, {} AGR short of {} AGR; \
+			 nothing was signed or sent",
+			format_agr(held),
+			format_agr(taken - held),
+			format_agr(taken)
+		));
+	}
+	let after = held - taken + added;
+	let min = client.balance_constant("Staking", "MinStake").await?;
+	if after != 0 && after < min {
+		return refuse(format!(
+			"below the minimum stake: the position on {hotkey} would hold {} AGR, {} AGR under \
+			 the minimum of {} AGR (stake more, or take all of it); nothing was signed or sent",
+			format_agr(after),
+			format_agr(min - after),
+			format_agr(min)
+		));
 	}
 	Ok(())
+}
+
+/// The coldkey's position on `hotkey` now (0 without one).
+async fn position(client: &Client, coldkey: &Keypair, hotkey: &AccountId32) -> Result<u128> {
+	let coldkey: AccountId32 = coldkey.public_key().to_account_id();
+	Ok(client
+		.stake_info(&coldkey)
+		.await?
+		.iter()
+		.find(|p| AsRef::<[u8; 32]>::as_ref(&p.hotkey) == &hotkey.0)
+		.map_or(0, |p| p.stake))
 }
 
 fn parse_address(s: &str) -> Result<AccountId32> {
@@ -518,10 +591,8 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 			let amount = parse_agr(&amount)?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
-			ensure_funds(&client, &signer, amount, "the transfer").await?;
-			let r = ctx
-				.submit(&client, out, "transfer", &calls::transfer(&dest, amount), &signer)
-				.await?;
+			let call = calls::transfer(&dest, amount);
+			let r = ctx.submit(&client, out, "the transfer", &call, &signer, amount).await?;
 			out.receipt(&r, &format!("sent {} AGR to {dest}", format_agr(amount)));
 			Ok(())
 		},
@@ -732,9 +803,10 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			let amount = parse_agr(&amount)?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
-			ensure_funds(&client, &signer, amount, "staking").await?;
-			let r =
-				ctx.submit(&client, out, "stake", &calls::add_stake(&hot, amount), &signer).await?;
+			let held = position(&client, &signer, &hot).await?;
+			ensure_stake_rules(&client, &hot, held, 0, amount).await?;
+			let call = calls::add_stake(&hot, amount);
+			let r = ctx.submit(&client, out, "staking", &call, &signer, amount).await?;
 			out.receipt(&r, &format!("staked {} AGR on {hot}", format_agr(amount)));
 			Ok(())
 		},
@@ -744,9 +816,10 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			let amount = parse_agr(&amount)?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
-			let r = ctx
-				.submit(&client, out, "unstake", &calls::remove_stake(&hot, amount), &signer)
-				.await?;
+			let held = position(&client, &signer, &hot).await?;
+			ensure_stake_rules(&client, &hot, held, amount, 0).await?;
+			let call = calls::remove_stake(&hot, amount);
+			let r = ctx.submit(&client, out, "unstaking", &call, &signer, 0).await?;
 			out.receipt(&r, &format!("unstaked {} AGR from {hot}", format_agr(amount)));
 			Ok(())
 		},
@@ -770,6 +843,12 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			};
 			let mut drained = Vec::new();
 			for h in &hotkeys {
+				// Its fee, at least, must be payable (no position: the drain says so).
+				let held = position(&client, &signer, h).await?;
+				if held > 0 {
+					let call = calls::remove_stake(h, held);
+					ensure_funds(&client, &signer, &call, 0, "unstaking").await?;
+				}
 				out.progress(&format!("unstaking everything from {h}…"));
 				let d = client
 					.drain_stake(h, &signer, ctx.wait(), |amount| calls::remove_stake(h, amount))
@@ -805,7 +884,15 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			};
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
+			let held = position(&client, &signer, &from).await?;
+			if let Some(amount) = amount {
+				ensure_stake_rules(&client, &from, held, amount, 0).await?;
+				let to_held = position(&client, &signer, &to).await?;
+				ensure_stake_rules(&client, &to, to_held, 0, amount).await?;
+			}
+			let call = calls::move_stake(&from, &to, amount.unwrap_or(held));
 			let Some(amount) = amount else {
+				ensure_funds(&client, &signer, &call, 0, "moving stake").await?;
 				out.progress(&format!("moving everything from {from} to {to}…"));
 				let d = client
 					.drain_stake(&from, &signer, ctx.wait(), |amount| {
@@ -816,9 +903,7 @@ async fn stake_cmd(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 				out.drained(&format!("moved to {to}:"), &[(from, d?)]);
 				return Ok(());
 			};
-			let r = ctx
-				.submit(&client, out, "move stake", &calls::move_stake(&from, &to, amount), &signer)
-				.await?;
+			let r = ctx.submit(&client, out, "moving stake", &call, &signer, 0).await?;
 			out.receipt(
 				&r,
 				&format!("moved {} AGR of stake from {from} to {to}", format_agr(amount)),
@@ -859,17 +944,9 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 				Task::TextEmbedding => TaskKind::TextEmbedding,
 			};
 			let signer = ctx.coldkey(&wallet)?;
-			ensure_funds(&client, &signer, cost, "creating a subnet").await?;
+			let call = calls::create_subnet(task, max_cost);
 			out.note(&format!("creating a subnet burns {} AGR", format_agr(cost)));
-			let r = ctx
-				.submit(
-					&client,
-					out,
-					"create subnet",
-					&calls::create_subnet(task, max_cost),
-					&signer,
-				)
-				.await?;
+			let r = ctx.submit(&client, out, "creating a subnet", &call, &signer, cost).await?;
 			let netuid = r
 				.events
 				.iter()
@@ -929,16 +1006,11 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 			let signer = ctx.coldkey(&wallet)?;
 			let r = if sudo {
 				let call = client.sudo_set_hyperparams(netuid, &hp).await?;
-				ctx.submit(&client, out, "set hyperparameter as root", &call, &signer).await?
+				ctx.submit(&client, out, "setting hyperparameters as root", &call, &signer, 0)
+					.await?
 			} else {
-				ctx.submit(
-					&client,
-					out,
-					"set hyperparameter",
-					&calls::set_hyperparams(netuid, &hp),
-					&signer,
-				)
-				.await?
+				let call = calls::set_hyperparams(netuid, &hp);
+				ctx.submit(&client, out, "setting hyperparameters", &call, &signer, 0).await?
 			};
 			out.receipt(&r, &format!("subnet {netuid}: {what}"));
 			Ok(())
@@ -968,10 +1040,8 @@ async fn subnet_cmd(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 				});
 			}
 			let signer = ctx.coldkey(&wallet)?;
-			ensure_funds(&client, &signer, cost, "the registration").await?;
-			let r = ctx
-				.submit(&client, out, "register", &calls::register(netuid, &hot, max_cost), &signer)
-				.await?;
+			let call = calls::register(netuid, &hot, max_cost);
+			let r = ctx.submit(&client, out, "the registration", &call, &signer, cost).await?;
 			let uid = client
 				.metagraph(netuid)
 				.await?

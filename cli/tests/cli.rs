@@ -1,8 +1,9 @@
 //! The `agora` CLI end to end against a real `agora-node --dev`: wallets, the dev faucet,
 //! transfer, staking, a subnet and a registration, the metagraph as JSON, and refusals that
 //! exit with the documented code and change nothing on chain. Then the field-tested inputs of
-//! issue 16: wallet commands that check everything before writing anything, keyfiles with
-//! out-of-range KDF parameters, mnemonics on stdin one word a line, two submissions from one key
+//! issue 16: wallet commands that check everything before writing anything, spends refused
+//! before signing when amount + fee + existential deposit (or the minimum stake) is not there,
+//! keyfiles with out-of-range KDF parameters, mnemonics on stdin one word a line, two submissions from one key
 //! at once, mortal eras, and whole stake positions left while emission moves them.
 
 #[allow(dead_code, unreachable_pub)]
@@ -153,6 +154,24 @@ fn a_new_user_walks_from_wallet_to_metagraph() -> Result<()> {
 		plancks(&run(&["balance", "-w", "me"])?["free"]) == 1000 * AGR,
 		"a refusal moved funds"
 	);
+
+	// Issue 16: 9.9995 of 10 AGR is less than the balance but not than amount + fee +
+	// existential deposit; so for staking all of it, or under the minimum stake. Each is refused
+	// before signing, saying what is missing, and costs nothing.
+	let ten = run(&["wallet", "create", "-w", "ten"])?["keys"][0]["ss58"]
+		.as_str()
+		.context("ss58")?
+		.to_string();
+	run(&["transfer", "-w", "alice", "--dest", &ten, "--amount", "10"])?;
+	for (args, says) in [
+		(&["transfer", "-w", "ten", "--dest", &me, "--amount", "9.9995"][..], "AGR missing"),
+		(&["stake", "add", "-w", "ten", "--hotkey", &me, "--amount", "10"], "AGR missing"),
+		(&["stake", "add", "-w", "ten", "--hotkey", &me, "--amount", "0.0001"], "minimum stake"),
+	] {
+		let (code, _, err) = agora(&node, &wallets, &pw, args)?;
+		ensure!(code == 1 && err.contains(says) && err.contains("nothing was signed"), "{err}");
+	}
+	ensure!(plancks(&run(&["balance", "-w", "ten"])?["free"]) == 10 * AGR, "a refusal cost");
 
 	// A subnet (Alice's), a registration above --max-cost refused, then registered.
 	let created = run(&["subnet", "create", "-w", "alice", "--task", "text-embedding"])?;

@@ -16,7 +16,8 @@ use std::{
 use agora_models::{embedding, generation};
 use agora_neuron::{
 	args::{ChainArgs, P2pArgs, WalletArgs},
-	peers,
+	endpoint, peers,
+	runtime::RuntimeWatch,
 };
 use agora_primitives::{NetUid, TaskKind};
 use agora_protocol::{
@@ -284,6 +285,7 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+	cli.p2p.check()?;
 	let (signer, hotkey, chain, metagraph) = agora_neuron::start(
 		&cli.chain,
 		&cli.wallet,
@@ -291,6 +293,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		Duration::from_secs(cli.registration_timeout),
 	)
 	.await?;
+	let mut runtime = RuntimeWatch::start(&chain).await?;
 	let task = metagraph.subnet.hyperparams.task;
 	tracing::info!("hotkey {hotkey} is registered on subnet {} ({task:?})", cli.netuid);
 
@@ -324,17 +327,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let addrs = if cli.dial_out {
 		Vec::new()
 	} else {
-		let listening = p2p.listen_addrs().await?;
-		let publish = cli.p2p.publishable(&listening);
+		// Publish only once every listener has reported its addresses.
+		let listening = endpoint::settle_listen_addrs(
+			|| p2p.listen_addrs(),
+			endpoint::LISTEN_QUIET,
+			endpoint::LISTEN_LIMIT,
+		)
+		.await;
+		let publish = cli.p2p.publishable(&listening)?;
 		if publish.is_empty() {
 			bail!(
-				"listening on {listening:?} only, which nobody can dial: pass --listen with a \
-				 concrete address or --external-addr"
+				"listening on {listening:?} only, which nobody else can dial: pass --listen with \
+				 a routable address, --external-addr, or --allow-loopback for a local test network"
 			);
 		}
 		publish
 	};
-	agora_neuron::ensure_served(&chain, &signer, &metagraph, &p2p.local_peer_id(), &addrs).await?;
+	endpoint::ensure_served(&chain, &signer, cli.netuid, &p2p.local_peer_id(), &addrs).await?;
 	tracing::info!(
 		"serving subnet {} as {} with {}",
 		cli.netuid,
@@ -354,6 +363,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 					Some(m) => m,
 					None => {
 						tokio::time::sleep(interval).await;
+						// After a runtime upgrade, check the runtime before decoding with it.
+						runtime.check(&chain).await?;
 						match chain.metagraph(netuid).await {
 							Ok(m) => m,
 							Err(e) => {

@@ -59,3 +59,28 @@ fn a_missing_hotkey_is_named_before_connecting() {
 	assert_eq!(code, 1, "{text}");
 	assert!(text.contains("wallet `nobody` has no hotkey `default`"), "{text}");
 }
+
+#[test]
+fn external_addresses_are_checked_before_anything_else() {
+	let wallets = tempfile::tempdir().expect("temp dir");
+	let dir = wallets.path().to_str().unwrap_or(".");
+	let base =
+		["--netuid", "1", "--model", "/nonexistent", "--wallets-dir", dir, "--wallet", "nobody"];
+	// Five addresses are not an error: the first four are published.
+	let five: Vec<String> = (1..=5)
+		.flat_map(|i| ["--external-addr".to_string(), format!("/ip4/203.0.113.{i}/tcp/30444")])
+		.collect();
+	let mut args: Vec<&str> = base.to_vec();
+	args.extend(five.iter().map(String::as_str));
+	args.extend(["--url", "ws://127.0.0.1:1"]);
+	let (code, text) = miner(&args);
+	assert_eq!(code, 1, "{text}");
+	assert!(text.contains("has no hotkey"), "{text}");
+	// One the chain would refuse is named at once.
+	let long = format!("/dns4/{}.example/tcp/1", "a".repeat(120));
+	let mut args: Vec<&str> = base.to_vec();
+	args.extend(["--external-addr", &long, "--url", "ws://127.0.0.1:1"]);
+	let (code, text) = miner(&args);
+	assert_eq!(code, 1, "{text}");
+	assert!(text.contains("the chain takes addresses of at most 128 bytes"), "{text}");
+}

@@ -1,8 +1,9 @@
 //! `agora_*` JSON-RPC methods: the [`AgoraApi`] runtime API as JSON, readable with `curl`.
 //!
 //! Every method takes an optional block hash as its last parameter (the best block when left
-//! out). Amounts are plancks (1 AGR = 10⁹), accounts SS58 (prefix 42), fractions numbers in
-//! `[0, 1]`. An unknown subnet or UID is an error with code [`NOT_FOUND`] and a message.
+//! out). Amounts are plancks (1 AGR = 10⁹) as exact decimal strings (`"1000000000"`: a JSON
+//! number above 2^53 would be rounded by JavaScript and `jq`), accounts SS58 (prefix 42),
+//! fractions numbers in `[0, 1]`; ids, blocks and counts, small by construction, are numbers. An unknown subnet or UID is an error with code [`NOT_FOUND`] and a message.
 
 use std::sync::Arc;
 
@@ -51,12 +52,12 @@ pub(crate) trait AgoraRpc {
 	#[method(name = "stakeInfo")]
 	fn stake_info(&self, coldkey: String, at: Option<Hash>)
 		-> RpcResult<Vec<StakeInfo<AccountId>>>;
-	/// What registering on a subnet costs now, in plancks.
+	/// What registering on a subnet costs now, in plancks (a decimal string).
 	#[method(name = "registrationCost")]
-	fn registration_cost(&self, netuid: NetUid, at: Option<Hash>) -> RpcResult<Balance>;
-	/// What creating a subnet costs now, in plancks.
+	fn registration_cost(&self, netuid: NetUid, at: Option<Hash>) -> RpcResult<String>;
+	/// What creating a subnet costs now, in plancks (a decimal string).
 	#[method(name = "subnetCreationCost")]
-	fn subnet_creation_cost(&self, at: Option<Hash>) -> RpcResult<Balance>;
+	fn subnet_creation_cost(&self, at: Option<Hash>) -> RpcResult<String>;
 }
 
 /// Serves the `agora_*` methods from a client's runtime API.
@@ -69,6 +70,11 @@ impl<C> Agora<C> {
 	pub(crate) fn new(client: Arc<C>) -> Self {
 		Self { client }
 	}
+}
+
+/// A balance as the JSON answers carry it: exact decimal plancks, as the primitives' types do.
+fn balance_json(plancks: Balance) -> String {
+	plancks.to_string()
 }
 
 fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
@@ -155,17 +161,18 @@ where
 		self.client.runtime_api().stake_info(at, coldkey).map_err(runtime_error)
 	}
 
-	fn registration_cost(&self, netuid: NetUid, at: Option<Hash>) -> RpcResult<Balance> {
+	fn registration_cost(&self, netuid: NetUid, at: Option<Hash>) -> RpcResult<String> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client
 			.runtime_api()
 			.registration_cost(at, netuid)
 			.map_err(runtime_error)?
+			.map(balance_json)
 			.ok_or_else(|| not_found(format!("subnet {netuid} does not exist")))
 	}
 
-	fn subnet_creation_cost(&self, at: Option<Hash>) -> RpcResult<Balance> {
+	fn subnet_creation_cost(&self, at: Option<Hash>) -> RpcResult<String> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().subnet_creation_cost(at).map_err(runtime_error)
+		self.client.runtime_api().subnet_creation_cost(at).map(balance_json).map_err(runtime_error)
 	}
 }

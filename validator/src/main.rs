@@ -23,8 +23,9 @@ use agora_models::{assets::Assets, data, scoring};
 use agora_neuron::{
 	account_of,
 	args::{ChainArgs, P2pArgs, WalletArgs},
-	own_neuron,
+	endpoint, own_neuron,
 	peers::{self, Peer},
+	runtime::RuntimeWatch,
 };
 use agora_primitives::{Metagraph, NetUid, TaskKind, Uid};
 use agora_protocol::{Answer, Query, QueryError, Refusal, Response, TaskRequest};
@@ -195,8 +196,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		cli.ema_alpha
 	);
 	anyhow::ensure!(cli.sample_size > 0, "--sample-size must be at least 1");
+	cli.p2p.check()?;
 	let (signer, hotkey, chain, metagraph) =
 		agora_neuron::start(&cli.chain, &cli.wallet, cli.netuid, Duration::from_secs(600)).await?;
+	let mut runtime = RuntimeWatch::start(&chain).await?;
 	let task = metagraph.subnet.hyperparams.task;
 	let assets = match &cli.assets {
 		Some(dir) => Assets::at(dir.clone())?,
@@ -225,10 +228,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		authorizer: None,
 	})
 	.await?;
-	let listening = p2p.listen_addrs().await?;
-	let publish = cli.p2p.publishable(&listening);
-	agora_neuron::ensure_served(&chain, &signer, &metagraph, &p2p.local_peer_id(), &publish)
-		.await?;
+	// Publish only once every listener has reported its addresses. With none another machine
+	// can dial, the endpoint carries the PeerId alone (dial-out miners then cannot reach us).
+	let listening = endpoint::settle_listen_addrs(
+		|| p2p.listen_addrs(),
+		endpoint::LISTEN_QUIET,
+		endpoint::LISTEN_LIMIT,
+	)
+	.await;
+	let publish = cli.p2p.publishable(&listening)?;
+	if publish.is_empty() {
+		tracing::warn!(
+			"listening on {listening:?} only, which nobody else can dial: dial-out miners cannot \
+			 reach this validator (pass --external-addr, or --allow-loopback on a local network)"
+		);
+	}
+	endpoint::ensure_served(&chain, &signer, cli.netuid, &p2p.local_peer_id(), &publish).await?;
 
 	let shutdown = agora_neuron::shutdown_signal();
 	tokio::pin!(shutdown);
@@ -236,6 +251,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	loop {
 		round += 1;
 		let started = Instant::now();
+		// After a runtime upgrade, check the runtime before decoding with it.
+		runtime.check(&chain).await?;
 		match one_round(&cli, &chain, &signer, &p2p, &bench, &mut state, round, budget).await {
 			Ok(line) => {
 				tracing::info!(target: "audit", "{line}");

@@ -18,6 +18,10 @@ use agora_client::{
 	chain::{calls, Client, Wait},
 	wallet::{self, Wallet},
 };
+use agora_neuron::{
+	endpoint,
+	runtime::{RuntimeChange, RuntimeWatch},
+};
 use agora_primitives::TaskKind;
 use anyhow::{bail, ensure, Context, Result};
 use harness::{Node, TestDir};
@@ -97,6 +101,83 @@ async fn commit_reveal_subnet_separates_too() {
 	}
 }
 
+/// `serve` as a restarted neuron meets it, against a dev node: of five addresses the first four
+/// are published; an unchanged endpoint is not sent again; a new address right after the last
+/// `serve` waits out the rate limit, then lands. And the runtime watch reads the node's code
+/// hash, finds it unchanged, and, told of other code (an upgrade simulated at the client
+/// boundary), checks the node's runtime again and carries on with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn serving_waits_out_the_rate_limit_and_the_runtime_is_watched() {
+	let dir = TestDir::new("agora-serve-");
+	if let Err(e) = serve_scenario(&dir).await {
+		panic!("{e:?}");
+	}
+}
+
+async fn serve_scenario(dir: &TestDir) -> Result<()> {
+	let node = Node::dev("node", dir.path())?;
+	let chain = Client::connect(&node.ws_url()).await?;
+	let alice = wallet::keypair_from_secret("//Alice")?;
+	chain
+		.submit(
+			&calls::create_subnet(TaskKind::TextEmbedding, 10_000 * AGR),
+			&alice,
+			Wait::Inclusion,
+		)
+		.await?;
+	let netuid = chain.subnets().await?.iter().map(|s| s.netuid).max().context("no subnet")?;
+	let hotkey = wallet::keypair_from_secret(&wallet::generate_mnemonic().to_string())?;
+	let id = hotkey.public_key().to_account_id();
+	chain.submit(&calls::register(netuid, &id, 1_000 * AGR), &alice, Wait::Inclusion).await?;
+	let limit = chain.serve_rate_limit().await?;
+	ensure!(limit > 0, "the dev runtime has no serve rate limit");
+
+	let peer = libp2p::identity::Keypair::generate_ed25519().public().to_peer_id();
+	let five = (1..=5)
+		.map(|i| format!("/ip4/203.0.113.{i}/tcp/30444").parse())
+		.collect::<Result<Vec<libp2p::Multiaddr>, _>>()?;
+	let first = endpoint::select_addrs(&five, &[], false)?.publish;
+	ensure!(first == five[..4], "published {first:?}");
+	ensure!(endpoint::ensure_served(&chain, &hotkey, netuid, &peer, &first).await?, "not served");
+	ensure!(
+		!endpoint::ensure_served(&chain, &hotkey, netuid, &peer, &first).await?,
+		"an unchanged endpoint was sent again"
+	);
+	let own = |metagraph: &agora_primitives::Metagraph<_>| {
+		agora_neuron::own_neuron(metagraph, &agora_neuron::account_of(&hotkey))
+			.and_then(|n| n.endpoint.clone())
+			.context("no endpoint")
+	};
+	let served = own(&chain.metagraph(netuid).await?)?;
+	ensure!(served.addrs.len() == 4, "{served:?}");
+
+	// A restart with a new address within the limit: it waits (the hotkey holds nothing, so a
+	// rate-limited `serve`, not fee-less, would be refused), then publishes.
+	let second = vec!["/ip4/198.51.100.7/tcp/30444".parse::<libp2p::Multiaddr>()?];
+	let waited = tokio::time::timeout(
+		Duration::from_secs(120),
+		endpoint::ensure_served(&chain, &hotkey, netuid, &peer, &second),
+	)
+	.await
+	.context("still waiting after 120 s")??;
+	ensure!(waited, "the new address was not served");
+	let now = own(&chain.metagraph(netuid).await?)?;
+	ensure!(now.addrs.len() == 1 && now.addrs[0].as_slice() == second[0].to_string().as_bytes());
+	ensure!(
+		now.served_at >= served.served_at + limit,
+		"served at {} after {} with a limit of {limit}",
+		now.served_at,
+		served.served_at
+	);
+
+	let mut watch = RuntimeWatch::start(&chain).await?;
+	ensure!(watch.check(&chain).await? == RuntimeChange::Unchanged);
+	let mut stale = RuntimeWatch::from_code(Some(agora_client::H256::repeat_byte(7)));
+	ensure!(stale.check(&chain).await? == RuntimeChange::Upgraded);
+	ensure!(stale.check(&chain).await? == RuntimeChange::Unchanged);
+	Ok(())
+}
+
 async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 	let assets = agora_models::assets::Assets::locate()
 		.context("the real MiniLM and Lee data are needed: run scripts/assets.sh")?;
@@ -157,7 +238,12 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 		]
 	};
 	let minilm = assets.minilm_dir().display().to_string();
-	let listen = ["--listen".to_string(), "/ip4/127.0.0.1/tcp/0".to_string()];
+	// Loopback addresses are published only when asked for: this network is all on one host.
+	let listen = [
+		"--listen".to_string(),
+		"/ip4/127.0.0.1/tcp/0".to_string(),
+		"--allow-loopback".to_string(),
+	];
 	let mut good = common("good");
 	good.extend(["--model".into(), minilm.clone()]);
 	good.extend(listen.clone());

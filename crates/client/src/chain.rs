@@ -378,6 +378,31 @@ impl Client {
 		Ok(())
 	}
 
+	/// The hash of the runtime code (`:code`) at the best block: it changes exactly when the
+	/// runtime is upgraded (`System.set_code`), so a long-running neuron polls it cheaply and
+	/// calls [`Client::recheck_compatible`] only when it moved.
+	pub async fn runtime_code_hash(&self) -> Result<Option<H256>, ClientError> {
+		self.rpc_client
+			.request("state_getStorageHash", subxt::rpcs::rpc_params!["0x3a636f6465"])
+			.await
+			.map_err(other)
+	}
+
+	/// The compatibility check of [`Client::connect`], again: after a runtime upgrade the node may
+	/// no longer have what this client relies on ([`ClientError::Incompatible`] then).
+	pub async fn recheck_compatible(&self) -> Result<(), ClientError> {
+		self.check_compatible().await
+	}
+
+	/// Blocks between two `serve` calls of one neuron (the `Subnets.ServeRateLimit` constant of
+	/// the current runtime).
+	pub async fn serve_rate_limit(&self) -> Result<BlockNumber, ClientError> {
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
+		at.constants()
+			.entry(subxt::constants::dynamic::<BlockNumber>("Subnets", "ServeRateLimit"))
+			.map_err(other)
+	}
+
 	/// `Sudo.sudo(pallet.call(args))`: the call, its arguments SCALE-encoded in `args`,
 	/// dispatched as root when the chain's sudo key signs it (root-only hyperparameters on a dev
 	/// chain, for instance). The call's indices come from the node's metadata.
@@ -691,6 +716,41 @@ impl Client {
 			},
 			None => Ok(AccountBalance::default()),
 		}
+	}
+
+	/// The fee (without tip) `signer` would pay now for `call`: the node's
+	/// `TransactionPaymentApi_query_info` on the transaction signed as [`Client::submit`] signs
+	/// it (its nonce, a mortal era), never submitted. It is what the chain withdraws before
+	/// dispatch, refused or not: an upper bound (unused weight is refunded after).
+	pub async fn fee_estimate<Call: Payload>(
+		&self,
+		call: &Call,
+		signer: &Keypair,
+	) -> Result<Balance, ClientError> {
+		let who: AccountId32 = signer.public_key().to_account_id();
+		let (nonce, (birth, birth_hash)) = tokio::try_join!(
+			async { self.rpc.system_account_next_index(&who).await.map_err(other) },
+			async {
+				let hash = self.rpc.chain_get_finalized_head().await.map_err(other)?;
+				self.block_at(Some(hash)).await
+			},
+		)?;
+		let params = PolkadotExtrinsicParamsBuilder::<Config>::new()
+			.nonce(nonce)
+			.mortal_from_unchecked(MORTAL_PERIOD, birth, birth_hash)
+			.build();
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
+		let signed = at.tx().create_signed(call, signer, params).await.map_err(other)?;
+		signed.partial_fee_estimate().await.map_err(other)
+	}
+
+	/// A balance constant of the current runtime, e.g. `Balances.ExistentialDeposit` or
+	/// `Staking.MinStake`.
+	pub async fn balance_constant(&self, pallet: &str, name: &str) -> Result<Balance, ClientError> {
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
+		at.constants()
+			.entry(subxt::constants::dynamic::<Balance>(pallet, name))
+			.map_err(|e| other(format!("{pallet}.{name}: {e}")))
 	}
 
 	/// Calls `AgoraApi_<method>` at the best block and decodes the answer.

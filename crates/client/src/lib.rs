@@ -23,5 +23,5 @@ pub mod stake;
 pub mod wallet;
 
 pub use chain::{Client, ClientError, Wait};
-pub use subxt::utils::AccountId32;
+pub use subxt::utils::{AccountId32, H256};
 pub use subxt_signer::sr25519::Keypair;

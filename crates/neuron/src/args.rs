@@ -8,6 +8,8 @@ use clap::Args;
 use libp2p::Multiaddr;
 use subxt_signer::sr25519::Keypair;
 
+use crate::endpoint::{select_addrs, AddrError};
+
 /// Which node to talk to.
 #[derive(Args, Clone, Debug)]
 pub struct ChainArgs {
@@ -74,9 +76,14 @@ pub struct P2pArgs {
 	/// Addresses to listen on (repeat the flag for several).
 	#[arg(long = "listen", value_name = "MULTIADDR", default_value = "/ip4/0.0.0.0/tcp/0")]
 	pub listen: Vec<Multiaddr>,
-	/// Addresses to publish on chain instead of the listening ones (e.g. behind NAT).
+	/// Addresses to publish on chain instead of the listening ones (e.g. behind NAT); the chain
+	/// takes at most four, the first four are published.
 	#[arg(long = "external-addr", value_name = "MULTIADDR")]
 	pub external: Vec<Multiaddr>,
+	/// Also publish loopback listening addresses (127.0.0.0/8, ::1): for a local test network
+	/// only, nobody else can dial them.
+	#[arg(long)]
+	pub allow_loopback: bool,
 	/// The libp2p identity file [default: <wallet>/p2p/<hotkey>.key, created if missing].
 	#[arg(long, value_name = "FILE")]
 	pub p2p_key: Option<PathBuf>,
@@ -93,22 +100,22 @@ impl P2pArgs {
 		crate::identity::load_or_create(&path)
 	}
 
-	/// What to publish: `--external-addr`, else the listening addresses that are not
-	/// unspecified (`0.0.0.0`, `::`), which nobody could dial.
-	pub fn publishable(&self, listening: &[Multiaddr]) -> Vec<Multiaddr> {
-		if !self.external.is_empty() {
-			return self.external.clone();
+	/// Refuses, before anything else happens, `--external-addr` values the chain would not take.
+	pub fn check(&self) -> Result<(), AddrError> {
+		select_addrs(&self.external, &[], self.allow_loopback).map(|_| ())
+	}
+
+	/// What to publish given the `listening` addresses: `--external-addr`, else those of them
+	/// another machine can dial, at most four ([`select_addrs`]); logs what is left out.
+	pub fn publishable(&self, listening: &[Multiaddr]) -> Result<Vec<Multiaddr>, AddrError> {
+		let selection = select_addrs(&self.external, listening, self.allow_loopback)?;
+		for (addr, why) in &selection.dropped {
+			if self.external.contains(addr) {
+				tracing::warn!("not publishing {addr}: {why}");
+			} else {
+				tracing::info!("not publishing {addr}: {why}");
+			}
 		}
-		listening
-			.iter()
-			.filter(|a| {
-				!a.iter().any(|p| match p {
-					libp2p::multiaddr::Protocol::Ip4(ip) => ip.is_unspecified(),
-					libp2p::multiaddr::Protocol::Ip6(ip) => ip.is_unspecified(),
-					_ => false,
-				})
-			})
-			.cloned()
-			.collect()
+		Ok(selection.publish)
 	}
 }

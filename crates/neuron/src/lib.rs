@@ -1,17 +1,22 @@
 //! What Agora's miner and validator share: wallet and chain flags, the libp2p identity kept
-//! beside the hotkey, publishing the endpoint with `serve`, reading peers from the metagraph,
-//! logging and shutdown.
+//! beside the hotkey, publishing the endpoint with `serve` ([`endpoint`]), reading peers from
+//! the metagraph, watching the runtime for upgrades ([`runtime`]), logging and shutdown.
+//!
+//! Exit codes of both binaries: 0 when stopped (Ctrl-C, SIGTERM, `--rounds` done), 1 on an
+//! error, 2 on bad arguments, [`runtime::EXIT_INCOMPATIBLE_RUNTIME`] (3) when the node's runtime
+//! is not one the binary was built for (at start, or after a runtime upgrade).
 
 pub mod args;
+pub mod endpoint;
 pub mod identity;
 pub mod metrics;
 pub mod peers;
+pub mod runtime;
 
 use std::time::Duration;
 
-use agora_client::chain::{calls, Client, ClientError, RuntimeAccountId, Wait};
+use agora_client::chain::{Client, RuntimeAccountId};
 use agora_primitives::{Metagraph, NetUid, NeuronInfo};
-use libp2p::{Multiaddr, PeerId};
 use subxt_signer::sr25519::Keypair;
 
 /// Logs to stderr; `RUST_LOG` overrides `default` (e.g. `info,agora_protocol=debug`).
@@ -22,12 +27,13 @@ pub fn init_logging(default: &str) {
 		tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-/// Runs a neuron binary's `main`: logs, then exits 1 with the error's chain on failure.
+/// Runs a neuron binary's `main`: logs, then exits with the error's chain on failure, with
+/// code [`runtime::EXIT_INCOMPATIBLE_RUNTIME`] when the runtime does not fit this binary, else 1.
 pub async fn main_with<F: std::future::Future<Output = anyhow::Result<()>>>(binary: &str, run: F) {
 	if let Err(e) = run.await {
 		tracing::error!("{e:#}");
 		eprintln!("{binary}: {e:#}");
-		std::process::exit(1);
+		std::process::exit(runtime::exit_code(&e));
 	}
 }
 
@@ -108,36 +114,4 @@ pub async fn wait_for_registration(
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	}
-}
-
-/// Publishes `peer_id` and `addrs` as this neuron's endpoint with `serve`, unless the chain
-/// already holds exactly that. Waits for inclusion; returns whether it submitted.
-pub async fn ensure_served(
-	client: &Client,
-	signer: &Keypair,
-	metagraph: &Metagraph<RuntimeAccountId>,
-	peer_id: &PeerId,
-	addrs: &[Multiaddr],
-) -> Result<bool, ClientError> {
-	let hotkey = account_of(signer);
-	let peer_bytes = peer_id.to_bytes();
-	let addr_bytes: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_string().into_bytes()).collect();
-	let current = own_neuron(metagraph, &hotkey).and_then(|n| n.endpoint.as_ref());
-	if current.is_some_and(|e| {
-		e.peer_id.as_slice() == peer_bytes.as_slice()
-			&& e.addrs.iter().map(|a| a.as_slice()).eq(addr_bytes.iter().map(Vec::as_slice))
-	}) {
-		return Ok(false);
-	}
-	let netuid = metagraph.subnet.netuid;
-	client.submit(&calls::serve(netuid, peer_bytes, addr_bytes), signer, Wait::Inclusion).await?;
-	tracing::info!(
-		"published endpoint on subnet {netuid}: {peer_id} {}",
-		if addrs.is_empty() {
-			"(no address: dial-out)".to_string()
-		} else {
-			addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
-		}
-	);
-	Ok(true)
 }

@@ -287,8 +287,12 @@ fn fmt_agr(plancks: u128) -> String {
 	format!("{:.9} AGR", plancks as f64 / 1e9)
 }
 
+/// A balance of an `agora_*` answer: plancks as an exact decimal string (docs/rpc.md); a JSON
+/// number there (rounded above 2^53 by most readers) fails the test.
 fn u(v: &Json) -> u128 {
-	v.as_u64().map(u128::from).unwrap_or_default()
+	v.as_str()
+		.and_then(|s| s.parse().ok())
+		.unwrap_or_else(|| panic!("a balance must be a decimal string, got {v}"))
 }
 
 /// The dev chain and the helpers the attacks share.

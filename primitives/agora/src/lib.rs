@@ -12,7 +12,9 @@
 //!   ([`traits::StakeInterface`], [`traits::SubnetsInterface`]).
 //!
 //! Fractions (incentive, dividends, trust, kappa…) travel on chain as `u16` parts of
-//! `u16::MAX`, as in Bittensor; the JSON shows them as numbers between 0 and 1.
+//! `u16::MAX`, as in Bittensor; the JSON shows them as numbers between 0 and 1. Balances
+//! (plancks, `u128`) are exact decimal strings in the JSON, since JavaScript and `jq` round a
+//! number above 2^53; numbers small by construction (ids, blocks, counts) stay numbers.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -110,6 +112,7 @@ pub struct SubnetHyperparams {
 	/// Most validator permits.
 	pub max_validators: u16,
 	/// Least stake that may hold a validator permit.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub min_validator_stake: Balance,
 	/// Whether weights must be committed (hashed) and revealed later.
 	pub commit_reveal: bool,
@@ -117,8 +120,10 @@ pub struct SubnetHyperparams {
 	/// starting at `c + reveal_period · tempo`.
 	pub reveal_period: u16,
 	/// Registration price floor.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub min_burn: Balance,
 	/// Registration price ceiling.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub max_burn: Balance,
 	/// What the subnet's miners do.
 	pub task: TaskKind,
@@ -372,8 +377,10 @@ pub struct SubnetInfo<AccountId> {
 	/// Its hyperparameters.
 	pub hyperparams: SubnetHyperparams,
 	/// What a registration costs now.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub registration_cost: Balance,
 	/// Emission accrued since its last epoch, paid at the next.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub pending_emission: Balance,
 	/// Block of its last epoch (0 if none yet).
 	pub last_epoch: BlockNumber,
@@ -392,6 +399,7 @@ pub struct NeuronInfo<AccountId> {
 	/// The coldkey that owns the hotkey.
 	pub coldkey: AccountId,
 	/// AGR staked on the hotkey (all nominators).
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub stake: Balance,
 	/// Rank.
 	#[cfg_attr(feature = "std", serde(serialize_with = "serde_fraction"))]
@@ -414,6 +422,7 @@ pub struct NeuronInfo<AccountId> {
 	/// Whether it holds a validator permit.
 	pub validator_permit: bool,
 	/// AGR it earned in the last epoch.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub emission: Balance,
 	/// Block of its last weights (or of its registration).
 	pub last_update: BlockNumber,
@@ -446,8 +455,10 @@ pub struct StakeInfo<AccountId> {
 	/// The hotkey's owner.
 	pub owner: AccountId,
 	/// The coldkey's stake on it, emission included.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub stake: Balance,
 	/// The hotkey's total stake.
+	#[cfg_attr(feature = "std", serde(serialize_with = "serde_balance"))]
 	pub hotkey_stake: Balance,
 	/// The hotkey's take, in parts per billion.
 	pub take: u32,
@@ -469,6 +480,13 @@ pub fn commit_hash<AccountId: Encode>(
 	polkadot_sdk::sp_io::hashing::blake2_256(
 		&(hotkey, netuid, uids, values, salt, version_key).encode(),
 	)
+}
+
+/// Balances go to JSON as exact decimal strings (`"12000000000000000000"`): a JSON number above
+/// 2^53 (about 9 M AGR in plancks) is rounded by JavaScript and `jq`.
+#[cfg(feature = "std")]
+fn serde_balance<S: serde::Serializer>(v: &Balance, s: S) -> Result<S::Ok, S::Error> {
+	s.collect_str(v)
 }
 
 #[cfg(feature = "std")]
@@ -594,5 +612,52 @@ mod tests {
 		let json = serde_json::to_value(SubnetHyperparams::default()).unwrap();
 		assert_eq!(json["max_weight_limit"], 1.0);
 		assert_eq!(json["task"], "text-generation");
+	}
+
+	#[test]
+	fn json_shows_balances_above_2_pow_53_as_exact_strings() {
+		// 2^53 + 1 is the first integer an f64 (JavaScript's number, jq's) cannot hold.
+		let big: Balance = (1u128 << 53) + 1;
+		let huge = u128::MAX;
+		let hp = SubnetHyperparams {
+			min_validator_stake: big,
+			min_burn: big,
+			max_burn: huge,
+			..Default::default()
+		};
+		let subnet = SubnetInfo {
+			netuid: 3,
+			owner: 7u64,
+			registered_at: 11,
+			neurons: 2,
+			hyperparams: hp,
+			registration_cost: big,
+			pending_emission: huge,
+			last_epoch: 12,
+		};
+		let json = serde_json::to_value(&subnet).unwrap();
+		assert_eq!(json["registration_cost"], "9007199254740993");
+		assert_eq!(json["pending_emission"], u128::MAX.to_string());
+		assert_eq!(json["hyperparams"]["min_validator_stake"], "9007199254740993");
+		assert_eq!(json["hyperparams"]["min_burn"], "9007199254740993");
+		assert_eq!(json["hyperparams"]["max_burn"], u128::MAX.to_string());
+		// Small by construction: numbers.
+		assert_eq!(json["netuid"], 3);
+		assert_eq!(json["last_epoch"], 12);
+		assert_eq!(json["hyperparams"]["tempo"], SubnetHyperparams::default().tempo);
+		let stake = StakeInfo {
+			hotkey: 1u64,
+			owner: 2u64,
+			stake: big,
+			hotkey_stake: huge,
+			take: 9,
+			netuids: vec![3],
+		};
+		let json = serde_json::to_value(&stake).unwrap();
+		assert_eq!(json["stake"], "9007199254740993");
+		assert_eq!(json["hotkey_stake"], u128::MAX.to_string());
+		assert_eq!(json["take"], 9);
+		// The text is exact: it parses back to the same planck count.
+		assert_eq!(json["stake"].as_str().unwrap().parse::<Balance>().unwrap(), big);
 	}
 }
