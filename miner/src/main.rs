@@ -14,11 +14,7 @@ use std::{
 };
 
 use agora_models::{embedding, generation};
-use agora_neuron::{
-	args::{ChainArgs, P2pArgs, WalletArgs},
-	endpoint, peers,
-	runtime::RuntimeWatch,
-};
+use agora_neuron::{args::NeuronArgs, endpoint, peers, runtime::RuntimeWatch};
 use agora_primitives::{NetUid, TaskKind};
 use agora_protocol::{
 	AllowList, Answer, Authorizer, Inbound, Query, Refusal, Response, TaskRequest,
@@ -44,11 +40,7 @@ const MAX_NEW_TOKENS: u32 = 256;
 #[command(name = "agora-miner", version, about, long_about = None)]
 struct Cli {
 	#[command(flatten)]
-	chain: ChainArgs,
-	#[command(flatten)]
-	wallet: WalletArgs,
-	#[command(flatten)]
-	p2p: P2pArgs,
+	neuron: NeuronArgs,
 	/// The subnet to serve; its `task` hyperparameter says which model kind is needed.
 	#[arg(long)]
 	netuid: NetUid,
@@ -285,10 +277,10 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-	cli.p2p.check()?;
+	cli.neuron.p2p.check()?;
 	let (signer, hotkey, chain, metagraph) = agora_neuron::start(
-		&cli.chain,
-		&cli.wallet,
+		&cli.neuron.chain,
+		&cli.neuron.wallet,
 		cli.netuid,
 		Duration::from_secs(cli.registration_timeout),
 	)
@@ -315,11 +307,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		None => None,
 	};
 
-	let keypair = cli.p2p.keypair(&cli.wallet)?;
+	let keypair = cli.neuron.p2p.keypair(&cli.neuron.wallet)?;
 	let allow = AllowList::new();
 	let (p2p, mut inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair,
-		listen: if cli.dial_out { Vec::new() } else { cli.p2p.listen.clone() },
+		listen: if cli.dial_out { Vec::new() } else { cli.neuron.p2p.listen.clone() },
 		limits: agora_protocol::Limits::default(),
 		authorizer: Some(Arc::new(Gate { netuid: cli.netuid, allow: allow.clone() })),
 	})
@@ -334,7 +326,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			endpoint::LISTEN_LIMIT,
 		)
 		.await;
-		let publish = cli.p2p.publishable(&listening)?;
+		let publish = cli.neuron.p2p.publishable(&listening)?;
 		if publish.is_empty() {
 			bail!(
 				"listening on {listening:?} only, which nobody else can dial: pass --listen with \

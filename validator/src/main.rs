@@ -22,7 +22,7 @@ use agora_client::chain::{calls, Client, ClientError, RuntimeAccountId, Wait};
 use agora_models::{assets::Assets, data, scoring};
 use agora_neuron::{
 	account_of,
-	args::{ChainArgs, P2pArgs, WalletArgs},
+	args::NeuronArgs,
 	endpoint, own_neuron,
 	peers::{self, Peer},
 	runtime::RuntimeWatch,
@@ -41,11 +41,7 @@ use subxt_signer::sr25519::Keypair;
 #[command(name = "agora-validator", version, about, long_about = None)]
 struct Cli {
 	#[command(flatten)]
-	chain: ChainArgs,
-	#[command(flatten)]
-	wallet: WalletArgs,
-	#[command(flatten)]
-	p2p: P2pArgs,
+	neuron: NeuronArgs,
 	/// The subnet to validate.
 	#[arg(long)]
 	netuid: NetUid,
@@ -196,9 +192,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		cli.ema_alpha
 	);
 	anyhow::ensure!(cli.sample_size > 0, "--sample-size must be at least 1");
-	cli.p2p.check()?;
-	let (signer, hotkey, chain, metagraph) =
-		agora_neuron::start(&cli.chain, &cli.wallet, cli.netuid, Duration::from_secs(600)).await?;
+	cli.neuron.p2p.check()?;
+	let (signer, hotkey, chain, metagraph) = agora_neuron::start(
+		&cli.neuron.chain,
+		&cli.neuron.wallet,
+		cli.netuid,
+		Duration::from_secs(600),
+	)
+	.await?;
 	let mut runtime = RuntimeWatch::start(&chain).await?;
 	let task = metagraph.subnet.hyperparams.task;
 	let assets = match &cli.assets {
@@ -218,11 +219,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let mut state = State::load(&state_path, cli.netuid, &hotkey.to_string())?;
 	let audit_path = state_dir.join(format!("{}-{hotkey}.audit.jsonl", cli.netuid));
 
-	let keypair = cli.p2p.keypair(&cli.wallet)?;
+	let keypair = cli.neuron.p2p.keypair(&cli.neuron.wallet)?;
 	let budget = Duration::from_secs(cli.timeout.max(1));
 	let (p2p, _inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair,
-		listen: cli.p2p.listen.clone(),
+		listen: cli.neuron.p2p.listen.clone(),
 		limits: agora_protocol::Limits { request_timeout: budget, ..Default::default() },
 		// A validator answers no queries; miners dial it only to be queried.
 		authorizer: None,
@@ -236,7 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		endpoint::LISTEN_LIMIT,
 	)
 	.await;
-	let publish = cli.p2p.publishable(&listening)?;
+	let publish = cli.neuron.p2p.publishable(&listening)?;
 	if publish.is_empty() {
 		tracing::warn!(
 			"listening on {listening:?} only, which nobody else can dial: dial-out miners cannot \

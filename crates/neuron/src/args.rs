@@ -10,6 +10,21 @@ use subxt_signer::sr25519::Keypair;
 
 use crate::endpoint::{select_addrs, AddrError};
 
+/// The flags every neuron binary starts with, flattened into its `Cli`: the node, the hotkey and
+/// the libp2p side. The subnet flag stays with each binary, whose help says what it does there.
+#[derive(Args, Clone, Debug)]
+pub struct NeuronArgs {
+	/// The node.
+	#[command(flatten)]
+	pub chain: ChainArgs,
+	/// The wallet and hotkey.
+	#[command(flatten)]
+	pub wallet: WalletArgs,
+	/// The libp2p side.
+	#[command(flatten)]
+	pub p2p: P2pArgs,
+}
+
 /// Which node to talk to.
 #[derive(Args, Clone, Debug)]
 pub struct ChainArgs {

@@ -1,0 +1,9 @@
+//! The command groups of `agora`: each module holds a group's clap types and its handler.
+
+pub(crate) mod balance;
+pub(crate) mod chain;
+pub(crate) mod metagraph;
+pub(crate) mod stake;
+pub(crate) mod subnet;
+pub(crate) mod wallet;
+pub(crate) mod weights;
