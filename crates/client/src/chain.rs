@@ -95,7 +95,6 @@ pub const STORAGE_READ: &[(&str, &str)] =
 /// any of them is refused.
 pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
-	("Sudo", &["sudo"]),
 	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
 	(
 		"Subnets",
@@ -648,7 +647,7 @@ impl Client {
 				};
 			}
 			let at = BlockNumber::try_from(number + 1).unwrap_or(BlockNumber::MAX);
-			let amount = pool.value_at(shares, at);
+			let amount = pool.settled(at).value_of(shares);
 			left = amount;
 			match self.submit(&call(amount), signer, wait).await {
 				Ok(receipt) => {
@@ -658,7 +657,7 @@ impl Client {
 					if shares == 0 {
 						return Ok(done);
 					}
-					left = pool.value_at(shares, at);
+					left = pool.settled(at).value_of(shares);
 				},
 				Err(ClientError::Dispatch { pallet, error, .. })
 					if pallet == "Staking"
@@ -997,9 +996,6 @@ mod tests {
 		assert_eq!(birth_block((100, b), (100 - MAX_FINALITY_LAG, f)), (84, f));
 		assert_eq!(birth_block((100, b), (100 - MAX_FINALITY_LAG - 1, f)), (100, b));
 		assert_eq!(birth_block((0, b), (0, f)), (0, f));
-		// The era the pool checks: born there, valid for the period.
-		let era = subxt::utils::Era::mortal(MORTAL_PERIOD, 98);
-		assert_eq!(era, subxt::utils::Era::Mortal { period: 64, phase: 98 % 64 });
 	}
 
 	#[test]

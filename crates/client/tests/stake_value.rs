@@ -1,7 +1,7 @@
 //! The client's prediction of a stake position's value at a block (`agora_client::stake`) is the
 //! staking pallet's own: the same pools and shares, written to storage as the client reads them
 //! (`Staking.Pools`, `Staking.Shares`), give the runtime's `Staking::stake_of_coldkey` at block
-//! `n` exactly what `Pool::value_at(shares, n)` computes.
+//! `n` exactly what `Pool::settled(n).value_of(shares)` computes.
 
 use agora_client::stake::Pool;
 use agora_runtime::{AccountId, Staking, System};
@@ -69,14 +69,14 @@ fn the_predicted_value_is_the_runtimes() {
 				pool.vesting_until + 1,
 			] {
 				System::set_block_number(n);
-				let predicted = pool.value_at(held, n);
+				let predicted = pool.settled(n).value_of(held);
 				assert_eq!(
 					predicted,
 					Staking::stake_of_coldkey(&hotkey, &coldkey),
 					"{pool:?}, {held} shares, block {n}"
 				);
 				checked += 1;
-				if predicted > pool.value_at(held, vesting_from) {
+				if predicted > pool.settled(vesting_from).value_of(held) {
 					growing += 1;
 				}
 			}

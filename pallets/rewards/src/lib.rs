@@ -17,8 +17,9 @@
 //!    blocks it is held (see `pallet-agora-staking`).
 //!
 //! The stake an epoch counts for a neuron (its validator permit and its part of Yuma's `S`) is
-//! the smaller of its hotkey's stake now and at the previous epoch: stake that arrives just
-//! before an epoch decides nothing in it (just-in-time staking).
+//! the least its hotkey had since the previous epoch (the stake recorded then, lowered by every
+//! decrease since, and the stake now): stake that arrives just before an epoch, or leaves and
+//! comes back between two, decides nothing in it.
 //!
 //! At most `MaxEpochsPerBlock` epochs run in one block; due epochs beyond that wait for the next
 //! block, the most overdue first, and their pending emission keeps growing: nothing is lost. An
@@ -41,7 +42,7 @@
 //! apportioned so they add up to the block's emission exactly.
 //!
 //! ```text
-//! counted[i]     = min(stake_now[i], stake_at_last_epoch[i])
+//! counted[i]     = min(stake_now[i], least stake of hotkey i since the last epoch)
 //! SubnetStake[s] = Σ_{i active permit holder of s} counted[i] / registrations(hotkey i)
 //! ```
 //!
@@ -263,7 +264,8 @@ pub mod pallet {
 			let rows = neurons.iter().filter(|n| n.weights.len() > 1).count() as u32;
 			let stake_now: Vec<Balance> =
 				neurons.iter().map(|n| T::Stake::stake_of(&n.hotkey)).collect();
-			// Only stake that was there at the last epoch and still is counts.
+			// Only stake that stayed since the last epoch counts (`last_epoch_stake` is the least
+			// since then).
 			let stake_u128: Vec<Balance> = neurons
 				.iter()
 				.zip(&stake_now)

@@ -1109,10 +1109,7 @@ pub mod pallet {
 			// Without a permit a UID may not weight others: its weights go, so that what the
 			// next epoch reads stays within what it is charged for.
 			for uid in drop_weights {
-				let keep = stats.get(usize::from(uid)).is_some_and(|s| s.validator_permit);
-				if !keep {
-					Weights::<T>::remove(netuid, uid);
-				}
+				Weights::<T>::remove(netuid, uid);
 			}
 			for (uid, s) in stats.into_iter().enumerate() {
 				Stats::<T>::insert(netuid, uid as Uid, s);
