@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 
-from substrateinterface import Keypair, SubstrateInterface
+from substrateinterface import Keypair, KeypairType, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
 AGR = 10**9
@@ -257,10 +257,19 @@ def run(url, plain):
     section("serve: miner 1 publishes its endpoint (nested BoundedVecs)")
     c.submit("Balances", "transfer_keep_alive",
              {"dest": miners[0].ss58_address, "value": 10 * AGR}, alice)
-    peer_id = "0x0024" + "07" * 36  # identity multihash, 36 bytes
+    # The PeerId of a libp2p ed25519 key (identity multihash of its protobuf encoding), and the
+    # key's proof that this hotkey publishes it: an ed25519 signature of
+    # "agora/serve/1" ‖ genesis hash ‖ netuid (u16 LE) ‖ hotkey.
+    p2p = Keypair.create_from_seed("0x" + "07" * 32, crypto_type=KeypairType.ED25519)
+    peer_id = "0x002408011220" + p2p.public_key.hex()
+    genesis = bytes.fromhex(s.get_block_hash(0)[2:])
+    payload = (b"agora/serve/1" + genesis + netuid.to_bytes(2, "little")
+               + miners[0].public_key)
+    proof = "0x" + p2p.sign(payload).hex()
     addrs = ["/ip4/127.0.0.1/tcp/4001"]
     receipt = c.submit("Subnets", "serve",
-                       {"netuid": netuid, "peer_id": peer_id, "addrs": addrs}, miners[0])
+                       {"netuid": netuid, "peer_id": peer_id, "addrs": addrs, "proof": proof},
+                       miners[0])
     log(f"    NeuronServed {find_event(receipt, 'Subnets', 'NeuronServed')}")
     endpoint = c.rpc("agora_neuron", [netuid, uid_of[miners[0].ss58_address]])["endpoint"]
     check(endpoint and endpoint["addrs"] == addrs, f"agora_neuron endpoint {endpoint}")

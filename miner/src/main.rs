@@ -310,7 +310,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let keypair = cli.neuron.p2p.keypair(&cli.neuron.wallet)?;
 	let allow = AllowList::new();
 	let (p2p, mut inbound) = agora_protocol::spawn(agora_protocol::Config {
-		keypair,
+		keypair: keypair.clone(),
 		listen: if cli.dial_out { Vec::new() } else { cli.neuron.p2p.listen.clone() },
 		limits: agora_protocol::Limits::default(),
 		authorizer: Some(Arc::new(Gate { netuid: cli.netuid, allow: allow.clone() })),
@@ -335,7 +335,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		}
 		publish
 	};
-	endpoint::ensure_served(&chain, &signer, cli.netuid, &p2p.local_peer_id(), &addrs).await?;
+	endpoint::ensure_served(&chain, &signer, cli.netuid, &keypair, &addrs).await?;
 	tracing::info!(
 		"serving subnet {} as {} with {}",
 		cli.netuid,

@@ -222,7 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let keypair = cli.neuron.p2p.keypair(&cli.neuron.wallet)?;
 	let budget = Duration::from_secs(cli.timeout.max(1));
 	let (p2p, _inbound) = agora_protocol::spawn(agora_protocol::Config {
-		keypair,
+		keypair: keypair.clone(),
 		listen: cli.neuron.p2p.listen.clone(),
 		limits: agora_protocol::Limits { request_timeout: budget, ..Default::default() },
 		// A validator answers no queries; miners dial it only to be queried.
@@ -244,7 +244,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			 reach this validator (pass --external-addr, or --allow-loopback on a local network)"
 		);
 	}
-	endpoint::ensure_served(&chain, &signer, cli.netuid, &p2p.local_peer_id(), &publish).await?;
+	endpoint::ensure_served(&chain, &signer, cli.netuid, &keypair, &publish).await?;
 
 	let shutdown = agora_neuron::shutdown_signal();
 	tokio::pin!(shutdown);

@@ -132,7 +132,7 @@ async fn serve_scenario(dir: &TestDir) -> Result<()> {
 	let limit = chain.serve_rate_limit().await?;
 	ensure!(limit > 0, "the dev runtime has no serve rate limit");
 
-	let peer = libp2p::identity::Keypair::generate_ed25519().public().to_peer_id();
+	let peer = libp2p::identity::Keypair::generate_ed25519();
 	let five = (1..=5)
 		.map(|i| format!("/ip4/203.0.113.{i}/tcp/30444").parse())
 		.collect::<Result<Vec<libp2p::Multiaddr>, _>>()?;
@@ -150,6 +150,31 @@ async fn serve_scenario(dir: &TestDir) -> Result<()> {
 	};
 	let served = own(&chain.metagraph(netuid).await?)?;
 	ensure!(served.addrs.len() == 4, "{served:?}");
+
+	// Issue 15: a copycat hotkey on the same subnet cannot publish that PeerId, neither with the
+	// proof copied from the chain (it names the honest hotkey) nor with one of its own made with
+	// the (leaked) key: the PeerId is taken. Its refused `serve` is not free: the copycat pays.
+	let copycat = wallet::keypair_from_secret(&wallet::generate_mnemonic().to_string())?;
+	let copycat_id = copycat.public_key().to_account_id();
+	chain
+		.submit(&calls::register(netuid, &copycat_id, 1_000 * AGR), &alice, Wait::Inclusion)
+		.await?;
+	chain.submit(&calls::transfer(&copycat_id, 10 * AGR), &alice, Wait::Inclusion).await?;
+	let genesis = chain.genesis_hash().await?;
+	let copied =
+		endpoint::serve_proof(&peer, &genesis, netuid, &agora_neuron::account_of(&hotkey))?;
+	let own_proof =
+		endpoint::serve_proof(&peer, &genesis, netuid, &agora_neuron::account_of(&copycat))?;
+	let addr_bytes: Vec<Vec<u8>> = first.iter().map(|a| a.to_string().into_bytes()).collect();
+	let peer_bytes = peer.public().to_peer_id().to_bytes();
+	for (proof, expected) in [(copied, "InvalidServeProof"), (own_proof, "PeerIdInUse")] {
+		let call = calls::serve(netuid, peer_bytes.clone(), addr_bytes.clone(), proof);
+		match chain.submit(&call, &copycat, Wait::Inclusion).await {
+			Err(agora_client::chain::ClientError::Dispatch { error, .. }) if error == expected => {
+			},
+			other => bail!("the copycat's serve ({expected} expected) gave {other:?}"),
+		}
+	}
 
 	// A restart with a new address within the limit: it waits (the hotkey holds nothing, so a
 	// rate-limited `serve`, not fee-less, would be refused), then publishes.

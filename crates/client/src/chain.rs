@@ -315,6 +315,14 @@ impl Client {
 		self.rpc.chain_get_block_hash(Some(number.into())).await.map_err(other)
 	}
 
+	/// The chain's genesis hash (what `serve` proofs sign; the node's block 0).
+	pub async fn genesis_hash(&self) -> Result<[u8; 32], ClientError> {
+		let hash = self.block_hash(0).await?.ok_or_else(|| {
+			ClientError::Other("the node has no block 0: is it a chain node?".into())
+		})?;
+		Ok(hash.0)
+	}
+
 	/// The number of the block with this hash, if the node has it.
 	pub async fn block_number(&self, hash: H256) -> Result<Option<u64>, ClientError> {
 		Ok(self.rpc.chain_get_header(Some(hash)).await.map_err(other)?.map(|h| h.number))
@@ -953,9 +961,15 @@ pub mod calls {
 		dynamic::tx("Subnets", "register", (netuid, id(hotkey), max_cost))
 	}
 
-	/// `Subnets.serve(netuid, peer_id, addrs)`.
-	pub fn serve(netuid: NetUid, peer_id: Vec<u8>, addrs: Vec<Vec<u8>>) -> impl Payload {
-		dynamic::tx("Subnets", "serve", (netuid, peer_id, addrs))
+	/// `Subnets.serve(netuid, peer_id, addrs, proof)`: `proof` is the ed25519 signature of
+	/// `agora_primitives::serve_proof_payload` by the key of `peer_id`.
+	pub fn serve(
+		netuid: NetUid,
+		peer_id: Vec<u8>,
+		addrs: Vec<Vec<u8>>,
+		proof: [u8; 64],
+	) -> impl Payload {
+		dynamic::tx("Subnets", "serve", (netuid, peer_id, addrs, proof))
 	}
 
 	/// `Subnets.set_weights(netuid, uids, values, version_key)`.

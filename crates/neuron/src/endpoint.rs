@@ -5,8 +5,10 @@
 use std::{future::Future, net::IpAddr, time::Duration};
 
 use agora_client::chain::{calls, Client, ClientError, RuntimeAccountId, Wait};
-use agora_primitives::{BlockNumber, Endpoint, Metagraph, NetUid, MAX_ADDRS, MAX_ADDR_LEN};
-use libp2p::{multiaddr::Protocol, Multiaddr, PeerId};
+use agora_primitives::{
+	serve_proof_payload, BlockNumber, Endpoint, Metagraph, NetUid, MAX_ADDRS, MAX_ADDR_LEN,
+};
+use libp2p::{multiaddr::Protocol, Multiaddr};
 use subxt_signer::sr25519::Keypair;
 
 use crate::{account_of, own_neuron};
@@ -206,19 +208,43 @@ pub fn retry_after(error: &ClientError, step: ServeStep) -> bool {
 	}
 }
 
-/// Publishes `peer_id` and `addrs` as this neuron's endpoint on `netuid` with `serve`, unless
-/// the chain already holds exactly that. Within the serve rate limit of an earlier `serve` it
-/// waits (and says so) until the limit has passed instead of failing. Waits for inclusion;
-/// returns whether it submitted.
+/// The proof `Subnets.serve` asks for: `p2p_key`'s ed25519 signature of
+/// [`serve_proof_payload`]`(genesis_hash, netuid, hotkey)` (64 bytes). Only ed25519 libp2p keys
+/// can be proven on chain; any other kind is [`ClientError::Other`].
+pub fn serve_proof(
+	p2p_key: &libp2p::identity::Keypair,
+	genesis_hash: &[u8; 32],
+	netuid: NetUid,
+	hotkey: &RuntimeAccountId,
+) -> Result<[u8; 64], ClientError> {
+	let not_ed25519 = || {
+		ClientError::Other(format!(
+			"the libp2p key of {} is not an ed25519 key: only ed25519 PeerIds can be proven on \
+			 chain (delete the key file to have a new one made)",
+			p2p_key.public().to_peer_id()
+		))
+	};
+	let key = p2p_key.clone().try_into_ed25519().map_err(|_| not_ed25519())?;
+	key.sign(&serve_proof_payload(genesis_hash, netuid, hotkey))
+		.try_into()
+		.map_err(|_| not_ed25519())
+}
+
+/// Publishes the PeerId of `p2p_key` and `addrs` as this neuron's endpoint on `netuid` with
+/// `serve` (proving with [`serve_proof`] that it holds the key), unless the chain already holds
+/// exactly that. Within the serve rate limit of an earlier `serve` it waits (and says so) until
+/// the limit has passed instead of failing. Waits for inclusion; returns whether it submitted.
 pub async fn ensure_served(
 	client: &Client,
 	signer: &Keypair,
 	netuid: NetUid,
-	peer_id: &PeerId,
+	p2p_key: &libp2p::identity::Keypair,
 	addrs: &[Multiaddr],
 ) -> Result<bool, ClientError> {
 	let hotkey = account_of(signer);
+	let peer_id = p2p_key.public().to_peer_id();
 	let peer_bytes = peer_id.to_bytes();
+	let proof = serve_proof(p2p_key, &client.genesis_hash().await?, netuid, &hotkey)?;
 	let addr_bytes: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_string().into_bytes()).collect();
 	let rate_limit = client.serve_rate_limit().await?;
 	let mut logged_wait = None;
@@ -241,7 +267,7 @@ pub async fn ensure_served(
 			},
 			ServeStep::Submit => {},
 		}
-		let call = calls::serve(netuid, peer_bytes.clone(), addr_bytes.clone());
+		let call = calls::serve(netuid, peer_bytes.clone(), addr_bytes.clone(), proof);
 		match client.submit(&call, signer, Wait::Inclusion).await {
 			Ok(_) => break,
 			Err(e) => {

@@ -6,7 +6,7 @@
 //! immunity and rate limit so that each check runs and passes.
 
 use super::*;
-use agora_primitives::{commit_hash, AddrBytes, MAX_ADDRS, MAX_ADDR_LEN, MAX_PEER_ID_LEN};
+use agora_primitives::{commit_hash, AddrBytes, ED25519_PEER_ID_PREFIX, MAX_ADDRS, MAX_ADDR_LEN};
 use frame::benchmarking::prelude::*;
 use polkadot_sdk::{frame_support::traits::fungible::Inspect, polkadot_sdk_frame as frame};
 
@@ -169,33 +169,44 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Worst case: the longest PeerId and every multiaddr at its longest, replacing an
-	/// endpoint.
+	/// Worst case: every multiaddr at its longest, the proof checked, replacing an endpoint
+	/// with another PeerId (the old one's owner entry removed, the new one's written).
 	#[benchmark]
 	fn serve() -> Result<(), BenchmarkError> {
+		use polkadot_sdk::{sp_core::crypto::KeyTypeId, sp_io::crypto};
 		let netuid = subnet::<T>(1, false)?;
 		let hotkey = hotkey::<T>(0);
-		let mut peer_id = alloc::vec![0x00, (MAX_PEER_ID_LEN - 2) as u8];
-		peer_id.resize(MAX_PEER_ID_LEN as usize, 7);
+		let key_type = KeyTypeId(*b"agsv");
+		let public = crypto::ed25519_generate(key_type, None);
+		let mut peer_id = ED25519_PEER_ID_PREFIX.to_vec();
+		peer_id.extend(public.0);
 		let peer_id: PeerIdBytes = peer_id.try_into().map_err(|_| "PeerId too long")?;
+		let payload = serve_proof_payload(&Pallet::<T>::genesis_hash(), netuid, &hotkey);
+		let proof = crypto::ed25519_sign(key_type, &public, &payload).ok_or("cannot sign")?.0;
 		let mut addr = alloc::vec![b'/'];
 		addr.resize(MAX_ADDR_LEN as usize, b'a');
 		let addr: AddrBytes = addr.try_into().map_err(|_| "multiaddr too long")?;
 		let addrs: Addrs =
 			alloc::vec![addr; MAX_ADDRS as usize].try_into().map_err(|_| "too many multiaddrs")?;
-		let old = Endpoint { peer_id: peer_id.clone(), addrs: Addrs::default(), served_at: 0 };
+		let mut old_id = ED25519_PEER_ID_PREFIX.to_vec();
+		old_id.extend([7u8; 32]);
+		let old_id: PeerIdBytes = old_id.try_into().map_err(|_| "PeerId too long")?;
+		let old = Endpoint { peer_id: old_id.clone(), addrs: Addrs::default(), served_at: 0 };
 		Neurons::<T>::mutate(netuid, 0, |n| {
 			if let Some(n) = n {
 				n.endpoint = Some(old);
 			}
 		});
+		PeerIdOwners::<T>::insert(netuid, &old_id, 0);
 		set_block::<T>(T::ServeRateLimit::get().max(1));
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(hotkey), netuid, peer_id, addrs.clone());
+		_(RawOrigin::Signed(hotkey), netuid, peer_id.clone(), addrs.clone(), proof);
 
 		let endpoint = Neurons::<T>::get(netuid, 0).and_then(|n| n.endpoint);
 		assert_eq!(endpoint.map(|e| e.addrs), Some(addrs));
+		assert_eq!(PeerIdOwners::<T>::get(netuid, &peer_id), Some(0));
+		assert_eq!(PeerIdOwners::<T>::get(netuid, &old_id), None);
 		Ok(())
 	}
 

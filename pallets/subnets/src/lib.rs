@@ -15,7 +15,10 @@
 //!   registration price. The hotkey gets the next free UID; when the subnet is full it takes the
 //!   UID of the non-immune neuron with the lowest emission in the last epoch (ties: the earliest
 //!   registered, then the lower UID). A neuron publishes where it serves (libp2p PeerId and
-//!   multiaddrs) with [`serve`](Pallet::serve).
+//!   multiaddrs) with [`serve`](Pallet::serve), proving that it holds the PeerId's ed25519 key
+//!   (the key signs [`serve_proof_payload`]: genesis hash, netuid, hotkey); a PeerId is the
+//!   endpoint of at most one UID per subnet ([`PeerIdOwners`]), so no neuron can publish
+//!   another's endpoint and be paid for its answers.
 //! - **Weights.** A neuron holding a validator permit sets weights on other UIDs with
 //!   [`set_weights`](Pallet::set_weights), or, on subnets with commit-reveal, commits their hash
 //!   with [`commit_weights`](Pallet::commit_weights) and reveals them `reveal_period` tempos later
@@ -50,6 +53,7 @@
 //! - Every neuron's hotkey is owned, in the staking pallet, by the neuron's coldkey, which counts
 //!   exactly as many registrations for it as it has UIDs.
 //! - Only validator-permit holders hold bonds or weights on other UIDs (a self-weight aside).
+//! - `PeerIdOwners` maps exactly the served PeerIds to the UIDs serving them.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -67,9 +71,10 @@ mod tests;
 pub mod weights;
 
 use agora_primitives::{
+	ed25519_key_of_peer_id, serve_proof_payload,
 	traits::{EpochNeuron, OnStakeDecrease, StakeInterface, SubnetsInterface},
-	validate_addr, validate_peer_id, Addrs, Balance, BlockNumber, Endpoint, EndpointError,
-	HyperparamError, NetUid, NeuronStats, PeerIdBytes, SubnetHyperparams, TaskKind, Uid,
+	validate_addr, Addrs, Balance, BlockNumber, Endpoint, EndpointError, HyperparamError, NetUid,
+	NeuronStats, PeerIdBytes, SubnetHyperparams, TaskKind, Uid,
 };
 use alloc::vec::Vec;
 use polkadot_sdk::{
@@ -285,6 +290,11 @@ pub mod pallet {
 	pub type Uids<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, NetUid, Blake2_128Concat, T::AccountId, Uid>;
 
+	/// The UID whose endpoint is each PeerId: a PeerId serves at most one UID per subnet.
+	#[pallet::storage]
+	pub type PeerIdOwners<T> =
+		StorageDoubleMap<_, Twox64Concat, NetUid, Blake2_128Concat, PeerIdBytes, Uid>;
+
 	/// Each validator's weights, sorted by UID, zeros left out.
 	#[pallet::storage]
 	pub type Weights<T: Config> = StorageDoubleMap<
@@ -427,6 +437,12 @@ pub mod pallet {
 		InvalidEndpoint(EndpointError),
 		/// The neuron served less than `ServeRateLimit` blocks ago.
 		ServeRateLimited,
+		/// The `serve` proof is not the ed25519 signature, by the PeerId's key, of
+		/// [`serve_proof_payload`] (this chain's genesis hash, the netuid, the calling hotkey):
+		/// sign with the libp2p key you publish.
+		InvalidServeProof,
+		/// Another UID of this subnet serves this PeerId: each neuron publishes its own.
+		PeerIdInUse,
 		/// `uids` and `values` differ in length.
 		LengthMismatch,
 		/// A weight targets a UID the subnet does not have.
@@ -583,23 +599,37 @@ pub mod pallet {
 			}
 		}
 
-		/// Publishes where the calling hotkey's neuron serves: its libp2p PeerId (binary) and up
-		/// to four multiaddrs (text; none for a neuron that only dials out).
+		/// Publishes where the calling hotkey's neuron serves: its libp2p PeerId (binary; the
+		/// PeerId of an ed25519 key) and up to four multiaddrs (text; none for a neuron that
+		/// only dials out). `proof` is the ed25519 signature, by that key, of
+		/// [`serve_proof_payload`]`(genesis hash, netuid, hotkey)`: the neuron proves it holds
+		/// the key peers will authenticate it by (Noise). A PeerId serves one UID per subnet.
+		///
+		/// Errors: `SubnetNotFound`, `NotRegistered`, `InvalidEndpoint(PeerId | Addr)`,
+		/// `InvalidServeProof`, `PeerIdInUse`, `ServeRateLimited`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::serve())]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, netuid: &NetUid, peer_id: &PeerIdBytes, addrs: &Addrs| -> bool {
-			ensure_signed(origin.clone())
-				.is_ok_and(|hotkey| Pallet::<T>::check_serve(*netuid, &hotkey, peer_id, addrs).is_ok())
+		#[pallet::feeless_if(|origin: &OriginFor<T>, netuid: &NetUid, peer_id: &PeerIdBytes, addrs: &Addrs, proof: &[u8; 64]| -> bool {
+			ensure_signed(origin.clone()).is_ok_and(|hotkey| {
+				Pallet::<T>::check_serve(*netuid, &hotkey, peer_id, addrs, proof).is_ok()
+			})
 		})]
 		pub fn serve(
 			origin: OriginFor<T>,
 			netuid: NetUid,
 			peer_id: PeerIdBytes,
 			addrs: Addrs,
+			proof: [u8; 64],
 		) -> DispatchResult {
 			let hotkey = ensure_signed(origin)?;
-			let (uid, mut neuron) = Self::check_serve(netuid, &hotkey, &peer_id, &addrs)?;
+			let (uid, mut neuron) = Self::check_serve(netuid, &hotkey, &peer_id, &addrs, &proof)?;
 			let now = now::<T>();
+			if let Some(old) = &neuron.endpoint {
+				if old.peer_id != peer_id {
+					PeerIdOwners::<T>::remove(netuid, &old.peer_id);
+				}
+			}
+			PeerIdOwners::<T>::insert(netuid, &peer_id, uid);
 			let endpoint = Endpoint { peer_id, addrs, served_at: now };
 			neuron.endpoint = Some(endpoint.clone());
 			Neurons::<T>::insert(netuid, uid, neuron);
@@ -717,7 +747,7 @@ pub mod pallet {
 			Self::burn(&coldkey, cost)?;
 			T::Stake::register_hotkey(&hotkey, &coldkey)?;
 			if let Some(old) = Neurons::<T>::get(netuid, uid) {
-				Self::clear_uid(netuid, uid, &old.hotkey);
+				Self::clear_uid(netuid, uid, &old);
 				Self::deposit_event(Event::NeuronReplaced { netuid, uid, hotkey: old.hotkey });
 			} else {
 				SubnetN::<T>::insert(netuid, n + 1);
@@ -826,7 +856,11 @@ pub mod pallet {
 
 		/// Forgets everything about the neuron holding `uid` (the epoch drops other validators'
 		/// bonds on it, formed before its new holder registered).
-		fn clear_uid(netuid: NetUid, uid: Uid, hotkey: &T::AccountId) {
+		fn clear_uid(netuid: NetUid, uid: Uid, old: &Neuron<T::AccountId>) {
+			let hotkey = &old.hotkey;
+			if let Some(endpoint) = &old.endpoint {
+				PeerIdOwners::<T>::remove(netuid, &endpoint.peer_id);
+			}
 			Uids::<T>::remove(netuid, hotkey);
 			Weights::<T>::remove(netuid, uid);
 			Bonds::<T>::remove(netuid, uid);
@@ -835,18 +869,42 @@ pub mod pallet {
 			T::Stake::deregister_hotkey(hotkey);
 		}
 
+		/// This chain's genesis hash, as `serve` proofs sign it (`frame_system` keeps block 0's
+		/// hash from block 1 on).
+		pub fn genesis_hash() -> [u8; 32] {
+			let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			let mut bytes = [0u8; 32];
+			let raw = hash.as_ref();
+			let n = raw.len().min(32);
+			bytes[..n].copy_from_slice(&raw[..n]);
+			bytes
+		}
+
 		/// Every check of `serve` (also its fee-less condition): the UID and neuron served.
 		pub fn check_serve(
 			netuid: NetUid,
 			hotkey: &T::AccountId,
-			peer_id: &[u8],
+			peer_id: &PeerIdBytes,
 			addrs: &Addrs,
+			proof: &[u8; 64],
 		) -> Result<(Uid, Neuron<T::AccountId>), DispatchError> {
 			ensure!(Subnets::<T>::contains_key(netuid), Error::<T>::SubnetNotFound);
 			let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
-			validate_peer_id(peer_id).map_err(Error::<T>::InvalidEndpoint)?;
+			let key = ed25519_key_of_peer_id(peer_id).map_err(Error::<T>::InvalidEndpoint)?;
 			for addr in addrs.iter() {
 				validate_addr(addr).map_err(Error::<T>::InvalidEndpoint)?;
+			}
+			let payload = serve_proof_payload(&Self::genesis_hash(), netuid, hotkey);
+			ensure!(
+				polkadot_sdk::sp_io::crypto::ed25519_verify(
+					&polkadot_sdk::sp_core::ed25519::Signature::from_raw(*proof),
+					&payload,
+					&polkadot_sdk::sp_core::ed25519::Public::from_raw(key),
+				),
+				Error::<T>::InvalidServeProof
+			);
+			if let Some(owner) = PeerIdOwners::<T>::get(netuid, peer_id) {
+				ensure!(owner == uid, Error::<T>::PeerIdInUse);
 			}
 			let neuron = Neurons::<T>::get(netuid, uid).ok_or(Error::<T>::NotRegistered)?;
 			if let Some(old) = &neuron.endpoint {
@@ -1015,6 +1073,20 @@ pub mod pallet {
 					);
 				}
 				ensure!(neurons == u32::from(n), "SubnetN differs from the neurons");
+				let mut served = 0usize;
+				for (uid, neuron) in Neurons::<T>::iter_prefix(netuid) {
+					if let Some(endpoint) = neuron.endpoint {
+						served += 1;
+						ensure!(
+							PeerIdOwners::<T>::get(netuid, &endpoint.peer_id) == Some(uid),
+							"PeerIdOwners does not point at the neuron serving the PeerId"
+						);
+					}
+				}
+				ensure!(
+					PeerIdOwners::<T>::iter_prefix(netuid).count() == served,
+					"PeerIdOwners holds a PeerId no neuron serves"
+				);
 				ensure!(
 					Uids::<T>::iter_prefix(netuid).count() == usize::from(n),
 					"Uids differs from the neurons"

@@ -6,17 +6,21 @@
 
 use crate::{
 	mock::*, Bonds, Burn, Error, Event, HyperparamsSetAt, LastSubnetCost, Neuron, Neurons,
-	NextNetUid, Stats, Subnet, SubnetCount, SubnetN, Subnets as SubnetRecords, Uids, WeightCommits,
-	WeightInfo, Weights,
+	NextNetUid, PeerIdOwners, Stats, Subnet, SubnetCount, SubnetN, Subnets as SubnetRecords, Uids,
+	WeightCommits, WeightInfo, Weights,
 };
 use agora_primitives::{
-	commit_hash,
+	commit_hash, serve_proof_payload,
 	traits::{EpochNeuron, SubnetsInterface},
 	AddrBytes, Addrs, Endpoint, EndpointError, HyperparamError, NetUid, NeuronStats, PeerIdBytes,
 	SubnetHyperparams, TaskKind, Uid,
 };
 use frame::testing_prelude::*;
-use polkadot_sdk::{polkadot_sdk_frame as frame, sp_runtime::Perbill};
+use polkadot_sdk::{
+	polkadot_sdk_frame as frame,
+	sp_core::{ed25519, Pair as _},
+	sp_runtime::Perbill,
+};
 
 type AccountId = <Test as frame_system::Config>::AccountId;
 
@@ -103,12 +107,6 @@ fn reveal(
 }
 
 /// A sha2-256 PeerId.
-fn peer_id() -> PeerIdBytes {
-	let mut id = vec![0x12, 32];
-	id.extend([7u8; 32]);
-	id.try_into().unwrap()
-}
-
 fn addrs(list: &[&str]) -> Addrs {
 	let list: Vec<AddrBytes> =
 		list.iter().map(|a| a.as_bytes().to_vec().try_into().unwrap()).collect();
@@ -702,39 +700,57 @@ fn replacement_ties_go_to_the_earliest_registered_then_the_lower_uid() {
 
 // ---- serve ----
 
+/// A libp2p-style ed25519 key from `seed`, and the binary PeerId libp2p gives it.
+fn libp2p_key(seed: u8) -> (ed25519::Pair, PeerIdBytes) {
+	let pair = ed25519::Pair::from_seed(&[seed; 32]);
+	let mut id = agora_primitives::ED25519_PEER_ID_PREFIX.to_vec();
+	id.extend(pair.public().0);
+	(pair, id.try_into().unwrap())
+}
+
+/// `key`'s proof that `hotkey` may publish it on `netuid`.
+fn proof(key: &ed25519::Pair, netuid: NetUid, hotkey: u64) -> [u8; 64] {
+	key.sign(&serve_proof_payload(&Subnets::genesis_hash(), netuid, &hotkey)).0
+}
+
+/// `hotkey` serves the PeerId of key `seed` on `netuid`, with a valid proof.
+fn serve(hotkey: u64, netuid: NetUid, seed: u8, a: Addrs) -> DispatchResult {
+	let (key, id) = libp2p_key(seed);
+	Subnets::serve(RuntimeOrigin::signed(hotkey), netuid, id, a, proof(&key, netuid, hotkey))
+}
+
 #[test]
 fn serve_publishes_the_endpoint_once_per_rate_limit() {
 	build_and_execute(|| {
 		let netuid = subnet_with(2);
 		let a = addrs(&["/ip4/1.2.3.4/tcp/5", "/dns4/miner.example/tcp/30333"]);
-		assert_ok!(Subnets::serve(RuntimeOrigin::signed(11), netuid, peer_id(), a.clone()));
-		let endpoint = Endpoint { peer_id: peer_id(), addrs: a, served_at: 1 };
+		assert_ok!(serve(11, netuid, 1, a.clone()));
+		let endpoint = Endpoint { peer_id: libp2p_key(1).1, addrs: a, served_at: 1 };
 		System::assert_last_event(
 			Event::NeuronServed { netuid, uid: 1, endpoint: endpoint.clone() }.into(),
 		);
 		assert_eq!(Neurons::<Test>::get(netuid, 1).unwrap().endpoint, Some(endpoint));
 		assert_eq!(Neurons::<Test>::get(netuid, 0).unwrap().endpoint, None);
-		// An ed25519 identity PeerId and no address (a neuron that only dials out).
-		let mut identity = vec![0x00, 36];
-		identity.extend([3u8; 36]);
-		let identity: PeerIdBytes = identity.try_into().unwrap();
-		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(11), netuid, identity.clone(), addrs(&[])),
-			Error::<Test>::ServeRateLimited
-		);
+		assert_eq!(PeerIdOwners::<Test>::get(netuid, libp2p_key(1).1), Some(1));
+		// A new key and no address (a neuron that only dials out), once the rate limit allows.
+		assert_noop!(serve(11, netuid, 2, addrs(&[])), Error::<Test>::ServeRateLimited);
 		run_to_block(5);
-		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(11), netuid, identity.clone(), addrs(&[])),
-			Error::<Test>::ServeRateLimited
-		);
+		assert_noop!(serve(11, netuid, 2, addrs(&[])), Error::<Test>::ServeRateLimited);
 		run_to_block(6);
-		assert_ok!(Subnets::serve(RuntimeOrigin::signed(11), netuid, identity.clone(), addrs(&[])));
+		assert_ok!(serve(11, netuid, 2, addrs(&[])));
 		assert_eq!(
 			Neurons::<Test>::get(netuid, 1).unwrap().endpoint,
-			Some(Endpoint { peer_id: identity, addrs: addrs(&[]), served_at: 6 })
+			Some(Endpoint { peer_id: libp2p_key(2).1, addrs: addrs(&[]), served_at: 6 })
 		);
-		// Another neuron is not rate limited by it.
-		assert_ok!(Subnets::serve(RuntimeOrigin::signed(10), netuid, peer_id(), addrs(&[])));
+		// The old PeerId is free again; the new one is the neuron's.
+		assert_eq!(PeerIdOwners::<Test>::get(netuid, libp2p_key(1).1), None);
+		assert_eq!(PeerIdOwners::<Test>::get(netuid, libp2p_key(2).1), Some(1));
+		// Another neuron is not rate limited by it, and may take the freed PeerId.
+		assert_ok!(serve(10, netuid, 1, addrs(&[])));
+		// The same PeerId on another subnet is another matter.
+		let other = create(2);
+		assert_eq!(register(other, 1, 11), 0);
+		assert_ok!(serve(11, other, 1, addrs(&[])));
 	});
 }
 
@@ -743,42 +759,98 @@ fn serve_errors() {
 	build_and_execute(|| {
 		let netuid = subnet_with(1);
 		let a = addrs(&["/ip4/1.2.3.4/tcp/5"]);
-		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(10), 9, peer_id(), a.clone()),
-			Error::<Test>::SubnetNotFound
-		);
-		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(99), netuid, peer_id(), a.clone()),
-			Error::<Test>::NotRegistered
-		);
+		let (key, id) = libp2p_key(1);
+		let good = proof(&key, netuid, 10);
+		let call = |who: u64, netuid: NetUid, id: &PeerIdBytes, a: &Addrs, p: [u8; 64]| {
+			Subnets::serve(RuntimeOrigin::signed(who), netuid, id.clone(), a.clone(), p)
+		};
+		assert_noop!(call(10, 9, &id, &a, good), Error::<Test>::SubnetNotFound);
+		assert_noop!(call(99, netuid, &id, &a, good), Error::<Test>::NotRegistered);
 		let bad: PeerIdBytes = vec![0x00, 5, 1, 2].try_into().unwrap();
 		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(10), netuid, bad, a.clone()),
+			call(10, netuid, &bad, &a, good),
 			Error::<Test>::InvalidEndpoint(EndpointError::PeerId)
 		);
 		let empty: PeerIdBytes = vec![].try_into().unwrap();
 		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(10), netuid, empty, a.clone()),
+			call(10, netuid, &empty, &a, good),
+			Error::<Test>::InvalidEndpoint(EndpointError::PeerId)
+		);
+		// A sha256 PeerId (e.g. of an RSA key) cannot prove its key on chain.
+		let mut sha = vec![0x12, 32];
+		sha.extend([7u8; 32]);
+		let sha: PeerIdBytes = sha.try_into().unwrap();
+		assert_noop!(
+			call(10, netuid, &sha, &a, good),
 			Error::<Test>::InvalidEndpoint(EndpointError::PeerId)
 		);
 		assert_noop!(
-			Subnets::serve(
-				RuntimeOrigin::signed(10),
-				netuid,
-				peer_id(),
-				addrs(&["/ip4/1.2.3.4/tcp/5", "ip4/1.2.3.4"])
-			),
+			call(10, netuid, &id, &addrs(&["/ip4/1.2.3.4/tcp/5", "ip4/1.2.3.4"]), good),
 			Error::<Test>::InvalidEndpoint(EndpointError::Addr)
 		);
 		assert_noop!(
-			Subnets::serve(RuntimeOrigin::signed(10), netuid, peer_id(), addrs(&["/a b"])),
+			call(10, netuid, &id, &addrs(&["/a b"]), good),
 			Error::<Test>::InvalidEndpoint(EndpointError::Addr)
 		);
-		assert_noop!(Subnets::serve(RuntimeOrigin::none(), netuid, peer_id(), a), BadOrigin);
+		assert_noop!(
+			Subnets::serve(RuntimeOrigin::none(), netuid, id.clone(), a.clone(), good),
+			BadOrigin
+		);
+		// Proofs that do not prove: another key's, for another hotkey, subnet or chain, garbage.
+		let (other_key, _) = libp2p_key(2);
+		assert_noop!(
+			call(10, netuid, &id, &a, proof(&other_key, netuid, 10)),
+			Error::<Test>::InvalidServeProof
+		);
+		assert_noop!(
+			call(10, netuid, &id, &a, proof(&key, netuid, 11)),
+			Error::<Test>::InvalidServeProof
+		);
+		assert_noop!(
+			call(10, netuid, &id, &a, proof(&key, netuid + 1, 10)),
+			Error::<Test>::InvalidServeProof
+		);
+		let other_chain = key.sign(&serve_proof_payload(&[1u8; 32], netuid, &10u64)).0;
+		assert_noop!(call(10, netuid, &id, &a, other_chain), Error::<Test>::InvalidServeProof);
+		assert_noop!(call(10, netuid, &id, &a, [0u8; 64]), Error::<Test>::InvalidServeProof);
+		assert_ok!(call(10, netuid, &id, &a, good));
 	});
 }
 
-// ---- set_weights ----
+/// Issue 15: a copycat hotkey cannot publish an honest miner's PeerId. Copying the endpoint and
+/// the proof from the chain fails (the proof names the honest hotkey); signing needs the honest
+/// miner's libp2p key, and even with it the PeerId stays the first UID's.
+#[test]
+fn a_copycat_cannot_serve_another_neurons_peer_id() {
+	build_and_execute(|| {
+		// Full (max_uids 4); the honest miner holds UID 0 (hotkey 10), the copycat UID 2.
+		let netuid = subnet_with(4);
+		let a = addrs(&["/ip4/1.2.3.4/tcp/5"]);
+		let (key, id) = libp2p_key(1);
+		let honest = proof(&key, netuid, 10);
+		assert_ok!(Subnets::serve(RuntimeOrigin::signed(10), netuid, id.clone(), a.clone(), honest));
+		// The copycat (hotkey 12) replays what it read on chain.
+		assert_noop!(
+			Subnets::serve(RuntimeOrigin::signed(12), netuid, id.clone(), a.clone(), honest),
+			Error::<Test>::InvalidServeProof
+		);
+		// Even a valid proof for itself (a leaked key, or a shared one) leaves the PeerId taken.
+		let leaked = proof(&key, netuid, 12);
+		assert_noop!(
+			Subnets::serve(RuntimeOrigin::signed(12), netuid, id.clone(), a.clone(), leaked),
+			Error::<Test>::PeerIdInUse
+		);
+		// The honest neuron may publish its own PeerId again (new addresses).
+		run_to_block(6);
+		assert_ok!(serve(10, netuid, 1, addrs(&["/ip4/5.6.7.8/tcp/5"])));
+		// When UID 0 changes hands (the weakest, earliest registered), its PeerId goes with it.
+		assert_ok!(Subnets::register(RuntimeOrigin::signed(2), netuid, 20, u128::MAX));
+		assert_eq!(Uids::<Test>::get(netuid, 20), Some(0));
+		assert_eq!(PeerIdOwners::<Test>::get(netuid, &id), None);
+		assert_ok!(Subnets::serve(RuntimeOrigin::signed(12), netuid, id.clone(), a, leaked));
+		assert_eq!(PeerIdOwners::<Test>::get(netuid, &id), Some(2));
+	});
+}
 
 #[test]
 fn set_weights_stores_them_sorted_without_zeros() {
@@ -1300,13 +1372,19 @@ fn weights_and_serve_are_feeless_only_when_they_would_pass() {
 		assert_ok!(set_weights(10, netuid, &[1, 2], &[1, 1]));
 		// Within the rate limit: pays (and fails).
 		assert!(!weights(&[1, 2]).is_feeless(&signed(10)));
-		let serve = RuntimeCall::Subnets(crate::Call::serve {
-			netuid,
-			peer_id: peer_id(),
-			addrs: addrs(&["/ip4/127.0.0.1/tcp/1"]),
-		});
-		assert!(serve.is_feeless(&signed(11)));
-		assert!(!serve.is_feeless(&signed(99)));
+		let (key, id) = libp2p_key(1);
+		let serve = |proof| {
+			RuntimeCall::Subnets(crate::Call::serve {
+				netuid,
+				peer_id: id.clone(),
+				addrs: addrs(&["/ip4/127.0.0.1/tcp/1"]),
+				proof,
+			})
+		};
+		assert!(serve(proof(&key, netuid, 11)).is_feeless(&signed(11)));
+		assert!(!serve(proof(&key, netuid, 11)).is_feeless(&signed(99)));
+		// A bad proof pays.
+		assert!(!serve(proof(&key, netuid, 12)).is_feeless(&signed(11)));
 	});
 }
 

@@ -297,23 +297,51 @@ pub struct Endpoint {
 	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, PalletError,
 )]
 pub enum EndpointError {
-	/// The PeerId is not a multihash (identity or sha2-256) of the length it declares.
+	/// The PeerId is not the PeerId of a libp2p ed25519 key: the identity multihash of its
+	/// 36-byte protobuf encoding (`00 24 08 01 12 20` then the 32-byte key). Only ed25519 keys
+	/// can prove, on chain, that the neuron holds them (see [`serve_proof_payload`]).
 	PeerId,
 	/// A multiaddr is not printable ASCII starting with `/`.
 	Addr,
 }
 
-/// Checks that `peer_id` is a well-formed multihash, as libp2p PeerIds are: code `0x00`
-/// (identity, for keys of at most 42 bytes) or `0x12` (sha2-256, 32 bytes), then the digest
-/// length, then the digest.
-pub fn validate_peer_id(peer_id: &[u8]) -> Result<(), EndpointError> {
-	match peer_id {
-		[0x00, len, digest @ ..] if usize::from(*len) == digest.len() && !digest.is_empty() => {
-			Ok(())
-		},
-		[0x12, 32, digest @ ..] if digest.len() == 32 => Ok(()),
-		_ => Err(EndpointError::PeerId),
+/// The bytes that start the binary PeerId of every libp2p ed25519 key: multihash code `0x00`
+/// (identity), digest length 36, then the key's protobuf header (`KeyType = Ed25519`, a 32-byte
+/// `Data` field).
+pub const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+
+/// The domain tag that starts every [`serve_proof_payload`].
+pub const SERVE_PROOF_CONTEXT: &[u8] = b"agora/serve/1";
+
+/// The ed25519 public key a PeerId embeds, or [`EndpointError::PeerId`] when `peer_id` is not
+/// the PeerId of an ed25519 key ([`ED25519_PEER_ID_PREFIX`] then 32 bytes, 38 bytes in all).
+pub fn ed25519_key_of_peer_id(peer_id: &[u8]) -> Result<[u8; 32], EndpointError> {
+	match peer_id.strip_prefix(&ED25519_PEER_ID_PREFIX[..]) {
+		Some(key) => key.try_into().map_err(|_| EndpointError::PeerId),
+		None => Err(EndpointError::PeerId),
 	}
+}
+
+/// What a neuron's libp2p key signs (ed25519) to prove on chain, with `Subnets.serve`, that the
+/// hotkey publishing its PeerId holds it:
+///
+/// ```text
+/// b"agora/serve/1" ‖ genesis_hash (32 bytes) ‖ netuid (u16, little endian) ‖ SCALE(hotkey)
+/// ```
+///
+/// The genesis hash ties the proof to one chain, the netuid to one subnet and the hotkey to one
+/// neuron, so a proof copied from another neuron's `serve` proves nothing for the copier.
+pub fn serve_proof_payload<AccountId: Encode>(
+	genesis_hash: &[u8; 32],
+	netuid: NetUid,
+	hotkey: &AccountId,
+) -> Vec<u8> {
+	let mut payload = Vec::with_capacity(SERVE_PROOF_CONTEXT.len() + 32 + 2 + 32);
+	payload.extend_from_slice(SERVE_PROOF_CONTEXT);
+	payload.extend_from_slice(genesis_hash);
+	payload.extend_from_slice(&netuid.to_le_bytes());
+	hotkey.encode_to(&mut payload);
+	payload
 }
 
 /// Checks that `addr` looks like a multiaddr in text form: printable ASCII starting with `/`.
@@ -583,16 +611,34 @@ mod tests {
 	}
 
 	#[test]
+	fn the_serve_proof_payload_has_its_documented_layout() {
+		let payload = serve_proof_payload(&[9u8; 32], 0x0102, &[5u8; 32]);
+		let mut expected = b"agora/serve/1".to_vec();
+		expected.extend([9u8; 32]);
+		expected.extend([0x02, 0x01]);
+		expected.extend([5u8; 32]);
+		assert_eq!(payload, expected);
+		assert_ne!(payload, serve_proof_payload(&[9u8; 32], 0x0103, &[5u8; 32]));
+	}
+
+	#[test]
 	fn peer_ids_and_addrs_are_checked() {
-		let mut ed25519 = vec![0x00, 36];
-		ed25519.extend([7u8; 36]);
-		assert_eq!(validate_peer_id(&ed25519), Ok(()));
+		let mut ed25519 = ED25519_PEER_ID_PREFIX.to_vec();
+		ed25519.extend([7u8; 32]);
+		assert_eq!(ed25519_key_of_peer_id(&ed25519), Ok([7u8; 32]));
+		// A sha256 PeerId (RSA, or a secp256k1 key hashed) cannot be checked on chain.
 		let mut sha = vec![0x12, 32];
 		sha.extend([1u8; 32]);
-		assert_eq!(validate_peer_id(&sha), Ok(()));
-		assert_eq!(validate_peer_id(&[0x00, 5, 1, 2]), Err(EndpointError::PeerId));
-		assert_eq!(validate_peer_id(&[]), Err(EndpointError::PeerId));
-		assert_eq!(validate_peer_id(b"12D3KooW"), Err(EndpointError::PeerId));
+		assert_eq!(ed25519_key_of_peer_id(&sha), Err(EndpointError::PeerId));
+		// An identity multihash of another key type (secp256k1: KeyType 2, 33 bytes).
+		let mut secp = vec![0x00, 0x25, 0x08, 0x02, 0x12, 0x21];
+		secp.extend([2u8; 33]);
+		assert_eq!(ed25519_key_of_peer_id(&secp), Err(EndpointError::PeerId));
+		ed25519.push(0);
+		assert_eq!(ed25519_key_of_peer_id(&ed25519), Err(EndpointError::PeerId));
+		assert_eq!(ed25519_key_of_peer_id(&ed25519[..37]), Err(EndpointError::PeerId));
+		assert_eq!(ed25519_key_of_peer_id(&[]), Err(EndpointError::PeerId));
+		assert_eq!(ed25519_key_of_peer_id(b"12D3KooW"), Err(EndpointError::PeerId));
 		assert_eq!(validate_addr(b"/ip4/127.0.0.1/tcp/4001"), Ok(()));
 		assert_eq!(validate_addr(b"ip4/127.0.0.1"), Err(EndpointError::Addr));
 		assert_eq!(validate_addr(b"/ip4/127.0.0.1 /tcp/1"), Err(EndpointError::Addr));
