@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
 		// Proof size measured: 466 bytes.
-		// Minimum execution time: 36_495 ns.
-		Weight::from_parts(39_740_000, 3_593)
+		// Minimum execution time: 35_943 ns.
+		Weight::from_parts(39_108_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -56,8 +56,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
 		// Proof size measured: 420 bytes.
-		// Minimum execution time: 18_057 ns.
-		Weight::from_parts(19_719_000, 3_601)
+		// Minimum execution time: 17_906 ns.
+		Weight::from_parts(19_869_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -88,10 +88,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
 		// Proof size measured: 5901 + n * 155 bytes.
-		// Minimum execution time: 99_518 ns.
-		Weight::from_parts(101_271_000, 6_196)
-			// Standard error: 253_609.
-			.saturating_add(Weight::from_parts(14_000_893, 0).saturating_mul(n.into()))
+		// Minimum execution time: 93_800 ns.
+		Weight::from_parts(95_763_000, 6_196)
+			// Standard error: 249_094.
+			.saturating_add(Weight::from_parts(10_769_296, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
@@ -101,14 +101,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Uids` (r:1 w:0)
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::PeerIdOwners` (r:1 w:2)
+	/// Proof: `Subnets::PeerIdOwners` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:1 w:1)
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
-		// Proof size measured: 591 bytes.
-		// Minimum execution time: 22_794 ns.
-		Weight::from_parts(25_428_000, 4_153)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size measured: 706 bytes.
+		// Minimum execution time: 66_610 ns.
+		Weight::from_parts(78_888_000, 4_153)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
@@ -125,10 +129,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
 		// Proof size measured: 3428 bytes.
-		// Minimum execution time: 28_283 ns.
-		Weight::from_parts(65_927_019, 19_871)
-			// Standard error: 3_725.
-			.saturating_add(Weight::from_parts(32_002, 0).saturating_mul(n.into()))
+		// Minimum execution time: 27_871 ns.
+		Weight::from_parts(63_618_405, 19_871)
+			// Standard error: 3_216.
+			.saturating_add(Weight::from_parts(30_159, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -140,8 +144,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
 		// Proof size measured: 638 bytes.
-		// Minimum execution time: 21_933 ns.
-		Weight::from_parts(24_056_000, 3_601)
+		// Minimum execution time: 21_302 ns.
+		Weight::from_parts(23_215_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -162,10 +166,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
 		// Proof size measured: 3538 bytes.
-		// Minimum execution time: 31_256 ns.
-		Weight::from_parts(60_224_817, 4_153)
-			// Standard error: 2_918.
-			.saturating_add(Weight::from_parts(41_668, 0).saturating_mul(n.into()))
+		// Minimum execution time: 32_548 ns.
+		Weight::from_parts(72_401_942, 4_153)
+			// Standard error: 3_481.
+			.saturating_add(Weight::from_parts(36_162, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -174,42 +178,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(39_740_000, 3_593)
+		Weight::from_parts(39_108_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(19_719_000, 3_601)
+		Weight::from_parts(19_869_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(101_271_000, 6_196)
-			.saturating_add(Weight::from_parts(14_000_893, 0).saturating_mul(n.into()))
+		Weight::from_parts(95_763_000, 6_196)
+			.saturating_add(Weight::from_parts(10_769_296, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 			.saturating_add(Weight::from_parts(0, 3163).saturating_mul(n.into()))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(25_428_000, 4_153)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(78_888_000, 4_153)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(65_927_019, 19_871)
-			.saturating_add(Weight::from_parts(32_002, 0).saturating_mul(n.into()))
+		Weight::from_parts(63_618_405, 19_871)
+			.saturating_add(Weight::from_parts(30_159, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(24_056_000, 3_601)
+		Weight::from_parts(23_215_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(60_224_817, 4_153)
-			.saturating_add(Weight::from_parts(41_668, 0).saturating_mul(n.into()))
+		Weight::from_parts(72_401_942, 4_153)
+			.saturating_add(Weight::from_parts(36_162, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
