@@ -8,6 +8,13 @@
 //!   (SmolLM2-135M-Instruct), its tokenizer built from the GGUF metadata.
 //! - [`data`]: the Lee corpus with its human similarity ratings, and held-out English text (State
 //!   of the Union speeches and the Brown corpus), turned into seeded, deterministic challenges.
+//! - [`eval`]: the default, lookup-resistant challenges: human-rated pairs (Lee, and a
+//!   validator's [`private`] data) mixed with novel passages scored against a reference model,
+//!   and generation prompts scored against the reference model's continuation (public text) or
+//!   the true one (private text).
+//! - [`private`]: a validator's own evaluation data (plain text and rated pairs).
+//! - [`lookup`]: the attacker's baseline, a "miner" that runs no model but holds every public
+//!   data package.
 //! - [`scoring`]: Spearman correlation, chrF, cosine similarity, and the blend of quality with
 //!   latency.
 //! - [`assets`]: where the real model weights and data live (`scripts/assets.sh` installs them).
@@ -17,7 +24,10 @@ use std::path::PathBuf;
 pub mod assets;
 pub mod data;
 pub mod embedding;
+pub mod eval;
 pub mod generation;
+pub mod lookup;
+pub mod private;
 pub mod scoring;
 
 pub use candle_core::Device;
@@ -50,6 +60,16 @@ pub enum ModelError {
 	/// The tensor library failed.
 	#[error("candle: {0}")]
 	Candle(#[from] candle_core::Error),
+	/// A validator's private evaluation data is malformed ([`private`]).
+	#[error("private data {}{}: {problem}", path.display(), at_line(*line))]
+	PrivateData {
+		/// The file (or directory) at fault.
+		path: PathBuf,
+		/// The line, 1-based; 0 when the problem is the whole file.
+		line: usize,
+		/// What is wrong.
+		problem: private::DataProblem,
+	},
 	/// Evaluation data is malformed.
 	#[error("bad data in {what}: {why}")]
 	Data {
@@ -58,6 +78,15 @@ pub enum ModelError {
 		/// What is wrong with it.
 		why: String,
 	},
+}
+
+/// ` line N`, or nothing for line 0.
+fn at_line(line: usize) -> String {
+	if line == 0 {
+		String::new()
+	} else {
+		format!(" line {line}")
+	}
 }
 
 /// The hint given with every [`ModelError::Missing`] about the real assets.
@@ -119,6 +148,10 @@ mod tests {
 		send_sync::<generation::Generator>();
 		send_sync::<data::SimilarityBench>();
 		send_sync::<data::TextCorpus>();
+		send_sync::<eval::EmbeddingBench>();
+		send_sync::<eval::GenerationBench>();
+		send_sync::<lookup::LookupModel>();
+		send_sync::<private::PrivateData>();
 		send_sync::<ModelError>();
 	}
 

@@ -1,4 +1,8 @@
 //! Objective scoring of miners' answers against the truth.
+//!
+//! [`score_embeddings`] and [`score_generation`] score the challenges of [`crate::data`] against
+//! the public truth alone (the Lee ratings, the words that really follow), which a miner holding
+//! the same packages can look up; [`crate::eval`] has the lookup-resistant scoring.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -149,15 +153,30 @@ pub fn chrf(hypothesis: &str, reference: &str) -> f64 {
 /// of different dimensions, any component is not finite, a pair points outside the sentences, or
 /// the challenge has no pairs.
 pub fn score_embeddings(challenge: &EmbeddingChallenge, vectors: &[Vec<f32>]) -> Result<f64> {
-	if vectors.len() != challenge.sentences.len() {
-		return Err(ModelError::Input(format!(
-			"{} embeddings for {} sentences",
-			vectors.len(),
-			challenge.sentences.len()
-		)));
-	}
 	if challenge.pairs.is_empty() {
 		return Err(ModelError::Input("the challenge has no rated pairs".into()));
+	}
+	check_vectors(challenge.sentences.len(), vectors)?;
+	let mut sims = Vec::with_capacity(challenge.pairs.len());
+	let mut ratings = Vec::with_capacity(challenge.pairs.len());
+	for &(a, b, rating) in &challenge.pairs {
+		let (Some(va), Some(vb)) = (vectors.get(a), vectors.get(b)) else {
+			return Err(ModelError::Input(format!("pair ({a}, {b}) is out of range")));
+		};
+		sims.push(f64::from(cosine(va, vb)));
+		ratings.push(f64::from(rating));
+	}
+	Ok(spearman(&sims, &ratings).max(0.0))
+}
+
+/// An error unless `vectors` are `sentences` non-empty vectors of one dimension with finite
+/// components.
+pub(crate) fn check_vectors(sentences: usize, vectors: &[Vec<f32>]) -> Result<()> {
+	if vectors.len() != sentences {
+		return Err(ModelError::Input(format!(
+			"{} embeddings for {sentences} sentences",
+			vectors.len()
+		)));
 	}
 	let dim = vectors.first().map_or(0, Vec::len);
 	if dim == 0 {
@@ -174,16 +193,7 @@ pub fn score_embeddings(challenge: &EmbeddingChallenge, vectors: &[Vec<f32>]) ->
 			return Err(ModelError::Input(format!("embedding {i} is not finite")));
 		}
 	}
-	let mut sims = Vec::with_capacity(challenge.pairs.len());
-	let mut ratings = Vec::with_capacity(challenge.pairs.len());
-	for &(a, b, rating) in &challenge.pairs {
-		let (Some(va), Some(vb)) = (vectors.get(a), vectors.get(b)) else {
-			return Err(ModelError::Input(format!("pair ({a}, {b}) is out of range")));
-		};
-		sims.push(f64::from(cosine(va, vb)));
-		ratings.push(f64::from(rating));
-	}
-	Ok(spearman(&sims, &ratings).max(0.0))
+	Ok(())
 }
 
 /// How well `text` continues the challenge's prompt: [`chrf`] of `text` against the words that
