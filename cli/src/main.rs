@@ -1,10 +1,12 @@
-//! `agora`: wallets, balances, transfers, staking, subnets and chain queries for Agora.
+//! `agora`: wallets, balances, transfers, staking, subnets, chain queries and audit-log checks
+//! for Agora.
 //!
 //! Exit codes: 0 success, 1 the chain refused or failed (dispatch error, rejected transaction,
 //! unreachable node, unknown subnet, no stake to remove, funds or stake found short before
 //! signing), 2 usage (bad arguments, bad amount, missing password, wrong password, wallet errors,
-//! a corrupt keyfile). The guarantees (what is checked before writing or signing, mortal eras,
-//! concurrent submissions, whole stake positions) are in `docs/cli.md`.
+//! a corrupt keyfile); `audit verify` exits 1 on an inconsistent round and 2 on an unreadable
+//! log. The guarantees (what is checked before writing or signing, mortal eras, concurrent
+//! submissions, whole stake positions) are in `docs/cli.md`.
 
 mod account;
 mod commands;
@@ -20,10 +22,12 @@ use agora_client::{
 	wallet::{self, Wallet},
 	AccountId32, Client, ClientError, Keypair, Wait,
 };
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{
+	parser::ValueSource, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
 use commands::{
-	balance, chain, chain::ChainCmd, metagraph, stake, stake::StakeCmd, subnet, subnet::SubnetCmd,
-	wallet::WalletCmd, weights, weights::WeightsCmd,
+	audit::AuditCmd, balance, chain, chain::ChainCmd, metagraph, stake, stake::StakeCmd, subnet,
+	subnet::SubnetCmd, wallet::WalletCmd, weights, weights::WeightsCmd,
 };
 use funds::ensure_funds;
 use output::Out;
@@ -65,6 +69,10 @@ struct Global {
 	/// Wait until transactions are in a block (`inclusion`) or finalized (`finality`).
 	#[arg(long, global = true, value_enum, default_value_t = WaitArg::Inclusion)]
 	wait: WaitArg,
+	/// Whether `--url` (or AGORA_URL) was given rather than defaulted: `audit verify` reads the
+	/// chain only then.
+	#[arg(skip)]
+	url_given: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -96,6 +104,9 @@ enum Command {
 	/// Chain head, finality, peers and runtime version.
 	#[command(subcommand)]
 	Chain(ChainCmd),
+	/// Check a validator's signed audit log, offline or against the chain.
+	#[command(subcommand)]
+	Audit(AuditCmd),
 	/// Print shell completions.
 	Completions {
 		/// The shell.
@@ -136,7 +147,12 @@ impl From<agora_client::amount::BadAmount> for Failure {
 pub(crate) type Result<T> = std::result::Result<T, Failure>;
 
 fn main() -> ExitCode {
-	let cli = Cli::parse();
+	let matches = Cli::command().get_matches();
+	let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+	cli.global.url_given = matches!(
+		matches.value_source("url"),
+		Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+	);
 	let out = Out::new(cli.global.json);
 	let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
 		Ok(r) => r,
@@ -144,6 +160,8 @@ fn main() -> ExitCode {
 	};
 	match runtime.block_on(run(cli, &out)) {
 		Ok(()) => ExitCode::SUCCESS,
+		// Already reported on stdout (e.g. `audit verify --json` finding inconsistencies).
+		Err(f) if f.message.is_empty() => ExitCode::from(f.code),
 		Err(f) => out.fail(f.code, &f.message),
 	}
 }
@@ -218,6 +236,11 @@ impl Ctx {
 		parse_address(&public.ss58)
 	}
 
+	/// Whether a node was named (`--url` or AGORA_URL) rather than the default assumed.
+	pub(crate) fn url_given(&self) -> bool {
+		self.global.url_given
+	}
+
 	pub(crate) async fn client(&self) -> Result<Client> {
 		Ok(Client::connect(&self.global.url).await?)
 	}
@@ -262,5 +285,6 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 		Command::Weights(cmd) => weights::run(&ctx, out, cmd).await,
 		Command::Metagraph(args) => metagraph::run(&ctx, out, args).await,
 		Command::Chain(cmd) => chain::run(&ctx, out, cmd).await,
+		Command::Audit(cmd) => commands::audit::run(&ctx, out, cmd).await,
 	}
 }

@@ -624,3 +624,131 @@ async fn extrinsic_era(node: &Node, receipt: &Value) -> Result<subxt::utils::Era
 	}
 	bail!("extrinsic {} not in block {block}", receipt["extrinsic"])
 }
+
+/// `agora audit verify` offline, on a log written here as a validator writes it (real sr25519
+/// keys, real signed queries and answers, a generation challenge scored without a model): every
+/// round consistent → exit 0; one tampered line → exit 1 naming the round INCONSISTENT; a line
+/// that is not a record → exit 2 naming the line.
+#[test]
+fn audit_verify_checks_a_log_offline() -> Result<()> {
+	use agora_models::eval::GenerationChallenge;
+	use agora_neuron::{
+		audit::{self, Challenge, MinerRecord, Outcome, RoundRecord, Submitted, WeightsAction},
+		weights::{self, Emas, Rules},
+	};
+	use agora_protocol::{Answer, Hotkey, Query, SignedAnswer};
+	use subxt_signer::sr25519::Keypair;
+
+	let key = |uri: &str| -> Result<Keypair> { Ok(Keypair::from_uri(&uri.parse()?)?) };
+	let ss58 = |k: &Keypair| subxt::utils::AccountId32(k.public_key().0).to_string();
+	let (validator, miner) = (key("//AuditValidator")?, key("//AuditMiner")?);
+	let challenge = Challenge::Generation(GenerationChallenge {
+		seed: 1,
+		prompt: "We the People of the United States, in Order to form".into(),
+		max_tokens: 8,
+		origin: "public".into(),
+		truth: "a more perfect Union".into(),
+		reference: "a more perfect union, establish".into(),
+		reference_model: "reference".into(),
+		truth_weight: 0.0,
+	});
+	let holders: std::collections::BTreeMap<u16, String> =
+		[(0, ss58(&validator)), (1, ss58(&miner))].into_iter().collect();
+	let rules = Rules { n: 2, min_allowed: 1, max_allowed: 8, max_weight_limit: u16::MAX };
+	let mut ema = Emas::new();
+	let mut lines = Vec::new();
+	for round in 1..=2u64 {
+		let query = Query::signed(1, Hotkey::of(&miner), round << 20, challenge.task(), &validator);
+		let text = if round == 1 { "a more perfect union" } else { "a better union" };
+		let answer = Answer::Generation { model: "m".into(), text: text.into(), logprobs: None };
+		let quality = challenge.quality(&answer).map_err(anyhow::Error::msg)?;
+		let ms = 250 * round;
+		let score = audit::score(quality, ms, 10_000);
+		let signed = SignedAnswer::sign(answer, &query, &miner);
+		let before = ema.clone();
+		ema = weights::fold_round(&before, &holders, [(1, ss58(&miner).as_str(), score)], 0.3);
+		let (uids, values) =
+			weights::to_weights(&audit::as_logged(&weights::ema_scores(&ema)), 0, &rules)?;
+		let mut record = RoundRecord {
+			version: audit::VERSION,
+			netuid: 1,
+			round,
+			validator: ss58(&validator),
+			uid: 0,
+			block: 10 * round as u32,
+			block_hash: format!("0x{}", "11".repeat(32)),
+			validator_permit: true,
+			challenge: Some(challenge.clone()),
+			budget_ms: 10_000,
+			ema_alpha: 0.3,
+			miners: vec![MinerRecord {
+				uid: 1,
+				hotkey: ss58(&miner),
+				query: audit::encode(&query),
+				answer: Some(audit::encode(&signed)),
+				ms,
+				outcome: Outcome::Scored,
+				error: None,
+				quality,
+				score,
+			}],
+			holders: holders.clone(),
+			ema_before: before,
+			ema_after: ema.clone(),
+			rules,
+			weights: WeightsAction::Set {
+				sent: Submitted {
+					uids,
+					values,
+					version_key: 0,
+					block_hash: format!("0x{}", "22".repeat(32)),
+				},
+				read_back: "match".into(),
+			},
+			signature: String::new(),
+		};
+		lines.push(record.signed_line(&validator)?);
+	}
+	let dir = TestDir::new("audit");
+	let log = dir.path().join("1-validator.audit.jsonl");
+	let verify = |json: bool| -> Result<(i32, String, String)> {
+		let out = Command::new(env!("CARGO_BIN_EXE_agora"))
+			.env_remove("AGORA_URL")
+			.args(if json { &["--json"][..] } else { &[][..] })
+			.args(["audit", "verify"])
+			.arg(&log)
+			.output()
+			.context("run agora")?;
+		Ok((
+			out.status.code().unwrap_or(-1),
+			String::from_utf8_lossy(&out.stdout).to_string(),
+			String::from_utf8_lossy(&out.stderr).to_string(),
+		))
+	};
+
+	std::fs::write(&log, lines.join("\n") + "\n")?;
+	let (code, stdout, stderr) = verify(false)?;
+	ensure!(code == 0, "a consistent log exited {code}: {stdout}{stderr}");
+	ensure!(stdout.contains("round 1 @ #10: consistent — 1 answer(s) verified"), "{stdout}");
+	ensure!(stdout.contains("2 round(s): 2 consistent, 0 inconsistent"), "{stdout}");
+	ensure!(stdout.contains("offline checks only"), "{stdout}");
+
+	// The miner answered faster than it did: its score no longer follows, nor the signature.
+	let tampered = lines[1].replacen("\"ms\":500", "\"ms\":5", 1);
+	ensure!(tampered != lines[1], "the tamper did not apply");
+	std::fs::write(&log, format!("{}\n{tampered}\n", lines[0]))?;
+	let (code, stdout, stderr) = verify(false)?;
+	ensure!(code == 1, "a tampered log exited {code}: {stdout}{stderr}");
+	ensure!(stdout.contains("round 1 @ #10: consistent"), "{stdout}");
+	ensure!(stdout.contains("round 2 @ #20: INCONSISTENT"), "{stdout}");
+	ensure!(stdout.contains("bad record signature") && stdout.contains("logged score"), "{stdout}");
+	let (code, stdout, _) = verify(true)?;
+	let report: Value = serde_json::from_str(&stdout).context("one JSON report")?;
+	ensure!(code == 1 && report["ok"] == false && report["inconsistent"] == 1, "{report}");
+	ensure!(report["rounds"][1]["consistent"] == false, "{report}");
+
+	std::fs::write(&log, format!("{}\nnot json\n", lines[0]))?;
+	let (code, _, stderr) = verify(false)?;
+	ensure!(code == 2 && stderr.contains("line 2: not an audit record"), "{code}: {stderr}");
+	Ok(())
+}

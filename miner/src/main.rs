@@ -1,8 +1,9 @@
 //! `agora-miner`: serves a candle model to the validators of one Agora subnet over libp2p.
 //!
-//! It answers only peers whose Noise-authenticated PeerId is the on-chain endpoint of a neuron
-//! holding a validator permit on its subnet (checked by the protocol's event loop before any
-//! model work), publishes its own PeerId and addresses with `serve` (none in `--dial-out` mode,
+//! It admits connections only from peers whose Noise-authenticated PeerId is the on-chain
+//! endpoint of a neuron holding a validator permit on its subnet, and answers only queries signed
+//! by that neuron's hotkey and addressed to this miner's hotkey (checked by the protocol's event
+//! loop before any model work); its answers are signed with its hotkey. It publishes its own PeerId and addresses with `serve` (none in `--dial-out` mode,
 //! where it dials the validators instead), and exports Prometheus metrics.
 
 use std::{
@@ -13,12 +14,10 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use agora_models::{embedding, generation};
+use agora_models::{assets::Assets, embedding, generation, lookup};
 use agora_neuron::{args::NeuronArgs, endpoint, peers, runtime::RuntimeWatch};
 use agora_primitives::{NetUid, TaskKind};
-use agora_protocol::{
-	AllowList, Answer, Authorizer, Inbound, Query, Refusal, Response, TaskRequest,
-};
+use agora_protocol::{AllowList, Answer, Authorizer, Hotkey, Inbound, Query, Refusal, TaskRequest};
 use anyhow::{bail, Context};
 use clap::Parser;
 use libp2p::PeerId;
@@ -46,12 +45,19 @@ struct Cli {
 	netuid: NetUid,
 	/// The model: a directory in Hugging Face layout (config.json, model.safetensors,
 	/// tokenizer.json) for text-embedding subnets, a .gguf file for text-generation subnets.
+	/// Needed by every variant but `lookup`.
 	#[arg(long, value_name = "PATH")]
-	model: PathBuf,
+	model: Option<PathBuf>,
 	/// Serve a deliberately worse embedding model, for demos and tests: `layers:N` keeps the
-	/// first N encoder layers, `random` (or `random:SEED`) uses random weights.
+	/// first N encoder layers, `random` (or `random:SEED`) uses random weights. `lookup` runs
+	/// no model at all: the attacker who answers from the public evaluation packages
+	/// (`agora_models::lookup`), to measure what validators' challenges let it earn.
 	#[arg(long, default_value = "full")]
 	variant: Variant,
+	/// `--variant lookup`: where the public evaluation data is [default: $AGORA_ASSETS or
+	/// ~/.cache/agora/assets].
+	#[arg(long, value_name = "DIR")]
+	assets: Option<PathBuf>,
 	/// Where the model runs: cpu, cuda or cuda:N.
 	#[arg(long, default_value = "cpu")]
 	device: String,
@@ -72,13 +78,21 @@ struct Cli {
 
 /// `--variant`.
 #[derive(Clone, Copy, Debug)]
-struct Variant(embedding::Variant);
+enum Variant {
+	/// The model, whole or deliberately worse.
+	Model(embedding::Variant),
+	/// No model: answers looked up in the public evaluation data.
+	Lookup,
+}
 
 impl FromStr for Variant {
 	type Err = String;
 	fn from_str(s: &str) -> Result<Self, Self::Err> {
-		let bad = || format!("`{s}`: expected full, layers:N or random[:SEED]");
-		Ok(Variant(match s.split_once(':') {
+		let bad = || format!("`{s}`: expected full, layers:N, random[:SEED] or lookup");
+		if s == "lookup" {
+			return Ok(Variant::Lookup);
+		}
+		Ok(Variant::Model(match s.split_once(':') {
 			None if s == "full" => embedding::Variant::Full,
 			None if s == "random" => embedding::Variant::Random { seed: 0 },
 			Some(("layers", n)) => {
@@ -96,15 +110,30 @@ impl FromStr for Variant {
 enum Model {
 	Embedding(embedding::Embedder),
 	Generation(Mutex<generation::Generator>),
+	/// The attacker's baseline: no model.
+	Lookup(lookup::LookupModel),
 }
 
 impl Model {
 	fn load(
 		task: TaskKind,
-		path: &Path,
-		variant: embedding::Variant,
+		path: Option<&Path>,
+		variant: Variant,
+		assets: Option<&Path>,
 		device: &str,
 	) -> anyhow::Result<Self> {
+		let variant = match variant {
+			Variant::Lookup => {
+				let assets = match assets {
+					Some(dir) => Assets::at(dir.to_path_buf())?,
+					None => Assets::locate()?,
+				};
+				return Ok(Model::Lookup(lookup::LookupModel::load(&assets)?));
+			},
+			Variant::Model(variant) => variant,
+		};
+		let path =
+			path.context("--model PATH is needed: every --variant but lookup runs a model")?;
 		let device = agora_models::device(device)?;
 		match task {
 			TaskKind::TextEmbedding => {
@@ -130,11 +159,12 @@ impl Model {
 		match self {
 			Model::Embedding(e) => e.name(),
 			Model::Generation(g) => g.lock().map(|g| g.name()).unwrap_or_default(),
+			Model::Lookup(l) => l.name(),
 		}
 	}
 
 	/// Answers a query whose input was already checked by [`check`].
-	fn answer(&self, task: TaskRequest) -> Response {
+	fn answer(&self, task: TaskRequest) -> Result<Answer, Refusal> {
 		let result = match (self, task) {
 			(Model::Embedding(e), TaskRequest::Embed { sentences }) => {
 				e.embed(&sentences).map(|vectors| Answer::Embeddings { model: e.name(), vectors })
@@ -149,20 +179,20 @@ impl Model {
 						}
 					}),
 					Err(_) => {
-						return Response::Refused(Refusal::Failed {
-							reason: "the model crashed earlier".into(),
-						})
+						return Err(Refusal::Failed { reason: "the model crashed earlier".into() })
 					},
 				}
 			},
-			(_, task) => {
-				return Response::Refused(Refusal::Unsupported { task: task_name(&task).into() })
+			(Model::Lookup(l), TaskRequest::Embed { sentences }) => {
+				Ok(Answer::Embeddings { model: l.name(), vectors: l.embed(&sentences) })
 			},
+			(Model::Lookup(l), TaskRequest::Generate { prompt, max_tokens, .. }) => {
+				let text = l.generate(&prompt, max_tokens as usize);
+				Ok(Answer::Generation { model: l.name(), text, logprobs: None })
+			},
+			(_, task) => return Err(Refusal::Unsupported { task: task_name(&task).into() }),
 		};
-		match result {
-			Ok(answer) => Response::Ok(answer),
-			Err(e) => Response::Refused(Refusal::Failed { reason: e.to_string() }),
-		}
+		result.map_err(|e| Refusal::Failed { reason: e.to_string() })
 	}
 }
 
@@ -203,18 +233,23 @@ fn check(task: &TaskRequest) -> Result<(), Refusal> {
 	Ok(())
 }
 
-/// Lets through only queries for our subnet from permitted validators.
-struct Gate {
+/// Admits connections from permitted validators only, and lets through only queries for our
+/// subnet from permitted validators signing as their own hotkey.
+struct SubnetAuthorizer {
 	netuid: NetUid,
 	allow: AllowList,
 }
 
-impl Authorizer for Gate {
+impl Authorizer for SubnetAuthorizer {
 	fn authorise(&self, peer: &PeerId, query: &Query) -> Result<(), Refusal> {
 		if query.netuid != self.netuid {
 			return Err(Refusal::WrongSubnet { served: self.netuid });
 		}
 		self.allow.authorise(peer, query)
+	}
+
+	fn admits(&self, peer: &PeerId) -> bool {
+		self.allow.admits(peer)
 	}
 }
 
@@ -258,12 +293,12 @@ impl Metrics {
 		m
 	}
 
-	fn observe(&self, response: &Response, took: Duration) {
-		let outcome = match response {
-			Response::Ok(_) => "ok",
-			Response::Refused(Refusal::BadRequest { .. }) => "bad_request",
-			Response::Refused(Refusal::Unsupported { .. }) => "unsupported",
-			Response::Refused(_) => "failed",
+	fn observe(&self, result: &Result<Answer, Refusal>, took: Duration) {
+		let outcome = match result {
+			Ok(_) => "ok",
+			Err(Refusal::BadRequest { .. }) => "bad_request",
+			Err(Refusal::Unsupported { .. }) => "unsupported",
+			Err(_) => "failed",
 		};
 		self.queries.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
 		self.seconds.observe(took.as_secs_f64());
@@ -278,6 +313,9 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
 	cli.neuron.p2p.check()?;
+	if cli.model.is_none() && !matches!(cli.variant, Variant::Lookup) {
+		bail!("--model PATH is needed: every --variant but lookup runs a model");
+	}
 	let (signer, hotkey, chain, metagraph) = agora_neuron::start(
 		&cli.neuron.chain,
 		&cli.neuron.wallet,
@@ -290,15 +328,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	tracing::info!("hotkey {hotkey} is registered on subnet {} ({task:?})", cli.netuid);
 
 	let started = Instant::now();
-	let (model_path, variant, device) = (cli.model.clone(), cli.variant.0, cli.device.clone());
-	let model =
-		tokio::task::spawn_blocking(move || Model::load(task, &model_path, variant, &device))
-			.await
-			.context("model loader panicked")??;
+	let (model_path, variant, device) = (cli.model.clone(), cli.variant, cli.device.clone());
+	let assets = cli.assets.clone();
+	let model = tokio::task::spawn_blocking(move || {
+		Model::load(task, model_path.as_deref(), variant, assets.as_deref(), &device)
+	})
+	.await
+	.context("model loader panicked")??;
 	let model = Arc::new(model);
 	tracing::info!("loaded {} in {:.1} s", model.name(), started.elapsed().as_secs_f64());
 
-	let mut registry = Registry::with_prefix("");
+	let mut registry = Registry::default();
 	let metrics = Metrics::register(&mut registry);
 	let _metrics_server = match cli.metrics {
 		Some(addr) => {
@@ -313,7 +353,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		keypair: keypair.clone(),
 		listen: if cli.dial_out { Vec::new() } else { cli.neuron.p2p.listen.clone() },
 		limits: agora_protocol::Limits::default(),
-		authorizer: Some(Arc::new(Gate { netuid: cli.netuid, allow: allow.clone() })),
+		authorizer: Some(Arc::new(SubnetAuthorizer { netuid: cli.netuid, allow: allow.clone() })),
+		// Queries must be addressed to this hotkey; answers are signed with it.
+		hotkey: Some(signer.clone()),
 	})
 	.await?;
 	let addrs = if cli.dial_out {
@@ -373,7 +415,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 					));
 				}
 				let validators = peers::permitted_validators(&metagraph);
-				allow.set(netuid, validators.iter().map(|v| v.peer_id));
+				allow.set(netuid, validators.iter().map(|v| (v.peer_id, hotkey_of(&v.hotkey))));
 				metrics.validators.set(validators.len() as i64);
 				if dial_out {
 					let connected = p2p.connected_peers().await;
@@ -426,25 +468,32 @@ async fn handle(
 	let peer = query.peer;
 	let task = query.query.task.clone();
 	let kind = task_name(&task);
-	let response = match check(&task) {
-		Err(refusal) => Response::Refused(refusal),
+	let result = match check(&task) {
+		Err(refusal) => Err(refusal),
 		Ok(()) => match worker.acquire_owned().await {
 			Ok(permit) => tokio::task::spawn_blocking(move || {
 				let _permit = permit;
 				model.answer(task)
 			})
 			.await
-			.unwrap_or_else(|e| Response::Refused(Refusal::Failed { reason: e.to_string() })),
-			Err(_) => Response::Refused(Refusal::Busy),
+			.unwrap_or_else(|e| Err(Refusal::Failed { reason: e.to_string() })),
+			Err(_) => Err(Refusal::Busy),
 		},
 	};
 	let took = arrived.elapsed();
-	metrics.observe(&response, took);
-	match &response {
-		Response::Ok(_) => tracing::debug!("{kind} for {peer} in {} ms", took.as_millis()),
-		Response::Refused(r) => tracing::info!("{kind} for {peer} refused: {r}"),
+	metrics.observe(&result, took);
+	match &result {
+		Ok(_) => tracing::debug!("{kind} for {peer} in {} ms", took.as_millis()),
+		Err(r) => tracing::info!("{kind} for {peer} refused: {r}"),
 	}
-	query.respond(response);
+	// Signed with the hotkey here, off the protocol's event loop.
+	query.reply(result);
+}
+
+/// The protocol's hotkey (32 bytes) of a chain account.
+fn hotkey_of(account: &agora_client::chain::RuntimeAccountId) -> Hotkey {
+	let bytes: &[u8; 32] = account.as_ref();
+	Hotkey(*bytes)
 }
 
 #[cfg(test)]
@@ -453,18 +502,22 @@ mod tests {
 
 	#[test]
 	fn variants_parse_and_bad_ones_explain_themselves() {
-		assert!(matches!("full".parse::<Variant>(), Ok(Variant(embedding::Variant::Full))));
+		assert!(matches!("full".parse::<Variant>(), Ok(Variant::Model(embedding::Variant::Full))));
 		assert!(matches!(
 			"layers:2".parse::<Variant>(),
-			Ok(Variant(embedding::Variant::Layers(2)))
+			Ok(Variant::Model(embedding::Variant::Layers(2)))
 		));
 		assert!(matches!(
 			"random:7".parse::<Variant>(),
-			Ok(Variant(embedding::Variant::Random { seed: 7 }))
+			Ok(Variant::Model(embedding::Variant::Random { seed: 7 }))
 		));
+		assert!(matches!("lookup".parse::<Variant>(), Ok(Variant::Lookup)));
 		for bad in ["layers:0", "layers:x", "half", "random:-1"] {
 			let err = bad.parse::<Variant>().err().unwrap_or_default();
-			assert!(err.contains("expected full, layers:N or random"), "{bad}: {err}");
+			assert!(
+				err.contains("expected full, layers:N, random[:SEED] or lookup"),
+				"{bad}: {err}"
+			);
 		}
 	}
 
@@ -492,21 +545,39 @@ mod tests {
 	}
 
 	#[test]
-	fn the_gate_refuses_other_subnets_before_asking_the_allow_list() {
+	fn the_authorizer_refuses_other_subnets_before_asking_the_allow_list() {
+		let key = |uri: &str| {
+			agora_protocol::HotkeyPair::from_uri(&uri.parse().expect("uri")).expect("keypair")
+		};
+		let (validator_key, impostor_key) = (key("//Validator"), key("//Impostor"));
 		let allow = AllowList::new();
 		let validator = PeerId::random();
-		allow.set(3, [validator]);
-		let gate = Gate { netuid: 3, allow };
-		let query =
-			|netuid| Query { netuid, task: TaskRequest::Embed { sentences: vec!["a".into()] } };
-		assert!(gate.authorise(&validator, &query(3)).is_ok());
+		allow.set(3, [(validator, Hotkey::of(&validator_key))]);
+		let auth = SubnetAuthorizer { netuid: 3, allow };
+		let query = |netuid, signer| {
+			let task = TaskRequest::Embed { sentences: vec!["a".into()] };
+			Query::signed(netuid, Hotkey([1; 32]), 0, task, signer)
+		};
+		assert!(auth.admits(&validator));
+		assert!(!auth.admits(&PeerId::random()));
+		assert!(auth.authorise(&validator, &query(3, &validator_key)).is_ok());
 		assert!(matches!(
-			gate.authorise(&validator, &query(4)),
+			auth.authorise(&validator, &query(4, &validator_key)),
 			Err(Refusal::WrongSubnet { served: 3 })
 		));
 		assert!(matches!(
-			gate.authorise(&PeerId::random(), &query(3)),
+			auth.authorise(&PeerId::random(), &query(3, &validator_key)),
 			Err(Refusal::NotAuthorised { .. })
 		));
+		assert!(matches!(
+			auth.authorise(&validator, &query(3, &impostor_key)),
+			Err(Refusal::ValidatorMismatch { .. })
+		));
+	}
+
+	#[test]
+	fn chain_accounts_become_protocol_hotkeys() {
+		let account = agora_client::chain::RuntimeAccountId::new([5; 32]);
+		assert_eq!(hotkey_of(&account), Hotkey([5; 32]));
 	}
 }

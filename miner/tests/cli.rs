@@ -35,10 +35,14 @@ fn help_explains_the_flags() {
 fn bad_arguments_are_usage_errors() {
 	let (code, text) = miner(&["--netuid", "1", "--model", "/nonexistent", "--variant", "half"]);
 	assert_eq!(code, 2, "{text}");
-	assert!(text.contains("expected full, layers:N or random"), "{text}");
+	assert!(text.contains("expected full, layers:N, random[:SEED] or lookup"), "{text}");
 	let (code, text) = miner(&["--model", "/nonexistent"]);
 	assert_eq!(code, 2, "{text}");
 	assert!(text.contains("--netuid"), "{text}");
+	// No model and a variant that needs one: refused before anything touches the chain.
+	let (code, text) = miner(&["--netuid", "1", "--url", "ws://127.0.0.1:1"]);
+	assert_ne!(code, 0, "{text}");
+	assert!(text.contains("--model PATH is needed"), "{text}");
 }
 
 #[test]

@@ -6,33 +6,34 @@
 //! subnets) over libp2p, scores the answers objectively (blended with latency), folds the
 //! scores into a per-UID moving average kept on disk, and, when the subnet's rate limit allows,
 //! sets weights (or commits and later reveals them), waits for inclusion and reads them back.
-//! One JSON audit line per round goes to the log and to `audit.jsonl` beside the state.
+//! One signed audit record per round ([`agora_neuron::audit`]) goes to
+//! `<netuid>-<hotkey>.audit.jsonl` beside the state; `agora audit verify` checks it.
 
 mod state;
-mod weights;
 
 use std::{
 	collections::BTreeMap,
 	io::Write,
-	path::PathBuf,
+	path::{Path, PathBuf},
 	time::{Duration, Instant},
 };
 
-use agora_client::chain::{calls, Client, ClientError, RuntimeAccountId, Wait};
-use agora_models::{assets::Assets, data, scoring};
+use agora_client::chain::{calls, Client, RuntimeAccountId, Wait};
+use agora_models::{assets::Assets, data, embedding, eval, generation, private::PrivateData};
 use agora_neuron::{
 	account_of,
 	args::NeuronArgs,
+	audit::{self, Challenge, MinerRecord, RoundRecord, Submitted, WeightsAction},
 	endpoint, own_neuron,
 	peers::{self, Peer},
 	runtime::RuntimeWatch,
+	weights::{self, Rules},
 };
 use agora_primitives::{Metagraph, NetUid, TaskKind, Uid};
-use agora_protocol::{Answer, Query, QueryError, Refusal, Response, TaskRequest};
+use agora_protocol::{Hotkey, Query, QueryError, Refusal, Response};
 use anyhow::Context;
 use clap::Parser;
 use rand::{seq::SliceRandom, RngCore, SeedableRng};
-use serde_json::json;
 use state::{PendingCommit, State};
 use subxt_signer::sr25519::Keypair;
 
@@ -65,9 +66,14 @@ struct Cli {
 	/// Weight of a new score in a UID's moving average.
 	#[arg(long, default_value_t = 0.3)]
 	ema_alpha: f64,
-	/// Text-embedding: documents per challenge (their rated pairs are scored).
-	#[arg(long, default_value_t = 12)]
+	/// Text-embedding: Lee documents per challenge (their rated pairs are scored), beside 16
+	/// novel passages scored against the reference model.
+	#[arg(long, default_value_t = 8)]
 	docs: usize,
+	/// A directory of private evaluation data: `*.txt` plain text, `*.tsv` rated pairs
+	/// (`text_a<TAB>text_b<TAB>score`); see docs/validating.md.
+	#[arg(long, value_name = "DIR")]
+	private_data: Option<PathBuf>,
 	/// Text-generation: words of real text in the prompt.
 	#[arg(long, default_value_t = 48)]
 	prompt_words: usize,
@@ -82,51 +88,96 @@ struct Cli {
 	rounds: u64,
 }
 
-/// The challenge source of the subnet's task.
-enum Bench {
-	Embedding(data::SimilarityBench),
-	Generation(data::TextCorpus),
+/// The weights version this validator implements, sent as `version_key` with its weights.
+///
+/// A subnet owner raises `weights_version_key` when validators must change how they score; a
+/// validator built for an older version then refuses to run ([`check_weights_version`])
+/// instead of setting weights the chain would refuse (`StaleVersionKey`). 1: the unsigned
+/// protocol; 2: signed, addressed queries, signed answers, signed audit records and
+/// lookup-resistant challenges (issue 15).
+const WEIGHTS_VERSION: u64 = 2;
+
+/// Refuses a subnet that asks for a newer weights version than [`WEIGHTS_VERSION`].
+fn check_weights_version(netuid: NetUid, required: u64) -> anyhow::Result<()> {
+	anyhow::ensure!(
+		required <= WEIGHTS_VERSION,
+		"subnet {netuid} requires weights version {required}, but this agora-validator implements \
+		 version {WEIGHTS_VERSION}: upgrade agora-validator (its weights would be refused as \
+		 StaleVersionKey)"
+	);
+	Ok(())
 }
 
-/// One round's challenge.
-enum Challenge {
-	Embedding(data::EmbeddingChallenge),
-	Generation(data::GenerationChallenge),
+/// The challenge source of the subnet's task: the public sets, the validator's private data,
+/// and the reference model whose answers stand in for truth a miner could look up
+/// (`docs/validating.md`, "Evaluation that cannot be looked up").
+enum Bench {
+	Embedding(eval::EmbeddingBench),
+	Generation(eval::GenerationBench),
+}
+
+/// The challenge sizes of a round, from the flags.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+	docs: usize,
+	prompt_words: usize,
+	truth_words: usize,
+	max_tokens: usize,
 }
 
 impl Bench {
-	fn load(task: TaskKind, assets: &Assets) -> anyhow::Result<Self> {
+	/// Loads the public sets, the private data (if any) and the reference model (on the CPU).
+	fn load(task: TaskKind, assets: &Assets, private: Option<&Path>) -> anyhow::Result<Self> {
+		let private = private.map(PrivateData::load).transpose()?;
+		let cpu = agora_models::device("cpu")?;
 		Ok(match task {
-			TaskKind::TextEmbedding => Bench::Embedding(data::SimilarityBench::load(assets)?),
-			TaskKind::TextGeneration => Bench::Generation(data::TextCorpus::load(assets)?),
+			TaskKind::TextEmbedding => {
+				let reference = embedding::Embedder::load(
+					&assets.minilm_dir(),
+					&cpu,
+					embedding::Variant::Full,
+				)?;
+				Bench::Embedding(eval::EmbeddingBench::new(
+					data::SimilarityBench::load(assets)?,
+					data::TextCorpus::load(assets)?,
+					private,
+					reference,
+				))
+			},
+			TaskKind::TextGeneration => {
+				let reference = generation::Generator::load(&assets.smollm2_gguf(), &cpu)?;
+				Bench::Generation(eval::GenerationBench::new(
+					data::TextCorpus::load(assets)?,
+					private,
+					reference,
+				))
+			},
 		})
 	}
 
-	fn challenge(&self, cli: &Cli, seed: u64) -> (Challenge, TaskRequest) {
-		match self {
+	/// The round's challenge, as the audit record carries it (the task sent is
+	/// [`Challenge::task`]). Runs the reference model: call it off the async threads.
+	fn challenge(&self, sizes: Sizes, seed: u64) -> anyhow::Result<Challenge> {
+		Ok(match self {
 			Bench::Embedding(b) => {
-				let c = b.challenge(seed, cli.docs);
-				let task = TaskRequest::Embed { sentences: c.sentences.clone() };
-				(Challenge::Embedding(c), task)
+				let sizes = eval::EmbeddingSizes { lee_docs: sizes.docs, ..Default::default() };
+				Challenge::Embedding(b.challenge(seed, &sizes)?)
 			},
-			Bench::Generation(t) => {
-				let c = t.challenge(seed, cli.prompt_words, cli.truth_words);
-				let task = TaskRequest::Generate {
-					prompt: c.prompt.clone(),
-					max_tokens: cli.max_tokens,
-					logprobs: false,
-				};
-				(Challenge::Generation(c), task)
-			},
-		}
+			Bench::Generation(b) => Challenge::Generation(b.challenge(
+				seed,
+				sizes.prompt_words,
+				sizes.truth_words,
+				sizes.max_tokens,
+			)?),
+		})
 	}
 }
 
 /// What became of one miner's query.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 enum Outcome {
 	/// Scored (quality blended with latency), with the raw quality.
-	Scored { score: f64, quality: f64, millis: u128 },
+	Scored { score: f64, quality: f64 },
 	/// The miner failed: a wrong or missing answer scores 0.
 	Failed { why: String },
 	/// Not the miner's fault (it does not know us as a validator yet, or we asked too fast):
@@ -135,46 +186,52 @@ enum Outcome {
 }
 
 impl Outcome {
-	fn audit(&self) -> serde_json::Value {
+	/// The audit record's outcome, error, quality and score.
+	fn record(&self) -> (audit::Outcome, Option<String>, f64, f64) {
 		match self {
-			Outcome::Scored { score, quality, millis } => {
-				json!({"score": score, "quality": quality, "ms": millis})
-			},
-			Outcome::Failed { why } => json!({"score": 0.0, "error": why}),
-			Outcome::Skipped { why } => json!({"skipped": why}),
+			Outcome::Scored { score, quality } => (audit::Outcome::Scored, None, *quality, *score),
+			Outcome::Failed { why } => (audit::Outcome::Failed, Some(why.clone()), 0.0, 0.0),
+			Outcome::Skipped { why } => (audit::Outcome::Skipped, Some(why.clone()), 0.0, 0.0),
 		}
 	}
 }
 
+/// Scores the response of a miner to `query`: an answer counts only if it is signed by the
+/// miner's hotkey (the one the query was addressed to) for this query.
 fn judge(
 	challenge: &Challenge,
+	query: &Query,
 	result: Result<Response, QueryError>,
-	took: Duration,
-	budget: Duration,
+	ms: u64,
+	budget_ms: u64,
 ) -> Outcome {
+	let result = match result {
+		Ok(Response::Ok(signed)) if !signed.verify(query) => {
+			return Outcome::Failed { why: "bad answer signature".into() }
+		},
+		Ok(Response::Ok(signed)) => Ok(Ok(signed.answer)),
+		Ok(Response::Refused(r)) => Ok(Err(r)),
+		Err(e) => Err(e),
+	};
 	let quality = match (challenge, result) {
-		(Challenge::Embedding(c), Ok(Response::Ok(Answer::Embeddings { vectors, .. }))) => {
-			scoring::score_embeddings(c, &vectors).map_err(|e| e.to_string())
-		},
-		(Challenge::Generation(c), Ok(Response::Ok(Answer::Generation { text, .. }))) => {
-			Ok(scoring::score_generation(c, &text))
-		},
-		(_, Ok(Response::Ok(_))) => Err("answered a different task".to_string()),
+		// The audit's scoring, which `agora audit verify` applies again to the logged answer.
+		(_, Ok(Ok(answer))) => challenge.quality(&answer),
+		// Not the miner's fault: it does not know us (yet) as a validator, or not as this
+		// hotkey, or we asked too fast. A copycat UID's node answers `Misaddressed`: a failure.
 		(
 			_,
-			Ok(Response::Refused(
-				r @ (Refusal::NotAuthorised { .. } | Refusal::RateLimited { .. }),
+			Ok(Err(
+				r @ (Refusal::NotAuthorised { .. }
+				| Refusal::ValidatorMismatch { .. }
+				| Refusal::RateLimited { .. }),
 			)),
 		) => return Outcome::Skipped { why: r.to_string() },
-		(_, Ok(Response::Refused(r))) => Err(format!("refused: {r}")),
+		(_, Ok(Err(r))) => Err(format!("refused: {r}")),
 		(_, Err(e)) => Err(e.to_string()),
 	};
 	match quality {
-		Ok(quality) => Outcome::Scored {
-			score: scoring::blend(quality, took, budget),
-			quality,
-			millis: took.as_millis(),
-		},
+		// Blended with the whole milliseconds logged, so the score is recomputed exactly.
+		Ok(quality) => Outcome::Scored { score: audit::score(quality, ms, budget_ms), quality },
 		Err(why) => Outcome::Failed { why },
 	}
 }
@@ -201,12 +258,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	)
 	.await?;
 	let mut runtime = RuntimeWatch::start(&chain).await?;
+	check_weights_version(cli.netuid, metagraph.subnet.hyperparams.weights_version_key)?;
 	let task = metagraph.subnet.hyperparams.task;
 	let assets = match &cli.assets {
 		Some(dir) => Assets::at(dir.clone())?,
 		None => Assets::locate()?,
 	};
-	let bench = Bench::load(task, &assets)?;
+	let private = cli.private_data.clone();
+	let bench = tokio::task::spawn_blocking(move || Bench::load(task, &assets, private.as_deref()))
+		.await
+		.context("loading the evaluation data panicked")??;
+	let bench = std::sync::Arc::new(bench);
 	tracing::info!("validating subnet {} ({task:?}) as {hotkey}", cli.netuid);
 
 	let state_dir = cli.state_dir.clone().unwrap_or_else(|| {
@@ -218,6 +280,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let state_path = State::path(&state_dir, cli.netuid, &hotkey.to_string());
 	let mut state = State::load(&state_path, cli.netuid, &hotkey.to_string())?;
 	let audit_path = state_dir.join(format!("{}-{hotkey}.audit.jsonl", cli.netuid));
+	// Round numbers go on across restarts, and with them the queries' nonces.
+	let mut round = last_round(&audit_path);
 
 	let keypair = cli.neuron.p2p.keypair(&cli.neuron.wallet)?;
 	let budget = Duration::from_secs(cli.timeout.max(1));
@@ -227,6 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		limits: agora_protocol::Limits { request_timeout: budget, ..Default::default() },
 		// A validator answers no queries; miners dial it only to be queried.
 		authorizer: None,
+		hotkey: None,
 	})
 	.await?;
 	// Publish only once every listener has reported its addresses. With none another machine
@@ -248,16 +313,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 	let shutdown = agora_neuron::shutdown_signal();
 	tokio::pin!(shutdown);
-	let mut round = 0u64;
+	let mut rounds_done = 0u64;
 	loop {
 		round += 1;
+		rounds_done += 1;
 		let started = Instant::now();
 		// After a runtime upgrade, check the runtime before decoding with it.
 		runtime.check(&chain).await?;
 		match one_round(&cli, &chain, &signer, &p2p, &bench, &mut state, round, budget).await {
-			Ok(line) => {
-				tracing::info!(target: "audit", "{line}");
-				if let Err(e) = append_line(&audit_path, &line) {
+			Ok(mut record) => {
+				tracing::info!(target: "audit", "{}", summary(&record));
+				let written = record
+					.signed_line(&signer)
+					.map_err(anyhow::Error::from)
+					.and_then(|line| append_line(&audit_path, &line));
+				if let Err(e) = written {
 					tracing::warn!("cannot write the audit log: {e:#}");
 				}
 			},
@@ -265,7 +335,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			Err(RoundError::Retry(e)) => tracing::warn!("round {round}: {e:#}"),
 		}
 		state.save(&state_path)?;
-		if cli.rounds > 0 && round >= cli.rounds {
+		if cli.rounds > 0 && rounds_done >= cli.rounds {
 			break;
 		}
 		let wait = Duration::from_secs(cli.interval).saturating_sub(started.elapsed());
@@ -299,11 +369,11 @@ async fn one_round(
 	chain: &Client,
 	signer: &Keypair,
 	p2p: &agora_protocol::Client,
-	bench: &Bench,
+	bench: &std::sync::Arc<Bench>,
 	state: &mut State,
 	round: u64,
 	budget: Duration,
-) -> Result<serde_json::Value, RoundError> {
+) -> Result<RoundRecord, RoundError> {
 	let hotkey = account_of(signer);
 	let metagraph = chain.metagraph(cli.netuid).await?;
 	let Some(me) = own_neuron(&metagraph, &hotkey).cloned() else {
@@ -312,35 +382,71 @@ async fn one_round(
 			cli.netuid
 		)));
 	};
+	check_weights_version(cli.netuid, metagraph.subnet.hyperparams.weights_version_key)
+		.map_err(RoundError::Fatal)?;
 	let block_hash = chain.block_hash(u64::from(metagraph.block)).await?.unwrap_or_default();
 	let holders: BTreeMap<Uid, String> =
 		metagraph.neurons.iter().map(|n| (n.uid, n.hotkey.to_string())).collect();
+	// From here on the state changes, so the round ends with a record whatever happens.
+	let ema_before = state.emas.clone();
 	state.retain_current(&holders);
+	let mut record = RoundRecord {
+		version: audit::VERSION,
+		netuid: cli.netuid,
+		round,
+		validator: hotkey.to_string(),
+		uid: me.uid,
+		block: metagraph.block,
+		block_hash: format!("{block_hash:?}"),
+		validator_permit: me.validator_permit,
+		challenge: None,
+		budget_ms: budget_ms(budget),
+		ema_alpha: cli.ema_alpha,
+		miners: Vec::new(),
+		holders: holders.clone(),
+		ema_before,
+		ema_after: state.emas.clone(),
+		rules: Rules::of(metagraph.neurons.len() as u16, &metagraph.subnet.hyperparams),
+		weights: WeightsAction::None {
+			reason: "no validator permit yet: miners would refuse our queries".into(),
+		},
+		signature: String::new(),
+	};
 
-	let mut audit = json!({
-		"round": round,
-		"netuid": cli.netuid,
-		"block": metagraph.block,
-		"block_hash": format!("{block_hash:?}"),
-		"uid": me.uid,
-		"validator_permit": me.validator_permit,
-	});
 	if !me.validator_permit {
-		audit["note"] = json!("no validator permit yet: miners would refuse our queries");
-		return Ok(audit);
+		return Ok(record);
 	}
 
 	// The challenge is seeded by the block hash: unknown to miners before the block.
 	let seed = u64::from_le_bytes(block_hash.0[..8].try_into().unwrap_or_default()) ^ round;
-	let (challenge, task) = bench.challenge(cli, seed);
+	let sizes = Sizes {
+		docs: cli.docs,
+		prompt_words: cli.prompt_words,
+		truth_words: cli.truth_words,
+		max_tokens: cli.max_tokens as usize,
+	};
+	let source = bench.clone();
+	let challenge = tokio::task::spawn_blocking(move || source.challenge(sizes, seed))
+		.await
+		.map_err(|e| anyhow::anyhow!("the challenge builder panicked: {e}"))??;
+	let task = challenge.task();
 	let mut miners: Vec<Peer> =
 		peers::peers(&metagraph).into_iter().filter(|p| p.uid != me.uid).collect();
 	miners.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
 	miners.truncate(cli.sample_size);
 	miners.sort_by_key(|p| p.uid);
 
-	let query = Query { netuid: cli.netuid, task };
-	let answers = futures::future::join_all(miners.iter().map(|m| {
+	// One query per miner, addressed to its hotkey and signed by ours; the nonce is unique per
+	// query of this validator (round, then index in the round).
+	let queries: Vec<Query> = miners
+		.iter()
+		.enumerate()
+		.map(|(i, m)| {
+			let nonce = (round << 20) | i as u64;
+			Query::signed(cli.netuid, hotkey_of(&m.hotkey), nonce, task.clone(), signer)
+		})
+		.collect();
+	let answers = futures::future::join_all(miners.iter().zip(&queries).map(|(m, query)| {
 		let (p2p, query) = (p2p.clone(), query.clone());
 		async move {
 			let sent = Instant::now();
@@ -349,9 +455,13 @@ async fn one_round(
 		}
 	}))
 	.await;
-	let mut scores = serde_json::Map::new();
-	for (miner, (result, took)) in miners.iter().zip(answers) {
-		let outcome = judge(&challenge, result, took, budget);
+	for ((miner, query), (result, took)) in miners.iter().zip(&queries).zip(answers) {
+		let answer = match &result {
+			Ok(Response::Ok(signed)) => Some(signed.clone()),
+			_ => None,
+		};
+		let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+		let outcome = judge(&challenge, query, result, ms, record.budget_ms);
 		match &outcome {
 			Outcome::Scored { score, .. } => {
 				state.update(miner.uid, &miner.hotkey.to_string(), *score, cli.ema_alpha)
@@ -361,15 +471,67 @@ async fn one_round(
 			},
 			Outcome::Skipped { .. } => {},
 		}
-		scores.insert(miner.uid.to_string(), outcome.audit());
+		let (outcome, error, quality, score) = outcome.record();
+		record.miners.push(MinerRecord {
+			uid: miner.uid,
+			hotkey: miner.hotkey.to_string(),
+			query: audit::encode(query),
+			answer: answer.as_ref().map(audit::encode),
+			ms,
+			outcome,
+			error,
+			quality,
+			score,
+		});
 	}
-	audit["queried"] = json!(miners.len());
-	audit["scores"] = serde_json::Value::Object(scores);
-	audit["ema"] = json!(state.scores());
-	audit["weights"] = set_weights(chain, signer, &metagraph, me.uid, me.last_update, state)
-		.await
-		.unwrap_or_else(|e| json!({"error": format!("{e:#}")}));
-	Ok(audit)
+	record.challenge = Some(challenge);
+	record.ema_after = state.emas.clone();
+	record.weights =
+		match set_weights(chain, signer, &metagraph, me.uid, me.last_update, &record.rules, state)
+			.await
+		{
+			Ok(action) => action,
+			Err(e) => WeightsAction::None { reason: format!("error: {e:#}") },
+		};
+	Ok(record)
+}
+
+/// The latency budget in milliseconds.
+fn budget_ms(budget: Duration) -> u64 {
+	u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The round of the last record in the audit log at `path` (0 when there is none).
+fn last_round(path: &Path) -> u64 {
+	std::fs::read_to_string(path)
+		.ok()
+		.and_then(|text| {
+			text.lines().rev().find_map(|l| audit::Logged::parse(l).ok().map(|r| r.record.round))
+		})
+		.unwrap_or(0)
+}
+
+/// One log line about a round (the record itself goes to the audit file).
+fn summary(r: &RoundRecord) -> String {
+	let scored = r.miners.iter().filter(|m| m.outcome == audit::Outcome::Scored).count();
+	let weights = match &r.weights {
+		WeightsAction::None { reason } => format!("no weights ({reason})"),
+		WeightsAction::Set { sent, read_back } => {
+			format!("weights set in {} (read back: {read_back})", sent.block_hash)
+		},
+		WeightsAction::Committed { sent, .. } => {
+			format!("weights committed in {}", sent.block_hash)
+		},
+		WeightsAction::Revealed { sent, read_back, .. } => {
+			format!("weights revealed in {} (read back: {read_back})", sent.block_hash)
+		},
+	};
+	format!(
+		"round {} @ #{}: {} miners queried, {scored} scored; {weights}",
+		r.round,
+		r.block,
+		r.miners.len()
+	)
 }
 
 /// Sets (or commits / reveals) weights from the averages when the rate limit allows; returns
@@ -380,8 +542,9 @@ async fn set_weights(
 	metagraph: &Metagraph<RuntimeAccountId>,
 	own_uid: Uid,
 	last_update: u32,
+	rules: &Rules,
 	state: &mut State,
-) -> anyhow::Result<serde_json::Value> {
+) -> anyhow::Result<WeightsAction> {
 	let hp = &metagraph.subnet.hyperparams;
 	let netuid = metagraph.subnet.netuid;
 	let now = metagraph.block;
@@ -391,7 +554,9 @@ async fn set_weights(
 			let open = p.committed_at + u32::from(hp.reveal_period) * u32::from(hp.tempo);
 			let close = open + u32::from(hp.tempo);
 			if now < open {
-				return Ok(json!({"waiting_to_reveal": {"opens_at": open}}));
+				return Ok(WeightsAction::None {
+					reason: format!("waiting for the reveal window, which opens at block {open}"),
+				});
 			}
 			if now >= close {
 				tracing::warn!(
@@ -414,23 +579,33 @@ async fn set_weights(
 					)
 					.await?;
 				state.pending = None;
-				let read_back = check_read_back(chain, netuid, own_uid, &p.uids, &p.values).await?;
-				return Ok(
-					json!({"revealed": pairs(&p.uids, &p.values), "block": format!("{:?}", receipt.block), "read_back": read_back}),
-				);
+				let read_back = check_read_back(chain, netuid, own_uid, &p.uids, &p.values).await;
+				return Ok(WeightsAction::Revealed {
+					sent: Submitted {
+						uids: p.uids,
+						values: p.values,
+						version_key: p.version_key,
+						block_hash: format!("{:?}", receipt.block),
+					},
+					salt: format!("0x{}", hex(&p.salt)),
+					read_back,
+				});
 			}
 		}
 	}
 	let due = now >= last_update.saturating_add(hp.weights_rate_limit)
 		|| chain.weights(netuid, own_uid).await?.is_empty();
 	if !due {
-		return Ok(
-			json!({"rate_limited_until": last_update.saturating_add(hp.weights_rate_limit)}),
-		);
+		return Ok(WeightsAction::None {
+			reason: format!(
+				"rate-limited until block {}",
+				last_update.saturating_add(hp.weights_rate_limit)
+			),
+		});
 	}
-	let rules = weights::Rules::of(metagraph.neurons.len() as u16, hp);
-	let (uids, values) = weights::to_weights(&state.scores(), own_uid, &rules)?;
-	let version_key = hp.weights_version_key;
+	// From the averages as the audit record carries them, so a verifier gets the same weights.
+	let (uids, values) = weights::to_weights(&audit::as_logged(&state.scores()), own_uid, rules)?;
+	let version_key = WEIGHTS_VERSION;
 	if hp.commit_reveal {
 		let mut salt = vec![0u8; 32];
 		rand::rngs::OsRng.fill_bytes(&mut salt);
@@ -448,9 +623,15 @@ async fn set_weights(
 			version_key,
 			committed_at,
 		});
-		return Ok(
-			json!({"committed": pairs(&uids, &values), "block": format!("{:?}", receipt.block)}),
-		);
+		return Ok(WeightsAction::Committed {
+			sent: Submitted {
+				uids,
+				values,
+				version_key,
+				block_hash: format!("{:?}", receipt.block),
+			},
+			hash: format!("0x{}", hex(&hash)),
+		});
 	}
 	let receipt = chain
 		.submit(
@@ -459,39 +640,44 @@ async fn set_weights(
 			Wait::Inclusion,
 		)
 		.await?;
-	let read_back = check_read_back(chain, netuid, own_uid, &uids, &values).await?;
-	Ok(
-		json!({"set": pairs(&uids, &values), "block": format!("{:?}", receipt.block), "read_back": read_back}),
-	)
+	let read_back = check_read_back(chain, netuid, own_uid, &uids, &values).await;
+	Ok(WeightsAction::Set {
+		sent: Submitted { uids, values, version_key, block_hash: format!("{:?}", receipt.block) },
+		read_back,
+	})
 }
 
-fn pairs(uids: &[Uid], values: &[u16]) -> Vec<(Uid, u16)> {
-	uids.iter().copied().zip(values.iter().copied()).collect()
+/// Lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The protocol's hotkey (32 bytes) of a chain account.
+fn hotkey_of(account: &RuntimeAccountId) -> Hotkey {
+	let bytes: &[u8; 32] = account.as_ref();
+	Hotkey(*bytes)
 }
 
 /// Reads the weights back from the chain and checks they are what was sent (zeros are not
-/// stored).
+/// stored): `"match"`, or what differs (logged as a warning too).
 async fn check_read_back(
 	chain: &Client,
 	netuid: NetUid,
 	uid: Uid,
 	uids: &[Uid],
 	values: &[u16],
-) -> Result<&'static str, ClientError> {
-	let stored = chain.weights(netuid, uid).await?;
-	let mut sent: Vec<(Uid, u16)> =
-		pairs(uids, values).into_iter().filter(|(_, v)| *v > 0).collect();
-	sent.sort_unstable();
-	if stored == sent {
-		Ok("match")
-	} else {
-		Err(ClientError::Other(format!(
-			"weights read back from the chain differ from those sent: {stored:?} vs {sent:?}"
-		)))
-	}
+) -> String {
+	let sent = audit::stored_form(uids, values);
+	let what = match chain.weights(netuid, uid).await {
+		Ok(stored) if stored == sent => return "match".into(),
+		Ok(stored) => format!("the chain holds {stored:?}, sent {sent:?}"),
+		Err(e) => format!("cannot read the weights back: {e}"),
+	};
+	tracing::warn!("weights read back: {what}");
+	what
 }
 
-fn append_line(path: &std::path::Path, line: &serde_json::Value) -> anyhow::Result<()> {
+fn append_line(path: &Path, line: &str) -> anyhow::Result<()> {
 	if let Some(dir) = path.parent() {
 		std::fs::create_dir_all(dir)?;
 	}
@@ -500,6 +686,58 @@ fn append_line(path: &std::path::Path, line: &serde_json::Value) -> anyhow::Resu
 		.append(true)
 		.open(path)
 		.with_context(|| format!("open {}", path.display()))?;
-	writeln!(f, "{line}")?;
+	// One write of the whole line, so a reader never sees half of it.
+	f.write_all(format!("{line}\n").as_bytes())?;
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_subnet_asking_for_a_newer_weights_version_is_refused() {
+		assert!(check_weights_version(1, 0).is_ok());
+		assert!(check_weights_version(1, WEIGHTS_VERSION).is_ok());
+		let err = check_weights_version(1, WEIGHTS_VERSION + 1).expect_err("newer").to_string();
+		assert!(err.contains("requires weights version 3"), "{err}");
+		assert!(err.contains("upgrade agora-validator"), "{err}");
+	}
+	use agora_protocol::{Answer, HotkeyPair, SignedAnswer};
+
+	fn key(uri: &str) -> HotkeyPair {
+		HotkeyPair::from_uri(&uri.parse().expect("uri")).expect("keypair")
+	}
+
+	#[test]
+	fn answers_count_only_when_signed_by_the_addressed_miner() {
+		let (validator, miner, copycat) = (key("//V"), key("//M"), key("//C"));
+		let challenge = Challenge::Generation(eval::GenerationChallenge {
+			seed: 0,
+			prompt: "p".into(),
+			max_tokens: 4,
+			origin: "public".into(),
+			truth: "x".into(),
+			reference: String::new(),
+			reference_model: String::new(),
+			truth_weight: 1.0,
+		});
+		let task = challenge.task();
+		let query = Query::signed(1, Hotkey::of(&miner), 7, task, &validator);
+		let answer = Answer::Generation { model: "m".into(), text: "x".into(), logprobs: None };
+		let budget = 10_000;
+		let judge_signed = |by: &HotkeyPair| {
+			let signed = SignedAnswer::sign(answer.clone(), &query, by);
+			judge(&challenge, &query, Ok(Response::Ok(signed)), 5, budget)
+		};
+		assert!(matches!(judge_signed(&miner), Outcome::Scored { .. }));
+		assert_eq!(judge_signed(&copycat), Outcome::Failed { why: "bad answer signature".into() });
+		let misaddressed =
+			Response::Refused(Refusal::Misaddressed { served: Hotkey::of(&copycat) });
+		let out = judge(&challenge, &query, Ok(misaddressed), 0, budget);
+		assert!(matches!(out, Outcome::Failed { .. }), "{out:?}");
+		let mismatch = Response::Refused(Refusal::ValidatorMismatch { listed: Hotkey([0; 32]) });
+		let out = judge(&challenge, &query, Ok(mismatch), 0, budget);
+		assert!(matches!(out, Outcome::Skipped { .. }), "{out:?}");
+	}
 }

@@ -7,20 +7,10 @@ use std::{
 	path::{Path, PathBuf},
 };
 
+use agora_neuron::weights::{self, Emas};
 use agora_primitives::{NetUid, Uid};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-
-/// A UID's moving average of scores.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Ema {
-	/// The hotkey the average belongs to (SS58).
-	pub hotkey: String,
-	/// The average, in [0, 1].
-	pub value: f64,
-	/// Rounds folded in.
-	pub rounds: u64,
-}
 
 /// Weights committed and not yet revealed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,7 +35,7 @@ pub(crate) struct State {
 	/// The validator's hotkey (SS58).
 	pub hotkey: String,
 	/// Score EMA per UID.
-	pub emas: BTreeMap<Uid, Ema>,
+	pub emas: Emas,
 	/// A commit awaiting its reveal.
 	pub pending: Option<PendingCommit>,
 }
@@ -93,29 +83,20 @@ impl State {
 		std::fs::rename(&tmp, path).with_context(|| format!("replace {}", path.display()))
 	}
 
-	/// Folds `score` into `uid`'s average with weight `alpha`; a UID now held by another
-	/// hotkey starts over from `score`.
+	/// Folds `score` into `uid`'s average with weight `alpha` ([`weights::fold_score`]); a UID
+	/// now held by another hotkey starts over from `score`.
 	pub(crate) fn update(&mut self, uid: Uid, hotkey: &str, score: f64, alpha: f64) {
-		let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
-		match self.emas.get_mut(&uid) {
-			Some(e) if e.hotkey == hotkey => {
-				e.value = alpha * score + (1.0 - alpha) * e.value;
-				e.rounds += 1;
-			},
-			_ => {
-				self.emas.insert(uid, Ema { hotkey: hotkey.to_string(), value: score, rounds: 1 });
-			},
-		}
+		weights::fold_score(&mut self.emas, uid, hotkey, score, alpha);
 	}
 
 	/// Drops averages of UIDs that no longer exist or changed hands (`holders`: UID → hotkey).
 	pub(crate) fn retain_current(&mut self, holders: &BTreeMap<Uid, String>) {
-		self.emas.retain(|uid, e| holders.get(uid) == Some(&e.hotkey));
+		weights::retain_holders(&mut self.emas, holders);
 	}
 
 	/// The averages as scores, by UID.
 	pub(crate) fn scores(&self) -> BTreeMap<Uid, f64> {
-		self.emas.iter().map(|(u, e)| (*u, e.value)).collect()
+		weights::ema_scores(&self.emas)
 	}
 }
 
@@ -128,9 +109,9 @@ mod tests {
 		let mut s = State::default();
 		s.update(3, "alice", 1.0, 0.5);
 		s.update(3, "alice", 0.0, 0.5);
-		assert_eq!(s.emas[&3], Ema { hotkey: "alice".into(), value: 0.5, rounds: 2 });
+		assert_eq!(s.emas[&3], weights::Ema { hotkey: "alice".into(), value: 0.5, rounds: 2 });
 		s.update(3, "bob", 0.2, 0.5);
-		assert_eq!(s.emas[&3], Ema { hotkey: "bob".into(), value: 0.2, rounds: 1 });
+		assert_eq!(s.emas[&3], weights::Ema { hotkey: "bob".into(), value: 0.2, rounds: 1 });
 		s.update(4, "carol", f64::NAN, 0.5);
 		assert_eq!(s.emas[&4].value, 0.0);
 		s.retain_current(&[(3, "bob".to_string())].into_iter().collect());

@@ -1,5 +1,6 @@
 //! The command groups of `agora`: each module holds a group's clap types and its handler.
 
+pub(crate) mod audit;
 pub(crate) mod balance;
 pub(crate) mod chain;
 pub(crate) mod metagraph;

@@ -828,6 +828,18 @@ impl Client {
 
 	/// A validator's weights on `netuid` as stored: `(uid, weight)` (one request).
 	pub async fn weights(&self, netuid: NetUid, uid: Uid) -> Result<Vec<(Uid, u16)>, ClientError> {
+		self.weights_at(netuid, uid, None).await
+	}
+
+	/// A validator's weights on `netuid` as stored at block `at` (the best block when `None`).
+	/// An error when the node no longer has the state of that block (a pruning node keeps the
+	/// state of its last blocks only: 256 by default).
+	pub async fn weights_at(
+		&self,
+		netuid: NetUid,
+		uid: Uid,
+		at: Option<H256>,
+	) -> Result<Vec<(Uid, u16)>, ClientError> {
 		use polkadot_sdk::sp_crypto_hashing::{twox_128, twox_64};
 		let mut key = twox_128(b"Subnets").to_vec();
 		key.extend(twox_128(b"Weights"));
@@ -836,11 +848,126 @@ impl Client {
 			key.extend(part);
 		}
 		// `Subnets.Weights`'s type is among the hashes checked on connect.
-		match self.rpc.state_get_storage(&key, None).await.map_err(other)? {
+		match self.rpc.state_get_storage(&key, at).await.map_err(other)? {
 			Some(bytes) => Vec::<(Uid, u16)>::decode(&mut &bytes[..])
 				.map_err(|e| other(format!("Subnets.Weights: {e}"))),
 			None => Ok(Vec::new()),
 		}
+	}
+
+	/// The calls in the body of block `hash`, decoded with the metadata of the node's current
+	/// runtime; `None` when the node does not have the block. Block bodies outlive the state a
+	/// pruning node discards, so this reads the transactions of old blocks too.
+	pub async fn block_calls(&self, hash: H256) -> Result<Option<Vec<BlockCall>>, ClientError> {
+		let Some(details) = self.rpc.chain_get_block(Some(hash)).await.map_err(other)? else {
+			return Ok(None);
+		};
+		let bodies: Vec<Vec<u8>> = details.block.extrinsics.into_iter().map(|b| b.0).collect();
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
+		let extrinsics = at.extrinsics().from_bytes(bodies).await;
+		let mut calls = Vec::with_capacity(extrinsics.len());
+		for extrinsic in extrinsics.iter() {
+			let e = extrinsic.map_err(|e| other(format!("block {hash:?}: {e}")))?;
+			// `MultiAddress::Id`: variant 0, then the 32 bytes of the account.
+			let signer = match e.address_bytes() {
+				Some([0, account @ ..]) => <[u8; 32]>::try_from(account).ok().map(AccountId32),
+				_ => None,
+			};
+			calls.push(BlockCall {
+				index: e.index(),
+				signer,
+				pallet: e.pallet_name().to_string(),
+				call: e.call_name().to_string(),
+				args: e.call_data_field_bytes().to_vec(),
+			});
+		}
+		Ok(Some(calls))
+	}
+}
+
+/// A call in a block's body ([`Client::block_calls`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockCall {
+	/// The extrinsic's index in the block.
+	pub index: usize,
+	/// The account that signed it (`None`: unsigned, or not an account address).
+	pub signer: Option<AccountId32>,
+	/// The pallet's name.
+	pub pallet: String,
+	/// The call's name.
+	pub call: String,
+	/// Its arguments, SCALE-encoded.
+	pub args: Vec<u8>,
+}
+
+/// A `Subnets` weights call, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WeightsCall {
+	/// `set_weights(netuid, uids, values, version_key)`.
+	Set {
+		/// The subnet.
+		netuid: NetUid,
+		/// The UIDs.
+		uids: Vec<Uid>,
+		/// Their weights.
+		values: Vec<u16>,
+		/// The version key.
+		version_key: u64,
+	},
+	/// `commit_weights(netuid, hash)`.
+	Commit {
+		/// The subnet.
+		netuid: NetUid,
+		/// The committed hash.
+		hash: [u8; 32],
+	},
+	/// `reveal_weights(netuid, uids, values, salt, version_key)`.
+	Reveal {
+		/// The subnet.
+		netuid: NetUid,
+		/// The UIDs.
+		uids: Vec<Uid>,
+		/// Their weights.
+		values: Vec<u16>,
+		/// The salt of the commit.
+		salt: Vec<u8>,
+		/// The version key.
+		version_key: u64,
+	},
+}
+
+impl BlockCall {
+	/// The call as a weights call of `Subnets`, if it is one (and its arguments decode).
+	pub fn weights_call(&self) -> Option<WeightsCall> {
+		if self.pallet != "Subnets" {
+			return None;
+		}
+		// The calls' types are among the hashes checked on connect.
+		let args = &mut &self.args[..];
+		let call = match self.call.as_str() {
+			"set_weights" => <(NetUid, Vec<Uid>, Vec<u16>, u64)>::decode(args)
+				.map(|(netuid, uids, values, version_key)| WeightsCall::Set {
+					netuid,
+					uids,
+					values,
+					version_key,
+				})
+				.ok()?,
+			"commit_weights" => <(NetUid, [u8; 32])>::decode(args)
+				.map(|(netuid, hash)| WeightsCall::Commit { netuid, hash })
+				.ok()?,
+			"reveal_weights" => <(NetUid, Vec<Uid>, Vec<u16>, Vec<u8>, u64)>::decode(args)
+				.map(|(netuid, uids, values, salt, version_key)| WeightsCall::Reveal {
+					netuid,
+					uids,
+					values,
+					salt,
+					version_key,
+				})
+				.ok()?,
+			_ => return None,
+		};
+		args.is_empty().then_some(call)
 	}
 }
 
@@ -1002,6 +1129,38 @@ pub mod calls {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn weights_calls_decode_from_their_arguments() {
+		let call = |name: &str, args: Vec<u8>| BlockCall {
+			index: 1,
+			signer: None,
+			pallet: "Subnets".into(),
+			call: name.into(),
+			args,
+		};
+		let set = call("set_weights", (3u16, vec![1u16, 2], vec![65_535u16, 7], 9u64).encode());
+		assert_eq!(
+			set.weights_call(),
+			Some(WeightsCall::Set {
+				netuid: 3,
+				uids: vec![1, 2],
+				values: vec![65_535, 7],
+				version_key: 9
+			})
+		);
+		let commit = call("commit_weights", (3u16, [5u8; 32]).encode());
+		assert_eq!(commit.weights_call(), Some(WeightsCall::Commit { netuid: 3, hash: [5; 32] }));
+		let reveal =
+			call("reveal_weights", (3u16, vec![1u16], vec![1u16], vec![4u8; 32], 0u64).encode());
+		assert!(
+			matches!(reveal.weights_call(), Some(WeightsCall::Reveal { salt, .. }) if salt == [4; 32])
+		);
+		let mut long = set.clone();
+		long.args.push(0);
+		assert_eq!(long.weights_call(), None, "trailing bytes");
+		assert_eq!(call("serve", vec![]).weights_call(), None);
+	}
 
 	#[test]
 	fn transactions_are_born_at_the_finalized_block_unless_finality_lags() {

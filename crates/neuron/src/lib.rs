@@ -1,17 +1,21 @@
 //! What Agora's miner and validator share: wallet and chain flags, the libp2p identity kept
 //! beside the hotkey, publishing the endpoint with `serve` ([`endpoint`]), reading peers from
-//! the metagraph, watching the runtime for upgrades ([`runtime`]), logging and shutdown.
+//! the metagraph, watching the runtime for upgrades ([`runtime`]), the weight rules
+//! ([`weights`]), the validator's signed audit log and its verification ([`audit`]), logging and
+//! shutdown.
 //!
 //! Exit codes of both binaries: 0 when stopped (Ctrl-C, SIGTERM, `--rounds` done), 1 on an
 //! error, 2 on bad arguments, [`runtime::EXIT_INCOMPATIBLE_RUNTIME`] (3) when the node's runtime
 //! is not one the binary was built for (at start, or after a runtime upgrade).
 
 pub mod args;
+pub mod audit;
 pub mod endpoint;
 pub mod identity;
 pub mod metrics;
 pub mod peers;
 pub mod runtime;
+pub mod weights;
 
 use std::time::Duration;
 

@@ -11,6 +11,30 @@ use crate::{
 	Limits, Query, Refusal, Response,
 };
 
+/// A response as the codec carries it: a value (what is read; a refusal to write), or bytes
+/// already encoded (a signed answer, encoded once for its digest and the wire).
+#[derive(Debug)]
+pub(crate) enum WireResponse {
+	Value(Response),
+	Encoded(Vec<u8>),
+}
+
+impl WireResponse {
+	/// The response, decoding it if it is still bytes.
+	pub(crate) fn into_response(self) -> io::Result<Response> {
+		match self {
+			WireResponse::Value(response) => Ok(response),
+			WireResponse::Encoded(bytes) => from_cbor(&bytes),
+		}
+	}
+}
+
+impl From<Response> for WireResponse {
+	fn from(response: Response) -> Self {
+		WireResponse::Value(response)
+	}
+}
+
 /// Reads and writes [`Query`] / [`Response`] as CBOR.
 ///
 /// Each side writes its message and closes its half of the stream, so a message is everything up
@@ -67,7 +91,7 @@ pub(crate) fn too_large(what: &str, len: usize, limit: usize) -> io::Error {
 impl request_response::Codec for CborCodec {
 	type Protocol = StreamProtocol;
 	type Request = Query;
-	type Response = Response;
+	type Response = WireResponse;
 
 	async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Query>
 	where
@@ -77,12 +101,12 @@ impl request_response::Codec for CborCodec {
 		from_cbor(&bytes)
 	}
 
-	async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Response>
+	async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<WireResponse>
 	where
 		T: AsyncRead + Unpin + Send,
 	{
 		let bytes = read_bounded(io, self.max_response_bytes, "response").await?;
-		from_cbor(&bytes)
+		from_cbor(&bytes).map(WireResponse::Value)
 	}
 
 	async fn write_request<T>(
@@ -105,12 +129,15 @@ impl request_response::Codec for CborCodec {
 		&mut self,
 		_: &StreamProtocol,
 		io: &mut T,
-		response: Response,
+		response: WireResponse,
 	) -> io::Result<()>
 	where
 		T: AsyncWrite + Unpin + Send,
 	{
-		let mut bytes = to_cbor(&response)?;
+		let mut bytes = match response {
+			WireResponse::Value(response) => to_cbor(&response)?,
+			WireResponse::Encoded(bytes) => bytes,
+		};
 		if bytes.len() > self.max_response_bytes {
 			tracing::warn!(
 				len = bytes.len(),
@@ -129,7 +156,7 @@ impl request_response::Codec for CborCodec {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{Answer, TaskRequest, PROTOCOL_NAME};
+	use crate::{Answer, Hotkey, HotkeyPair, SignedAnswer, TaskRequest, PROTOCOL_NAME};
 	use futures::io::Cursor;
 	use request_response::Codec as _;
 
@@ -139,11 +166,13 @@ mod tests {
 		CborCodec { max_request_bytes, max_response_bytes }
 	}
 
+	fn key() -> HotkeyPair {
+		HotkeyPair::from_uri(&"//Validator".parse().expect("uri")).expect("keypair")
+	}
+
 	fn embed(sentences: usize, len: usize) -> Query {
-		Query {
-			netuid: 1,
-			task: TaskRequest::Embed { sentences: vec!["x".repeat(len); sentences] },
-		}
+		let task = TaskRequest::Embed { sentences: vec!["x".repeat(len); sentences] };
+		Query::signed(1, Hotkey([1; 32]), 0, task, &key())
 	}
 
 	#[tokio::test]
@@ -155,12 +184,21 @@ mod tests {
 		let mut read = Cursor::new(wire.into_inner());
 		assert_eq!(c.read_request(&PROTOCOL, &mut read).await.expect("reads"), query);
 
-		let response =
-			Response::Ok(Answer::Embeddings { model: "m".into(), vectors: vec![vec![1.0]] });
+		let answer = Answer::Embeddings { model: "m".into(), vectors: vec![vec![1.0]] };
+		let response = Response::Ok(SignedAnswer::sign(answer, &query, &key()));
 		let mut wire = Cursor::new(Vec::new());
-		c.write_response(&PROTOCOL, &mut wire, response.clone()).await.expect("writes");
+		c.write_response(&PROTOCOL, &mut wire, response.clone().into()).await.expect("writes");
 		let mut read = Cursor::new(wire.into_inner());
-		assert_eq!(c.read_response(&PROTOCOL, &mut read).await.expect("reads"), response);
+		let got = c.read_response(&PROTOCOL, &mut read).await.expect("reads");
+		assert_eq!(got.into_response().expect("a response"), response);
+
+		// Already encoded: written as is.
+		let encoded = to_cbor(&response).expect("encodes");
+		let mut wire = Cursor::new(Vec::new());
+		c.write_response(&PROTOCOL, &mut wire, WireResponse::Encoded(encoded.clone()))
+			.await
+			.expect("writes");
+		assert_eq!(wire.into_inner(), encoded);
 	}
 
 	#[tokio::test]
@@ -192,19 +230,21 @@ mod tests {
 	#[tokio::test]
 	async fn an_oversize_answer_is_replaced_by_a_refusal() {
 		let mut c = codec(1024, 200);
-		let big = Response::Ok(Answer::Generation {
-			model: "m".into(),
-			text: "y".repeat(1000),
-			logprobs: None,
-		});
-		let mut wire = Cursor::new(Vec::new());
-		c.write_response(&PROTOCOL, &mut wire, big).await.expect("writes");
-		let mut read = Cursor::new(wire.into_inner());
-		match c.read_response(&PROTOCOL, &mut read).await.expect("reads") {
-			Response::Refused(Refusal::Failed { reason }) => {
-				assert!(reason.contains("exceeds the limit of 200 bytes"), "{reason}")
-			},
-			other => panic!("unexpected {other:?}"),
+		let answer =
+			Answer::Generation { model: "m".into(), text: "y".repeat(1000), logprobs: None };
+		let big = Response::Ok(SignedAnswer::sign(answer, &embed(1, 1), &key()));
+		let encoded = WireResponse::Encoded(to_cbor(&big).expect("encodes"));
+		for response in [WireResponse::Value(big), encoded] {
+			let mut wire = Cursor::new(Vec::new());
+			c.write_response(&PROTOCOL, &mut wire, response).await.expect("writes");
+			let mut read = Cursor::new(wire.into_inner());
+			let got = c.read_response(&PROTOCOL, &mut read).await.expect("reads");
+			match got.into_response().expect("a response") {
+				Response::Refused(Refusal::Failed { reason }) => {
+					assert!(reason.contains("exceeds the limit of 200 bytes"), "{reason}")
+				},
+				other => panic!("unexpected {other:?}"),
+			}
 		}
 	}
 }

@@ -4,7 +4,10 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use libp2p::{identity::Keypair, Multiaddr};
 
-use crate::Authorizer;
+use crate::{Authorizer, Hotkey};
+
+/// A hotkey's sr25519 keypair (the `subxt_signer` type, as the chain client signs with).
+pub type HotkeyPair = subxt_signer::sr25519::Keypair;
 
 /// Bounds on everything a peer can make this node spend.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +40,23 @@ pub struct Limits {
 	/// The window of [`peer_rate`](Self::peer_rate) (default 10 s). Zero disables the per-peer
 	/// limit.
 	pub rate_window: Duration,
+	/// How many new inbound connections one IP address may open per
+	/// [`rate_window`](Self::rate_window) (default 20), on a node with an
+	/// [`authorizer`](Config::authorizer): beyond it they are closed as soon as they are
+	/// accepted, before the Noise handshake, so a flood of connections costs no cryptography.
+	/// `0` disables the limit (as does a zero `rate_window`).
+	pub connection_rate: u32,
+	/// How many refused queries one connected peer may cause per
+	/// [`rate_window`](Self::rate_window) (default 8): at this many the peer is disconnected and
+	/// banned for [`ban_duration`](Self::ban_duration). Refusals by the event loop count
+	/// (`NotAuthorised`, `ValidatorMismatch`, `Misaddressed`, `BadSignature`, `RateLimited`, and
+	/// what an authorizer returns), not `Busy` nor the application's. `0` disables bans.
+	pub max_refusals: u32,
+	/// How long a banned peer's inbound connections are denied, and [`Client::dial`] refuses to
+	/// dial it (default 60 s). Zero disables bans.
+	///
+	/// [`Client::dial`]: crate::Client::dial
+	pub ban_duration: Duration,
 	/// How long a connection with no open stream is kept before it is closed (default 300 s;
 	/// miners in dial-out mode keep connections to validators open).
 	pub idle_connection_timeout: Duration,
@@ -52,6 +72,9 @@ impl Default for Limits {
 			max_in_flight: 32,
 			peer_rate: 20,
 			rate_window: Duration::from_secs(10),
+			connection_rate: 20,
+			max_refusals: 8,
+			ban_duration: Duration::from_secs(60),
 			idle_connection_timeout: Duration::from_secs(300),
 		}
 	}
@@ -68,15 +91,27 @@ pub struct Config {
 	pub listen: Vec<Multiaddr>,
 	/// Bounds on what peers can make this node spend.
 	pub limits: Limits,
-	/// Who may query this node. `None`: nobody; every inbound query is refused with
+	/// Who may connect to and query this node. `None`: every connection is admitted (dial-out
+	/// miners connect to validators) but every inbound query is refused with
 	/// [`Refusal::NotAuthorised`](crate::Refusal::NotAuthorised) (e.g. a validator).
 	pub authorizer: Option<Arc<dyn Authorizer>>,
+	/// The hotkey this node answers as (a miner's): queries addressed to another hotkey are
+	/// refused with [`Refusal::Misaddressed`](crate::Refusal::Misaddressed), and answers are
+	/// signed with it ([`SignedAnswer`](crate::SignedAnswer)). Required with an `authorizer`;
+	/// `None` for a node that answers nobody.
+	pub hotkey: Option<HotkeyPair>,
 }
 
 impl Config {
-	/// A configuration with default [`Limits`], no listen address and no authorizer.
+	/// A configuration with default [`Limits`], no listen address, no authorizer and no hotkey.
 	pub fn new(keypair: Keypair) -> Self {
-		Self { keypair, listen: Vec::new(), limits: Limits::default(), authorizer: None }
+		Self {
+			keypair,
+			listen: Vec::new(),
+			limits: Limits::default(),
+			authorizer: None,
+			hotkey: None,
+		}
 	}
 }
 
@@ -87,6 +122,7 @@ impl fmt::Debug for Config {
 			.field("listen", &self.listen)
 			.field("limits", &self.limits)
 			.field("authorizer", &self.authorizer.as_ref().map(|_| "Authorizer"))
+			.field("hotkey", &self.hotkey.as_ref().map(Hotkey::of))
 			.finish()
 	}
 }

@@ -39,4 +39,10 @@ pub enum ProtocolError {
 		/// Why, in words.
 		why: String,
 	},
+	/// An authorizer was given without a hotkey to sign answers with.
+	#[error(
+		"a node that answers queries (Config::authorizer is set) needs Config::hotkey to sign its \
+		 answers"
+	)]
+	NoHotkey,
 }

@@ -27,11 +27,13 @@ use tokio::{
 use tracing::{debug, info, trace, warn};
 
 use crate::{
-	codec::{too_large, CborCodec},
+	codec::{too_large, CborCodec, WireResponse},
+	config::HotkeyPair,
+	gate::Gate,
 	message::to_cbor,
 	rate::RateLimiter,
-	Authorizer, Config, Limits, ProtocolError, Query, QueryError, Refusal, Response,
-	IDENTIFY_PROTOCOL, PROTOCOL_NAME,
+	Answer, Authorizer, Config, Hotkey, Limits, ProtocolError, Query, QueryError, Refusal,
+	Response, SignedAnswer, IDENTIFY_PROTOCOL, PROTOCOL_NAME,
 };
 
 /// How long [`Client::listen_addrs`] waits for the listeners to report.
@@ -51,34 +53,64 @@ const MAX_PENDING_INCOMING: u32 = 256;
 /// Established inbound connections, at most (a validator holds one per dial-out miner).
 const MAX_ESTABLISHED_INCOMING: u32 = 4096;
 
-/// The libp2p behaviour: connection limits, our query protocol, identify and ping.
+/// The libp2p behaviour: the gate (first, so that a denied connection reaches no other
+/// behaviour), connection limits, our query protocol, identify and ping.
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+	gate: Gate,
 	limits: connection_limits::Behaviour,
 	query: request_response::Behaviour<CborCodec>,
 	identify: identify::Behaviour,
 	ping: ping::Behaviour,
 }
 
-/// A query from an authorised peer, handed to the application to answer.
+/// A query from an authorised peer, addressed to this node's hotkey and signed by the peer's
+/// validator hotkey (all checked), handed to the application to answer.
 ///
-/// Answer it with [`Inbound::respond`]. Dropping it unanswered answers
+/// Answer it with [`Inbound::answer`] (signed here with the node's hotkey, on the caller's
+/// task, not on the event loop) or [`Inbound::refuse`]. Dropping it unanswered answers
 /// `Response::Refused(Refusal::Failed { reason: "dropped" })`. Until it is answered or dropped
 /// (or [`Limits::request_timeout`] has passed since it arrived) it counts against
 /// [`Limits::max_in_flight`].
-#[derive(Debug)]
 pub struct Inbound {
 	/// The Noise-authenticated identity of the querying peer (already authorised).
 	pub peer: PeerId,
-	/// The query.
+	/// The query (its signature already verified).
 	pub query: Query,
-	reply: oneshot::Sender<Response>,
+	hotkey: Arc<HotkeyPair>,
+	reply: oneshot::Sender<WireResponse>,
+}
+
+impl std::fmt::Debug for Inbound {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("Inbound").field("peer", &self.peer).field("query", &self.query).finish()
+	}
 }
 
 impl Inbound {
-	/// Sends `response` to the querying peer. If the peer is gone, or
-	/// [`Limits::request_timeout`] has passed, the response is silently discarded.
-	pub fn respond(self, response: Response) {
+	/// Signs `answer` with this node's hotkey, bound to the query ([`SignedAnswer::sign`]), and
+	/// sends it. If the peer is gone, or [`Limits::request_timeout`] has passed, it is silently
+	/// discarded.
+	pub fn answer(self, answer: Answer) {
+		// Encoded here, once, for the digest and the wire: the event loop only forwards bytes.
+		let bytes = SignedAnswer::sign_to_response_cbor(&answer, &self.query, &self.hotkey);
+		self.send(WireResponse::Encoded(bytes));
+	}
+
+	/// Refuses the query with `refusal` (e.g. `BadRequest`, `Unsupported`, `Failed`).
+	pub fn refuse(self, refusal: Refusal) {
+		self.send(Response::Refused(refusal).into());
+	}
+
+	/// [`answer`](Self::answer)s `Ok`, [`refuse`](Self::refuse)s `Err`.
+	pub fn reply(self, result: Result<Answer, Refusal>) {
+		match result {
+			Ok(answer) => self.answer(answer),
+			Err(refusal) => self.refuse(refusal),
+		}
+	}
+
+	fn send(self, response: WireResponse) {
 		if self.reply.send(response).is_err() {
 			debug!(peer = %self.peer, "response discarded: the query is no longer pending");
 		}
@@ -240,16 +272,23 @@ impl Client {
 
 /// Builds the node and spawns its event loop on the current tokio runtime.
 ///
-/// The swarm uses TCP + Noise + Yamux; its behaviour is request-response with a CBOR codec on
-/// [`PROTOCOL_NAME`], identify (protocol version [`IDENTIFY_PROTOCOL`]) and ping. Starts listening
-/// on every address of [`Config::listen`] (an address that cannot be listened on is an error).
+/// The swarm uses TCP + Noise + Yamux; its behaviour is the gate (inbound connections of peers
+/// the authorizer does not admit, or banned ones, are closed after the handshake),
+/// request-response with a CBOR codec on [`PROTOCOL_NAME`], identify (protocol version
+/// [`IDENTIFY_PROTOCOL`]) and ping. Starts listening on every address of [`Config::listen`] (an
+/// address that cannot be listened on is an error). A node with an authorizer needs a hotkey
+/// ([`ProtocolError::NoHotkey`] otherwise).
 ///
 /// Returns the [`Client`] handle and the stream of authorised inbound queries. The receiver holds
 /// at most [`Limits::max_in_flight`] queries; keep taking from it (or drop it, if this node
 /// answers nobody). Must be called within a tokio runtime.
 pub async fn spawn(config: Config) -> Result<(Client, mpsc::Receiver<Inbound>), ProtocolError> {
-	let Config { keypair, listen, limits, authorizer } = config;
+	let Config { keypair, listen, limits, authorizer, hotkey } = config;
+	if authorizer.is_some() && hotkey.is_none() {
+		return Err(ProtocolError::NoHotkey);
+	}
 	let local_peer_id = keypair.public().to_peer_id();
+	let gate = Gate::new(authorizer.clone(), &limits);
 
 	let query = request_response::Behaviour::with_codec(
 		CborCodec::new(&limits),
@@ -264,6 +303,7 @@ pub async fn spawn(config: Config) -> Result<(Client, mpsc::Receiver<Inbound>), 
 		.with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
 		.map_err(|e| ProtocolError::Transport(e.to_string()))?
 		.with_behaviour(|key| Behaviour {
+			gate,
 			limits: connection_limits::Behaviour::new(
 				connection_limits::ConnectionLimits::default()
 					.with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER))
@@ -306,6 +346,8 @@ pub async fn spawn(config: Config) -> Result<(Client, mpsc::Receiver<Inbound>), 
 		commands,
 		inbound_tx,
 		authorizer,
+		own: hotkey.as_ref().map(Hotkey::of),
+		hotkey: hotkey.map(Arc::new),
 		rate: RateLimiter::new(limits.peer_rate, limits.rate_window),
 		limits,
 		in_flight: 0,
@@ -324,18 +366,21 @@ pub async fn spawn(config: Config) -> Result<(Client, mpsc::Receiver<Inbound>), 
 
 /// How an [`Inbound`] ended.
 enum Reply {
-	Answered(Response),
+	Answered(WireResponse),
 	Dropped,
 	Expired,
 }
 
-type PendingReply = BoxFuture<'static, (PeerId, ResponseChannel<Response>, Reply)>;
+type PendingReply = BoxFuture<'static, (PeerId, ResponseChannel<WireResponse>, Reply)>;
 
 struct EventLoop {
 	swarm: Swarm<Behaviour>,
 	commands: mpsc::Receiver<Command>,
 	inbound_tx: mpsc::Sender<Inbound>,
 	authorizer: Option<Arc<dyn Authorizer>>,
+	/// The hotkey this node answers as, and its keypair (both `Some` with an authorizer).
+	own: Option<Hotkey>,
+	hotkey: Option<Arc<HotkeyPair>>,
 	limits: Limits,
 	rate: RateLimiter,
 	/// Inbound queries handed to the application and not answered yet.
@@ -472,6 +517,12 @@ impl EventLoop {
 			let _ = reply.send(Ok(()));
 			return;
 		}
+		// A dial-out miner would otherwise reconnect at once to a validator it just banned.
+		if self.swarm.behaviour_mut().gate.is_banned(&peer, Instant::now()) {
+			let why = format!("{peer} is banned for repeated refused queries");
+			let _ = reply.send(Err(QueryError::DialFailure(why)));
+			return;
+		}
 		let opts = DialOpts::peer_id(peer)
 			.condition(PeerCondition::Disconnected)
 			.addresses(addrs)
@@ -570,16 +621,20 @@ impl EventLoop {
 		}
 	}
 
-	fn on_query_event(&mut self, event: request_response::Event<Query, Response>) {
+	fn on_query_event(&mut self, event: request_response::Event<Query, WireResponse>) {
 		match event {
 			request_response::Event::Message { peer, message } => match message {
 				request_response::Message::Request { request, channel, .. } => {
 					self.on_inbound(peer, request, channel)
 				},
 				request_response::Message::Response { request_id, response } => {
-					debug!(%peer, refused = matches!(response, Response::Refused(_)), "response");
+					// Always a value: the codec decodes what it reads.
+					let response =
+						response.into_response().map_err(|e| QueryError::Io(e.to_string()));
+					let refused = matches!(response, Ok(Response::Refused(_)));
+					debug!(%peer, refused, "response");
 					if let Some(reply) = self.pending_queries.remove(&request_id) {
-						let _ = reply.send(Ok(response));
+						let _ = reply.send(response);
 					}
 				},
 			},
@@ -607,16 +662,29 @@ impl EventLoop {
 		}
 	}
 
-	/// Authorises, rate-limits and bounds an inbound query, then hands it to the application.
-	fn on_inbound(&mut self, peer: PeerId, query: Query, channel: ResponseChannel<Response>) {
+	/// Authorises, checks, rate-limits and bounds an inbound query, then hands it to the
+	/// application.
+	fn on_inbound(&mut self, peer: PeerId, query: Query, channel: ResponseChannel<WireResponse>) {
 		let (netuid, task) = (query.netuid, query.task.kind());
-		if let Err(refusal) = self.admit(peer, &query) {
-			debug!(%peer, netuid, task, %refusal, "query refused");
-			self.respond(peer, channel, Response::Refused(refusal));
-			return;
-		}
+		let hotkey = match self.admit(peer, &query) {
+			Ok(hotkey) => hotkey,
+			Err(refusal) => {
+				debug!(%peer, netuid, task, %refusal, "query refused");
+				let strike = !matches!(refusal, Refusal::Busy);
+				self.respond(peer, channel, Response::Refused(refusal).into());
+				if strike && self.swarm.behaviour_mut().gate.strike(peer, Instant::now()) {
+					warn!(
+						%peer,
+						"too many refused queries: disconnected and banned for {:?}",
+						self.limits.ban_duration
+					);
+					let _ = self.swarm.disconnect_peer_id(peer);
+				}
+				return;
+			},
+		};
 		let (reply, answer) = oneshot::channel();
-		match self.inbound_tx.try_send(Inbound { peer, query, reply }) {
+		match self.inbound_tx.try_send(Inbound { peer, query, hotkey, reply }) {
 			Ok(()) => {
 				debug!(%peer, netuid, task, "query accepted");
 				self.in_flight += 1;
@@ -635,39 +703,48 @@ impl EventLoop {
 			},
 			Err(mpsc::error::TrySendError::Full(_)) => {
 				// Cannot happen while in_flight <= max_in_flight, but refuse rather than wait.
-				self.respond(peer, channel, Response::Refused(Refusal::Busy));
+				self.respond(peer, channel, Response::Refused(Refusal::Busy).into());
 			},
 			Err(mpsc::error::TrySendError::Closed(_)) => {
 				let reason = "this node is not serving queries".to_owned();
-				self.respond(peer, channel, Response::Refused(Refusal::Failed { reason }));
+				self.respond(peer, channel, Response::Refused(Refusal::Failed { reason }).into());
 			},
 		}
 	}
 
-	/// Whether an inbound query is let through: authorisation, then capacity, then the peer's rate.
-	fn admit(&mut self, peer: PeerId, query: &Query) -> Result<(), Refusal> {
-		match &self.authorizer {
-			Some(authorizer) => authorizer.authorise(&peer, query)?,
-			None => {
-				return Err(Refusal::NotAuthorised { reason: "this node serves no queries".into() })
-			},
+	/// Whether an inbound query is let through: authorisation (permit, the peer's hotkey), the
+	/// address, capacity, the peer's rate, then (the costliest) the signature. Returns the
+	/// hotkey to sign the answer with.
+	fn admit(&mut self, peer: PeerId, query: &Query) -> Result<Arc<HotkeyPair>, Refusal> {
+		let (Some(authorizer), Some(own), Some(hotkey)) =
+			(&self.authorizer, self.own, &self.hotkey)
+		else {
+			return Err(Refusal::NotAuthorised { reason: "this node serves no queries".into() });
+		};
+		authorizer.authorise(&peer, query)?;
+		if query.miner != own {
+			return Err(Refusal::Misaddressed { served: own });
 		}
 		if self.in_flight >= self.limits.max_in_flight {
 			return Err(Refusal::Busy);
 		}
 		self.rate
 			.check(peer, Instant::now())
-			.map_err(|retry_after_ms| Refusal::RateLimited { retry_after_ms })
+			.map_err(|retry_after_ms| Refusal::RateLimited { retry_after_ms })?;
+		if !query.verify() {
+			return Err(Refusal::BadSignature);
+		}
+		Ok(hotkey.clone())
 	}
 
-	fn on_reply(&mut self, peer: PeerId, channel: ResponseChannel<Response>, reply: Reply) {
+	fn on_reply(&mut self, peer: PeerId, channel: ResponseChannel<WireResponse>, reply: Reply) {
 		self.in_flight = self.in_flight.saturating_sub(1);
 		match reply {
 			Reply::Answered(response) => self.respond(peer, channel, response),
 			Reply::Dropped => {
 				debug!(%peer, "query dropped unanswered");
 				let reason = DROPPED.to_owned();
-				self.respond(peer, channel, Response::Refused(Refusal::Failed { reason }));
+				self.respond(peer, channel, Response::Refused(Refusal::Failed { reason }).into());
 			},
 			Reply::Expired => {
 				debug!(%peer, "query not answered within the request timeout");
@@ -675,7 +752,12 @@ impl EventLoop {
 		}
 	}
 
-	fn respond(&mut self, peer: PeerId, channel: ResponseChannel<Response>, response: Response) {
+	fn respond(
+		&mut self,
+		peer: PeerId,
+		channel: ResponseChannel<WireResponse>,
+		response: WireResponse,
+	) {
 		if self.swarm.behaviour_mut().query.send_response(channel, response).is_err() {
 			debug!(%peer, "response not sent: the request timed out or the connection closed");
 		}

@@ -1,6 +1,6 @@
-//! Per-peer token buckets.
+//! Token buckets per peer (or per IP address).
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, hash::Hash, time::Duration};
 
 use libp2p::PeerId;
 use tokio::time::Instant;
@@ -13,15 +13,16 @@ struct Bucket {
 	updated: Instant,
 }
 
-/// A token bucket per peer: `capacity` tokens, refilled at `capacity / window`; a query takes one.
-pub(crate) struct RateLimiter {
+/// A token bucket per key (a peer, an IP address): `capacity` tokens, refilled at
+/// `capacity / window`; a query (or connection) takes one.
+pub(crate) struct RateLimiter<K = PeerId> {
 	capacity: f64,
 	/// Tokens per second; zero when disabled.
 	refill: f64,
-	buckets: HashMap<PeerId, Bucket>,
+	buckets: HashMap<K, Bucket>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
 	/// `rate` queries per `window`; a zero `rate` or `window` disables the limit.
 	pub(crate) fn new(rate: u32, window: Duration) -> Self {
 		let secs = window.as_secs_f64();
@@ -30,7 +31,7 @@ impl RateLimiter {
 	}
 
 	/// Takes a token for `peer` at `now`; `Err(retry_after_ms)` if it has none.
-	pub(crate) fn check(&mut self, peer: PeerId, now: Instant) -> Result<(), u64> {
+	pub(crate) fn check(&mut self, peer: K, now: Instant) -> Result<(), u64> {
 		if self.refill == 0.0 {
 			return Ok(());
 		}
@@ -68,7 +69,7 @@ mod tests {
 
 	#[test]
 	fn a_peer_gets_its_rate_then_waits_for_a_refill() {
-		let mut limiter = RateLimiter::new(2, Duration::from_secs(10));
+		let mut limiter = RateLimiter::<PeerId>::new(2, Duration::from_secs(10));
 		let (a, b) = (PeerId::random(), PeerId::random());
 		let t0 = Instant::now();
 		assert_eq!(limiter.check(a, t0), Ok(()));
@@ -91,8 +92,8 @@ mod tests {
 	fn zero_disables_the_limit() {
 		let now = Instant::now();
 		let peer = PeerId::random();
-		let mut off = RateLimiter::new(0, Duration::from_secs(10));
-		let mut off_too = RateLimiter::new(5, Duration::ZERO);
+		let mut off = RateLimiter::<PeerId>::new(0, Duration::from_secs(10));
+		let mut off_too = RateLimiter::<PeerId>::new(5, Duration::ZERO);
 		for _ in 0..100 {
 			assert_eq!(off.check(peer, now), Ok(()));
 			assert_eq!(off_too.check(peer, now), Ok(()));
@@ -101,7 +102,7 @@ mod tests {
 
 	#[test]
 	fn idle_buckets_are_pruned() {
-		let mut limiter = RateLimiter::new(1, Duration::from_secs(1));
+		let mut limiter = RateLimiter::<PeerId>::new(1, Duration::from_secs(1));
 		let t0 = Instant::now();
 		for _ in 0..=PRUNE_ABOVE {
 			assert_eq!(limiter.check(PeerId::random(), t0), Ok(()));

@@ -129,14 +129,21 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 		chain.submit(&tx("Subnets", "register", (netuid, account(hot), cost * 2)), cold).await?;
 	}
 	// Hotkeys hold no AGR: registered, they sign weights and endpoints fee-less.
-	let mut peer_id = vec![0x00, 36];
-	peer_id.extend([7u8; 36]);
-	chain
-		.submit(
-			&tx("Subnets", "serve", (netuid, peer_id, vec![b"/ip4/127.0.0.1/tcp/4001".to_vec()])),
-			&miners[0],
-		)
-		.await?;
+	// The PeerId of a libp2p ed25519 key, and the key's proof that this hotkey publishes it.
+	use polkadot_sdk::sp_core::{ed25519, Pair as _};
+	let p2p = ed25519::Pair::from_seed(&[7u8; 32]);
+	let mut peer_id = agora_primitives::ED25519_PEER_ID_PREFIX.to_vec();
+	peer_id.extend(p2p.public().0);
+	let genesis = node.rpc("chain_getBlockHash", json!([0]))?;
+	let genesis: H256 = serde_json::from_value(genesis).context("genesis hash")?;
+	let payload = agora_primitives::serve_proof_payload(
+		&genesis.0,
+		u16::try_from(netuid)?,
+		&account(&miners[0]).0,
+	);
+	let proof: [u8; 64] = p2p.sign(&payload).0;
+	let addrs = vec![b"/ip4/127.0.0.1/tcp/4001".to_vec()];
+	chain.submit(&tx("Subnets", "serve", (netuid, peer_id, addrs, proof)), &miners[0]).await?;
 
 	// Stake on the validator, wait for its permit, set weights 0.6 / 0.3 / 0.1.
 	chain

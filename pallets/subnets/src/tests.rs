@@ -828,7 +828,13 @@ fn a_copycat_cannot_serve_another_neurons_peer_id() {
 		let a = addrs(&["/ip4/1.2.3.4/tcp/5"]);
 		let (key, id) = libp2p_key(1);
 		let honest = proof(&key, netuid, 10);
-		assert_ok!(Subnets::serve(RuntimeOrigin::signed(10), netuid, id.clone(), a.clone(), honest));
+		assert_ok!(Subnets::serve(
+			RuntimeOrigin::signed(10),
+			netuid,
+			id.clone(),
+			a.clone(),
+			honest
+		));
 		// The copycat (hotkey 12) replays what it read on chain.
 		assert_noop!(
 			Subnets::serve(RuntimeOrigin::signed(12), netuid, id.clone(), a.clone(), honest),

@@ -1,14 +1,21 @@
-//! From per-UID scores to the weights the chain accepts: top `max_allowed_weights`, capped at
-//! `max_weight_limit` with the excess spread over the rest, quantised to u16 (the largest weight
-//! is `u16::MAX`), padded with zero weights up to `min_allowed_weights`.
+//! From scores to weights: each UID's moving average of scores ([`Ema`], folded by
+//! [`fold_round`]), and from the averages to the weights the chain accepts ([`to_weights`]): top
+//! `max_allowed_weights`, capped at `max_weight_limit` with the excess spread over the rest,
+//! quantised to u16 (the largest weight is `u16::MAX`), padded with zero weights up to
+//! `min_allowed_weights`.
+//!
+//! Pure functions over plain data: the validator applies them every round, and
+//! `agora audit verify` applies them again to the validator's [audit log](crate::audit) to check
+//! the weights it submitted.
 
 use std::collections::BTreeMap;
 
 use agora_primitives::{SubnetHyperparams, Uid};
+use serde::{Deserialize, Serialize};
 
 /// Why no weights can be set from these scores.
 #[derive(Debug, PartialEq, thiserror::Error)]
-pub(crate) enum WeightsError {
+pub enum WeightsError {
 	/// Every score is zero (or no miner answered).
 	#[error("no miner scored above zero: nothing to weigh")]
 	NothingToWeigh,
@@ -27,8 +34,8 @@ pub(crate) enum WeightsError {
 }
 
 /// The subnet rules a weight vector must satisfy.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Rules {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
 	/// Neurons in the subnet (UIDs are `0..n`).
 	pub n: u16,
 	/// Fewest weights (zeros count).
@@ -41,7 +48,7 @@ pub(crate) struct Rules {
 
 impl Rules {
 	/// The rules of a subnet with `n` neurons and these hyperparameters.
-	pub(crate) fn of(n: u16, hp: &SubnetHyperparams) -> Self {
+	pub fn of(n: u16, hp: &SubnetHyperparams) -> Self {
 		Rules {
 			n,
 			min_allowed: hp.min_allowed_weights,
@@ -51,8 +58,66 @@ impl Rules {
 	}
 }
 
+/// A UID's moving average of scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ema {
+	/// The hotkey the average belongs to (SS58).
+	pub hotkey: String,
+	/// The average, in [0, 1].
+	pub value: f64,
+	/// Rounds folded in.
+	pub rounds: u64,
+}
+
+/// Every UID's moving average.
+pub type Emas = BTreeMap<Uid, Ema>;
+
+/// Folds `score` into `uid`'s average with weight `alpha`:
+/// `value = alpha * score + (1 - alpha) * value`. A UID without an average, or now held by
+/// another hotkey, starts over from `score`. A score outside [0, 1] is clamped; one that is not
+/// finite counts as 0.
+pub fn fold_score(emas: &mut Emas, uid: Uid, hotkey: &str, score: f64, alpha: f64) {
+	let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
+	match emas.get_mut(&uid) {
+		Some(e) if e.hotkey == hotkey => {
+			e.value = alpha * score + (1.0 - alpha) * e.value;
+			e.rounds += 1;
+		},
+		_ => {
+			emas.insert(uid, Ema { hotkey: hotkey.to_string(), value: score, rounds: 1 });
+		},
+	}
+}
+
+/// Drops the averages of UIDs that no longer exist or changed hands (`holders`: UID → the
+/// hotkey holding it now, SS58).
+pub fn retain_holders(emas: &mut Emas, holders: &BTreeMap<Uid, String>) {
+	emas.retain(|uid, e| holders.get(uid) == Some(&e.hotkey));
+}
+
+/// One round of a validator: the averages `before`, minus those of UIDs that changed hands
+/// ([`retain_holders`]), with each `(uid, hotkey, score)` folded in, in order ([`fold_score`]).
+pub fn fold_round<'a>(
+	before: &Emas,
+	holders: &BTreeMap<Uid, String>,
+	scores: impl IntoIterator<Item = (Uid, &'a str, f64)>,
+	alpha: f64,
+) -> Emas {
+	let mut emas = before.clone();
+	retain_holders(&mut emas, holders);
+	for (uid, hotkey, score) in scores {
+		fold_score(&mut emas, uid, hotkey, score, alpha);
+	}
+	emas
+}
+
+/// The averages as scores, by UID (what [`to_weights`] takes).
+pub fn ema_scores(emas: &Emas) -> BTreeMap<Uid, f64> {
+	emas.iter().map(|(u, e)| (*u, e.value)).collect()
+}
+
 /// Normalised, capped shares summing to 1, by UID.
-pub(crate) fn shares(
+pub fn shares(
 	scores: &BTreeMap<Uid, f64>,
 	rules: &Rules,
 ) -> Result<BTreeMap<Uid, f64>, WeightsError> {
@@ -99,7 +164,7 @@ pub(crate) fn shares(
 /// The `(uids, values)` to submit: quantised shares, then zero weights on the lowest other UIDs
 /// (`own` first, which the chain accepts and Yuma ignores) up to `min_allowed_weights`, sorted by
 /// UID.
-pub(crate) fn to_weights(
+pub fn to_weights(
 	scores: &BTreeMap<Uid, f64>,
 	own: Uid,
 	rules: &Rules,
@@ -224,5 +289,27 @@ mod tests {
 			to_weights(&scores(&[(9, 1.0)]), 0, &rules(8, 1, 256, u16::MAX)),
 			Err(WeightsError::NothingToWeigh)
 		);
+	}
+
+	#[test]
+	fn ema_folds_scores_and_resets_when_the_uid_changes_hands() {
+		let mut e = Emas::new();
+		fold_score(&mut e, 3, "alice", 1.0, 0.5);
+		fold_score(&mut e, 3, "alice", 0.0, 0.5);
+		assert_eq!(e[&3], Ema { hotkey: "alice".into(), value: 0.5, rounds: 2 });
+		fold_score(&mut e, 3, "bob", 0.2, 0.5);
+		assert_eq!(e[&3], Ema { hotkey: "bob".into(), value: 0.2, rounds: 1 });
+		fold_score(&mut e, 4, "carol", f64::NAN, 0.5);
+		assert_eq!(e[&4].value, 0.0);
+		let holders: BTreeMap<Uid, String> = [(3, "bob".to_string())].into_iter().collect();
+		retain_holders(&mut e, &holders);
+		assert_eq!(e.keys().copied().collect::<Vec<_>>(), vec![3]);
+		// A round: UIDs that changed hands dropped, then the scores folded in.
+		let holders: BTreeMap<Uid, String> =
+			[(3, "bob".to_string()), (5, "dave".to_string())].into_iter().collect();
+		let after = fold_round(&e, &holders, [(5, "dave", 0.4), (3, "bob", 1.0)], 0.5);
+		assert_eq!(after[&3], Ema { hotkey: "bob".into(), value: 0.6, rounds: 2 });
+		assert_eq!(after[&5], Ema { hotkey: "dave".into(), value: 0.4, rounds: 1 });
+		assert_eq!(ema_scores(&after), [(3, 0.6), (5, 0.4)].into_iter().collect());
 	}
 }
