@@ -471,6 +471,12 @@ async fn handle(
 	let result = match check(&task) {
 		Err(refusal) => Err(refusal),
 		Ok(()) => match worker.acquire_owned().await {
+			// Waited past the request timeout behind other queries: nobody wants the answer,
+			// so no model work for it.
+			Ok(_) if !query.is_pending() => {
+				tracing::info!("{kind} for {peer} expired while waiting for the model");
+				return;
+			},
 			Ok(permit) => tokio::task::spawn_blocking(move || {
 				let _permit = permit;
 				model.answer(task)

@@ -196,14 +196,28 @@ impl Outcome {
 	}
 }
 
+/// The largest answer read from a miner: 1 MiB, room for 64 vectors of 4,096 `f32`s (a
+/// challenge has at most 40 sentences; MiniLM's vectors have 384). Larger answers fail the
+/// query unread, so a miner cannot fill the validator's memory or its audit log.
+const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Rounds with a permit, from this process's start, in which a miner that does not know this
+/// validator yet (a refusal as not authorised, or a connection closed by its gate) is left
+/// alone: miners read permits and endpoints every few seconds (`--sync-interval`, 6 s), and a
+/// restarted validator may publish a new PeerId. After them, the same is the miner's failure —
+/// otherwise a miner could refuse every query and keep the average it earned once.
+const GRACE_ROUNDS: u64 = 3;
+
 /// Scores the response of a miner to `query`: an answer counts only if it is signed by the
-/// miner's hotkey (the one the query was addressed to) for this query.
+/// miner's hotkey (the one the query was addressed to) for this query. `grace`: whether this
+/// is one of the first [`GRACE_ROUNDS`] rounds with a permit.
 fn judge(
 	challenge: &Challenge,
 	query: &Query,
 	result: Result<Response, QueryError>,
 	ms: u64,
 	budget_ms: u64,
+	grace: bool,
 ) -> Outcome {
 	let result = match result {
 		Ok(Response::Ok(signed)) if !signed.verify(query) => {
@@ -216,16 +230,23 @@ fn judge(
 	let quality = match (challenge, result) {
 		// The audit's scoring, which `agora audit verify` applies again to the logged answer.
 		(_, Ok(Ok(answer))) => challenge.quality(&answer),
-		// Not the miner's fault: it does not know us (yet) as a validator, or not as this
-		// hotkey, or we asked too fast. A copycat UID's node answers `Misaddressed`: a failure.
+		// Maybe not the miner's fault while it may not know us yet (as a validator, or as this
+		// hotkey, or at all: its gate closes the connection). A copycat UID's node answers
+		// `Misaddressed`, and one query a round never exceeds a miner's rate: failures.
+		(_, Ok(Err(r @ (Refusal::NotAuthorised { .. } | Refusal::ValidatorMismatch { .. }))))
+			if grace =>
+		{
+			return Outcome::Skipped { why: r.to_string() }
+		},
 		(
 			_,
-			Ok(Err(
-				r @ (Refusal::NotAuthorised { .. }
-				| Refusal::ValidatorMismatch { .. }
-				| Refusal::RateLimited { .. }),
-			)),
-		) => return Outcome::Skipped { why: r.to_string() },
+			Err(
+				e @ (QueryError::DialFailure(_)
+				| QueryError::ConnectionClosed
+				| QueryError::UnsupportedProtocol
+				| QueryError::Io(_)),
+			),
+		) if grace => return Outcome::Skipped { why: e.to_string() },
 		(_, Ok(Err(r))) => Err(format!("refused: {r}")),
 		(_, Err(e)) => Err(e.to_string()),
 	};
@@ -288,7 +309,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let (p2p, _inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair: keypair.clone(),
 		listen: cli.neuron.p2p.listen.clone(),
-		limits: agora_protocol::Limits { request_timeout: budget, ..Default::default() },
+		limits: agora_protocol::Limits {
+			request_timeout: budget,
+			max_response_bytes: MAX_RESPONSE_BYTES,
+			..Default::default()
+		},
 		// A validator answers no queries; miners dial it only to be queried.
 		authorizer: None,
 		hotkey: None,
@@ -314,13 +339,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let shutdown = agora_neuron::shutdown_signal();
 	tokio::pin!(shutdown);
 	let mut rounds_done = 0u64;
+	let mut permitted_rounds = 0u64;
 	loop {
 		round += 1;
 		rounds_done += 1;
 		let started = Instant::now();
 		// After a runtime upgrade, check the runtime before decoding with it.
 		runtime.check(&chain).await?;
-		match one_round(&cli, &chain, &signer, &p2p, &bench, &mut state, round, budget).await {
+		let this_round = one_round(
+			&cli,
+			&chain,
+			&signer,
+			&p2p,
+			&bench,
+			&mut state,
+			round,
+			&mut permitted_rounds,
+			budget,
+		)
+		.await;
+		match this_round {
 			Ok(mut record) => {
 				tracing::info!(target: "audit", "{}", summary(&record));
 				let written = record
@@ -372,6 +410,7 @@ async fn one_round(
 	bench: &std::sync::Arc<Bench>,
 	state: &mut State,
 	round: u64,
+	permitted_rounds: &mut u64,
 	budget: Duration,
 ) -> Result<RoundRecord, RoundError> {
 	let hotkey = account_of(signer);
@@ -416,6 +455,8 @@ async fn one_round(
 	if !me.validator_permit {
 		return Ok(record);
 	}
+	*permitted_rounds += 1;
+	let grace = *permitted_rounds <= GRACE_ROUNDS;
 
 	// The challenge is seeded by the block hash: unknown to miners before the block.
 	let seed = u64::from_le_bytes(block_hash.0[..8].try_into().unwrap_or_default()) ^ round;
@@ -461,7 +502,7 @@ async fn one_round(
 			_ => None,
 		};
 		let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
-		let outcome = judge(&challenge, query, result, ms, record.budget_ms);
+		let outcome = judge(&challenge, query, result, ms, record.budget_ms, grace);
 		match &outcome {
 			Outcome::Scored { score, .. } => {
 				state.update(miner.uid, &miner.hotkey.to_string(), *score, cli.ema_alpha)
@@ -502,12 +543,24 @@ fn budget_ms(budget: Duration) -> u64 {
 }
 
 /// The round of the last record in the audit log at `path` (0 when there is none).
+///
+/// Reads the last 64 MiB only (a long-running validator's log grows by ~100 KB a round; one
+/// record holds at most `--sample-size` answers of [`MAX_RESPONSE_BYTES`] as base64).
 fn last_round(path: &Path) -> u64 {
-	std::fs::read_to_string(path)
-		.ok()
-		.and_then(|text| {
-			text.lines().rev().find_map(|l| audit::Logged::parse(l).ok().map(|r| r.record.round))
-		})
+	use std::io::{Read, Seek, SeekFrom};
+	const TAIL: u64 = 64 * 1024 * 1024;
+	let Ok(mut file) = std::fs::File::open(path) else { return 0 };
+	let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+	let mut tail = Vec::new();
+	if file.seek(SeekFrom::Start(len.saturating_sub(TAIL))).is_err()
+		|| file.read_to_end(&mut tail).is_err()
+	{
+		return 0;
+	}
+	String::from_utf8_lossy(&tail)
+		.lines()
+		.rev()
+		.find_map(|l| audit::Logged::parse(l).ok().map(|r| r.record.round))
 		.unwrap_or(0)
 }
 
@@ -728,16 +781,33 @@ mod tests {
 		let budget = 10_000;
 		let judge_signed = |by: &HotkeyPair| {
 			let signed = SignedAnswer::sign(answer.clone(), &query, by);
-			judge(&challenge, &query, Ok(Response::Ok(signed)), 5, budget)
+			judge(&challenge, &query, Ok(Response::Ok(signed)), 5, budget, false)
 		};
 		assert!(matches!(judge_signed(&miner), Outcome::Scored { .. }));
 		assert_eq!(judge_signed(&copycat), Outcome::Failed { why: "bad answer signature".into() });
 		let misaddressed =
 			Response::Refused(Refusal::Misaddressed { served: Hotkey::of(&copycat) });
-		let out = judge(&challenge, &query, Ok(misaddressed), 0, budget);
+		let out = judge(&challenge, &query, Ok(misaddressed.clone()), 0, budget, true);
 		assert!(matches!(out, Outcome::Failed { .. }), "{out:?}");
+		// Not knowing us is excused for the first rounds with a permit only: a miner that
+		// refuses (or drops) every query cannot keep the average it once earned.
 		let mismatch = Response::Refused(Refusal::ValidatorMismatch { listed: Hotkey([0; 32]) });
-		let out = judge(&challenge, &query, Ok(mismatch), 0, budget);
+		let out = judge(&challenge, &query, Ok(mismatch.clone()), 0, budget, true);
 		assert!(matches!(out, Outcome::Skipped { .. }), "{out:?}");
+		let out = judge(&challenge, &query, Ok(mismatch), 0, budget, false);
+		assert!(matches!(out, Outcome::Failed { .. }), "{out:?}");
+		let closed = Err(QueryError::ConnectionClosed);
+		assert!(matches!(
+			judge(&challenge, &query, closed.clone(), 0, budget, true),
+			Outcome::Skipped { .. }
+		));
+		assert!(matches!(
+			judge(&challenge, &query, closed, 0, budget, false),
+			Outcome::Failed { .. }
+		));
+		// A rate-limit refusal is never excused: one query a round is within every miner's rate.
+		let limited = Response::Refused(Refusal::RateLimited { retry_after_ms: 1 });
+		let out = judge(&challenge, &query, Ok(limited), 0, budget, true);
+		assert!(matches!(out, Outcome::Failed { .. }), "{out:?}");
 	}
 }

@@ -12,8 +12,11 @@
 //!     their scores ([`PartKind::Private`]);
 //!   - *novel passages*: spans of 12–40 words cut at random offsets from State of the Union,
 //!     Brown and the validator's private text, scored against the cosines the validator's
-//!     **reference model** (all-MiniLM-L6-v2) gives their pairs ([`PartKind::Reference`]). There
-//!     are ~2.5 M offsets times 29 lengths: no package holds the reference's cosines for them.
+//!     **reference model** (all-MiniLM-L6-v2) gives every pair with a passage in it — among the
+//!     passages, and each passage against each Lee document and private sentence
+//!     ([`PartKind::Reference`]), so vectors made up to fit the public Lee ratings must also sit
+//!     where a model puts those documents. There are ~2.5 M offsets times 29 lengths: no
+//!     package holds the reference's cosines for them.
 //!
 //!   Each part's quality is Spearman's rank correlation of the miner's cosines with the part's
 //!   targets, floored at 0; the challenge's quality is the weighted mean over the parts
@@ -93,7 +96,7 @@ pub enum PartKind {
 	Lee,
 	/// The validator's private rated pairs: their scores.
 	Private,
-	/// Novel passages: the reference model's cosines of their pairs.
+	/// Every pair with a novel passage in it: the reference model's cosines.
 	Reference,
 }
 
@@ -355,16 +358,23 @@ impl EmbeddingBench {
 			pairs: private_pairs,
 		});
 
-		let passage_texts: Vec<String> =
-			passage_items.iter().map(|&k| items[k].1.clone()).collect();
+		// Every pair with a novel passage in it is scored against the reference model: the
+		// passages among themselves, and each passage against each Lee document and private
+		// sentence. Vectors made up to reproduce the public Lee ratings must then also sit
+		// where a model would put those documents relative to text nobody could look up.
 		let mut reference_pairs = Vec::new();
-		if passage_texts.len() >= 3 && self.weights.reference > 0.0 {
-			let vectors = self.reference.embed(&passage_texts)?;
-			check_vectors(passage_texts.len(), &vectors)?;
-			for x in 0..vectors.len() {
-				for y in x + 1..vectors.len() {
-					let (i, j) = pair(passage_items[x], passage_items[y]);
-					reference_pairs.push((i, j, f64::from(cosine(&vectors[x], &vectors[y]))));
+		if passage_items.len() >= 3 && self.weights.reference > 0.0 {
+			let texts: Vec<String> = items.iter().map(|(_, text)| text.clone()).collect();
+			let vectors = self.reference.embed(&texts)?;
+			check_vectors(texts.len(), &vectors)?;
+			let is_passage: std::collections::HashSet<usize> =
+				passage_items.iter().copied().collect();
+			for a in 0..vectors.len() {
+				for b in a + 1..vectors.len() {
+					if is_passage.contains(&a) || is_passage.contains(&b) {
+						let (i, j) = pair(a, b);
+						reference_pairs.push((i, j, f64::from(cosine(&vectors[a], &vectors[b]))));
+					}
 				}
 			}
 		}
@@ -670,7 +680,8 @@ mod tests {
 		assert_eq!(kinds, vec![PartKind::Lee, PartKind::Private, PartKind::Reference]);
 		assert_eq!(c.parts[0].pairs.len(), 6);
 		assert_eq!(c.parts[1].pairs.len(), 3);
-		assert_eq!(c.parts[2].pairs.len(), 15);
+		// Passages among themselves (15), and each against each of the 10 other sentences.
+		assert_eq!(c.parts[2].pairs.len(), 15 + 6 * 10);
 		let total: f64 = c.parts.iter().map(|p| p.weight).sum();
 		assert!((total - 1.0).abs() < 1e-12);
 		// The reference model's own vectors score 1 on its part; from the log alone.

@@ -32,6 +32,10 @@ pub struct Limits {
 	/// The most inbound queries handed to the application and not yet answered (default 32).
 	/// Beyond it, queries are refused with [`Refusal::Busy`](crate::Refusal::Busy).
 	pub max_in_flight: usize,
+	/// The most of those one peer may hold at once (default 4): a permitted validator sending
+	/// large queries cannot fill the queue and make the miner answer every other validator
+	/// [`Refusal::Busy`](crate::Refusal::Busy). `0` disables the per-peer bound.
+	pub max_in_flight_per_peer: usize,
 	/// How many queries one peer may send per [`rate_window`](Self::rate_window) (default 20), as
 	/// a token bucket of that capacity refilled continuously over the window. Beyond it, queries
 	/// are refused with [`Refusal::RateLimited`](crate::Refusal::RateLimited). `0` disables the
@@ -70,6 +74,7 @@ impl Default for Limits {
 			request_timeout: Duration::from_secs(30),
 			max_concurrent_streams: 64,
 			max_in_flight: 32,
+			max_in_flight_per_peer: 4,
 			peer_rate: 20,
 			rate_window: Duration::from_secs(10),
 			connection_rate: 20,

@@ -205,11 +205,16 @@ impl NetworkBehaviour for Gate {
 	}
 }
 
-/// The IP address of a remote address (`/ip4/../tcp/..`), if it has one.
+/// The address a remote's connections count against (`/ip4/../tcp/..`), if it has one: its IPv4
+/// address, or the /64 prefix of its IPv6 address — one subscriber usually holds a whole /64,
+/// so counting single IPv6 addresses would let one host open connections without limit.
 fn ip_of(addr: &Multiaddr) -> Option<IpAddr> {
 	addr.iter().find_map(|p| match p {
 		Protocol::Ip4(ip) => Some(IpAddr::V4(ip)),
-		Protocol::Ip6(ip) => Some(IpAddr::V6(ip)),
+		Protocol::Ip6(ip) => {
+			let prefix = u128::from(ip) & !((1u128 << 64) - 1);
+			Some(IpAddr::V6(std::net::Ipv6Addr::from(prefix)))
+		},
 		_ => None,
 	})
 }
@@ -254,7 +259,14 @@ mod tests {
 		let v4: Multiaddr = "/ip4/10.1.2.3/tcp/4000".parse().expect("multiaddr");
 		assert_eq!(ip_of(&v4), Some("10.1.2.3".parse().expect("ip")));
 		let v6: Multiaddr = "/ip6/::1/tcp/4000".parse().expect("multiaddr");
-		assert_eq!(ip_of(&v6), Some("::1".parse().expect("ip")));
+		assert_eq!(ip_of(&v6), Some("::".parse().expect("ip")));
+		// Every address of one /64 counts as one.
+		let a: Multiaddr = "/ip6/2001:db8:1:2::7/tcp/4000".parse().expect("multiaddr");
+		let b: Multiaddr = "/ip6/2001:db8:1:2:ffff::9/tcp/4000".parse().expect("multiaddr");
+		let other: Multiaddr = "/ip6/2001:db8:1:3::7/tcp/4000".parse().expect("multiaddr");
+		assert_eq!(ip_of(&a), Some("2001:db8:1:2::".parse().expect("ip")));
+		assert_eq!(ip_of(&a), ip_of(&b));
+		assert_ne!(ip_of(&a), ip_of(&other));
 		let dns: Multiaddr = "/dns4/example.org/tcp/4000".parse().expect("multiaddr");
 		assert_eq!(ip_of(&dns), None);
 	}

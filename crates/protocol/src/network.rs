@@ -351,6 +351,7 @@ pub async fn spawn(config: Config) -> Result<(Client, mpsc::Receiver<Inbound>), 
 		rate: RateLimiter::new(limits.peer_rate, limits.rate_window),
 		limits,
 		in_flight: 0,
+		in_flight_by_peer: HashMap::new(),
 		replies: FuturesUnordered::new(),
 		pending_queries: HashMap::new(),
 		pending_dials: HashMap::new(),
@@ -385,6 +386,8 @@ struct EventLoop {
 	rate: RateLimiter,
 	/// Inbound queries handed to the application and not answered yet.
 	in_flight: usize,
+	/// The same, per peer (peers with none are not kept).
+	in_flight_by_peer: HashMap<PeerId, usize>,
 	/// One future per query in flight, resolving when the application answers (or drops it).
 	replies: FuturesUnordered<PendingReply>,
 	pending_queries: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, QueryError>>>,
@@ -440,6 +443,7 @@ impl EventLoop {
 		// Queries held by the application can no longer be answered.
 		self.replies.clear();
 		self.in_flight = 0;
+		self.in_flight_by_peer.clear();
 		for id in self.listeners.keys() {
 			self.swarm.remove_listener(*id);
 		}
@@ -688,6 +692,7 @@ impl EventLoop {
 			Ok(()) => {
 				debug!(%peer, netuid, task, "query accepted");
 				self.in_flight += 1;
+				*self.in_flight_by_peer.entry(peer).or_default() += 1;
 				let timeout = self.limits.request_timeout;
 				self.replies.push(
 					async move {
@@ -725,7 +730,11 @@ impl EventLoop {
 		if query.miner != own {
 			return Err(Refusal::Misaddressed { served: own });
 		}
-		if self.in_flight >= self.limits.max_in_flight {
+		let per_peer = self.limits.max_in_flight_per_peer;
+		if self.in_flight >= self.limits.max_in_flight
+			|| (per_peer > 0
+				&& self.in_flight_by_peer.get(&peer).copied().unwrap_or_default() >= per_peer)
+		{
 			return Err(Refusal::Busy);
 		}
 		self.rate
@@ -739,6 +748,14 @@ impl EventLoop {
 
 	fn on_reply(&mut self, peer: PeerId, channel: ResponseChannel<WireResponse>, reply: Reply) {
 		self.in_flight = self.in_flight.saturating_sub(1);
+		if let std::collections::hash_map::Entry::Occupied(mut held) =
+			self.in_flight_by_peer.entry(peer)
+		{
+			*held.get_mut() -= 1;
+			if *held.get() == 0 {
+				held.remove();
+			}
+		}
 		match reply {
 			Reply::Answered(response) => self.respond(peer, channel, response),
 			Reply::Dropped => {

@@ -535,6 +535,35 @@ async fn busy_when_max_in_flight_reached() {
 	assert_eq!(count.load(Ordering::SeqCst), 1);
 }
 
+/// One validator sending large queries cannot take every slot: `max_in_flight_per_peer`.
+#[tokio::test]
+async fn one_peer_holds_at_most_its_share_of_the_queue() {
+	let limits = Limits { max_in_flight: 8, max_in_flight_per_peer: 1, ..Limits::default() };
+	let (requester, responder, mut inbound) = pair(Limits::default(), limits).await;
+	let first_query = embed(&requester, &responder, &["first"]);
+	let first = tokio::spawn({
+		let client = requester.client.clone();
+		let (peer, addrs, sent) = (responder.peer, responder.addrs.clone(), first_query.clone());
+		async move { client.query(peer, addrs, sent).await }
+	});
+	let held = within("inbound", inbound.recv()).await.expect("a query");
+	// Seven slots are free, but not for this peer.
+	let got = query(&requester, &responder, embed(&requester, &responder, &["second"]))
+		.await
+		.expect("response");
+	assert_eq!(got, Response::Refused(Refusal::Busy));
+	assert_nothing_received(&mut inbound);
+	let answer = embeddings(&held.query).expect("an embedding task");
+	held.answer(answer.clone());
+	let got = within("first", first).await.expect("task").expect("response");
+	assert_eq!(signed_answer(got, &first_query), answer);
+	// Its slot is free again.
+	let count = serve(inbound);
+	let answer = ask_ok(&requester, &responder, &["third"]).await;
+	assert_eq!(Ok(answer), embeddings(&embed(&requester, &responder, &["third"])));
+	assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
 #[tokio::test]
 async fn dial_out_miner_is_queried_over_its_own_connection() {
 	// The validator listens and answers nobody; the miner publishes no address, dials the
