@@ -196,6 +196,31 @@ impl Outcome {
 	}
 }
 
+/// Who may hold a connection with the validator: the neurons of its subnet, as of its last
+/// metagraph read (dial-out miners connect to be queried). Strangers are disconnected right
+/// after the Noise handshake, so they cannot fill its connection slots or make it read
+/// requests; nobody's queries are answered.
+#[derive(Clone, Default)]
+struct SubnetPeers(std::sync::Arc<std::sync::RwLock<std::collections::HashSet<libp2p::PeerId>>>);
+
+impl SubnetPeers {
+	/// The PeerIds the metagraph's neurons serve.
+	fn set(&self, metagraph: &Metagraph<RuntimeAccountId>) {
+		let served = peers::peers(metagraph).into_iter().map(|p| p.peer_id).collect();
+		*self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = served;
+	}
+}
+
+impl agora_protocol::Authorizer for SubnetPeers {
+	fn authorise(&self, _: &libp2p::PeerId, _: &Query) -> Result<(), Refusal> {
+		Err(Refusal::NotAuthorised { reason: "a validator answers no queries".into() })
+	}
+
+	fn admits(&self, peer: &libp2p::PeerId) -> bool {
+		self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(peer)
+	}
+}
+
 /// The largest answer read from a miner: 1 MiB, room for 64 vectors of 4,096 `f32`s (a
 /// challenge has at most 40 sentences; MiniLM's vectors have 384). Larger answers fail the
 /// query unread, so a miner cannot fill the validator's memory or its audit log.
@@ -306,6 +331,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 	let keypair = cli.neuron.p2p.keypair(&cli.neuron.wallet)?;
 	let budget = Duration::from_secs(cli.timeout.max(1));
+	let subnet_peers = SubnetPeers::default();
+	subnet_peers.set(&metagraph);
 	let (p2p, _inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair: keypair.clone(),
 		listen: cli.neuron.p2p.listen.clone(),
@@ -314,9 +341,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			max_response_bytes: MAX_RESPONSE_BYTES,
 			..Default::default()
 		},
-		// A validator answers no queries; miners dial it only to be queried.
-		authorizer: None,
-		hotkey: None,
+		// A validator answers no queries; miners dial it only to be queried, so only the
+		// subnet's neurons may hold a connection (and new ones are rate-limited per address).
+		authorizer: Some(std::sync::Arc::new(subnet_peers.clone())),
+		hotkey: Some(signer.clone()),
 	})
 	.await?;
 	// Publish only once every listener has reported its addresses. With none another machine
@@ -355,6 +383,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			&mut state,
 			round,
 			&mut permitted_rounds,
+			&subnet_peers,
 			budget,
 		)
 		.await;
@@ -411,10 +440,12 @@ async fn one_round(
 	state: &mut State,
 	round: u64,
 	permitted_rounds: &mut u64,
+	subnet_peers: &SubnetPeers,
 	budget: Duration,
 ) -> Result<RoundRecord, RoundError> {
 	let hotkey = account_of(signer);
 	let metagraph = chain.metagraph(cli.netuid).await?;
+	subnet_peers.set(&metagraph);
 	let Some(me) = own_neuron(&metagraph, &hotkey).cloned() else {
 		return Err(RoundError::Fatal(anyhow::anyhow!(
 			"hotkey {hotkey} is no longer registered on subnet {}; register again",
@@ -747,6 +778,20 @@ fn append_line(path: &Path, line: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn only_the_subnets_neurons_may_connect_and_nobody_is_answered() {
+		use agora_protocol::Authorizer;
+		let gate = SubnetPeers::default();
+		let (known, stranger) = (libp2p::PeerId::random(), libp2p::PeerId::random());
+		assert!(!gate.admits(&known), "nobody before the first metagraph");
+		gate.0.write().expect("lock").insert(known);
+		assert!(gate.admits(&known));
+		assert!(!gate.admits(&stranger));
+		let task = agora_protocol::TaskRequest::Embed { sentences: vec!["x".into()] };
+		let query = Query::signed(1, Hotkey([1; 32]), 0, task, &key("//Miner"));
+		assert!(matches!(gate.authorise(&known, &query), Err(Refusal::NotAuthorised { .. })));
+	}
 
 	#[test]
 	fn a_subnet_asking_for_a_newer_weights_version_is_refused() {
