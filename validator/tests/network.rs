@@ -519,6 +519,25 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 			"the outdated validator did not stop ({status}):\n{}",
 			tail(&procs[2].log)
 		);
+
+		// Weights the validator's hotkey sets on chain without logging them are found.
+		tokio::time::sleep(Duration::from_secs(4)).await;
+		let call = calls::set_weights(netuid, vec![good_uid], vec![u16::MAX], 3);
+		chain.submit(&call, &keys[0], Wait::Inclusion).await?;
+		let whole = std::fs::read_to_string(&audit_path)?;
+		let deadline = Instant::now() + Duration::from_secs(60);
+		let report = loop {
+			let (code, report) = verify(&whole)?;
+			if code == 1 && report.contains("is in no record of the log") {
+				break report;
+			}
+			ensure!(Instant::now() < deadline, "unlogged weights not reported:\n{report}");
+			tokio::time::sleep(Duration::from_secs(3)).await;
+		};
+		println!(
+			"unlogged weights: {}",
+			report.lines().find(|l| l.contains("no record")).unwrap_or("")
+		);
 	}
 	if let Some(copycat) = copycat {
 		copycat.shutdown().await;

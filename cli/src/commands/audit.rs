@@ -41,6 +41,9 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: AuditCmd) -> Result<()> {
 		};
 		chain_notes.push(note);
 	}
+	if let Some(client) = &client {
+		flag_unlogged_weights(client, &records, &mut verdicts).await?;
+	}
 
 	let bad = verdicts.iter().filter(|v| !v.consistent()).count();
 	let rows: Vec<(&RoundRecord, &Verdict, Option<&String>)> = records
@@ -209,6 +212,69 @@ async fn check_chain(client: &Client, r: &RoundRecord, verdict: &mut Verdict) ->
 		return Ok("weights differ from the chain".into());
 	}
 	Ok("weights match the chain".into())
+}
+
+/// Blocks scanned at most for weights calls the log does not hold.
+const SCAN_LIMIT: u32 = 20_000;
+
+/// Blocks at the chain's head left out of that scan: a running validator logs its weights a
+/// moment after they are included.
+const SCAN_MARGIN: u32 = 10;
+
+/// Reads every block from the first record's to [`SCAN_MARGIN`] blocks before the chain's best
+/// (at least to the last record's inclusion block), and flags each weights call (`set_weights`,
+/// `commit_weights`, `reveal_weights`) of the validator that no record names as its
+/// submission: weights a validator set on chain without logging them. The finding goes to the
+/// last record before its block. At most [`SCAN_LIMIT`] blocks (the last ones); a longer log is
+/// scanned in part, and says so.
+async fn flag_unlogged_weights(
+	client: &Client,
+	records: &[Logged],
+	verdicts: &mut [Verdict],
+) -> Result<()> {
+	let (Some(first), Some(last)) = (records.first(), records.last()) else { return Ok(()) };
+	let logged: std::collections::HashSet<String> = records
+		.iter()
+		.filter_map(|l| l.record.weights.submitted().map(|s| s.block_hash.to_ascii_lowercase()))
+		.collect();
+	let best = client.metagraph(first.record.netuid).await?.block;
+	let mut end = last.record.block.max(best.saturating_sub(SCAN_MARGIN));
+	if let Some(hash) = last.record.weights.submitted().and_then(|s| parse_hash(&s.block_hash)) {
+		if let Some(n) = client.block_number(hash).await? {
+			end = end.max(u32::try_from(n).unwrap_or(u32::MAX));
+		}
+	}
+	let start = first.record.block.max(end.saturating_sub(SCAN_LIMIT));
+	let validator = first.record.validator_key().map(AccountId32);
+	for number in start..=end {
+		let Some(hash) = client.block_hash(u64::from(number)).await? else { continue };
+		let Some(calls) = client.block_calls(hash).await? else { continue };
+		let unlogged = calls.iter().find(|c| {
+			c.signer.is_some()
+				&& c.signer == validator
+				&& c.pallet == "Subnets"
+				&& matches!(c.call.as_str(), "set_weights" | "commit_weights" | "reveal_weights")
+				&& !logged.contains(&format!("{hash:?}"))
+		});
+		if let Some(call) = unlogged {
+			let at = records.iter().rposition(|l| l.record.block <= number).unwrap_or(0);
+			verdicts[at].inconsistencies.push(audit::Inconsistency {
+				uid: None,
+				what: format!(
+					"the validator's {} in block #{number} ({hash:?}) is in no record of the log",
+					call.call
+				),
+			});
+		}
+	}
+	if start > first.record.block {
+		eprintln!(
+			"note: blocks #{start}..=#{end} were scanned for weights the log does not hold, not \
+			 the {} before them",
+			start - first.record.block
+		);
+	}
+	Ok(())
 }
 
 fn call_name(action: &WeightsAction) -> &'static str {
