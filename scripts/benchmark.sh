@@ -31,11 +31,12 @@ declare -A crate_dir=(
 	[pallet_subnets]=subnets
 	[pallet_rewards]=rewards
 	[pallet_authority]=authority
+	[pallet_payments]=payments
 )
 if (($# > 0)); then
 	selected=("$@")
 else
-	selected=(pallet_agora_staking pallet_subnets pallet_rewards pallet_authority)
+	selected=(pallet_agora_staking pallet_subnets pallet_rewards pallet_authority pallet_payments)
 fi
 for pallet in "${selected[@]}"; do
 	[[ -n "${crate_dir[$pallet]:-}" ]] || {

@@ -11,4 +11,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_agora_staking, Staking]
 	[pallet_subnets, Subnets]
 	[pallet_rewards, Rewards]
+	[pallet_payments, Payments]
 );

@@ -6,7 +6,9 @@
 //! c) subnet-split farming: one hotkey validating on three subnets of its owner;
 //! d) an owner halting the chain through root's hyperparameters;
 //! e) a neuron nobody staked on holding a validator permit;
-//! f) a validator hotkey with no balance setting weights (fee-less weights).
+//! f) a validator hotkey with no balance setting weights (fee-less weights);
+//! g) a gateway (payment channel provider) claiming more than its consumer signed for, or a
+//!    consumer taking its deposit back before the expiry.
 //!
 //! Every figure is printed in AGR: what the attacker would have gained under the old rules and
 //! what it gains now. Calls are built by name from the node's metadata (subxt's dynamic API), as
@@ -939,6 +941,78 @@ async fn attacks_gain_nothing_unearned() -> Result<()> {
 	})?;
 	ensure!(fee == 0 && free_after == 0, "fee-less weights cost {fee} (free balance {free_after})");
 
+	payment_channel_attacks(&cx, &eve, &ferdie, &bob).await?;
+
 	println!("[{:5.1}s] all attacks played; wall time {:?}", cx.t(), start.elapsed());
+	Ok(())
+}
+
+/// g) Payment channels: `consumer` opens a channel to `provider` and signs a voucher for 3 AGR;
+/// the provider claims it, then tries to replay it, to claim beyond the deposit, and to claim
+/// a voucher it signed itself; `stranger` tries to close the channel; the consumer tries to close
+/// before the expiry, then closes after it and gets back exactly what was not claimed.
+async fn payment_channel_attacks(
+	cx: &Ctx,
+	consumer: &Keypair,
+	provider: &Keypair,
+	stranger: &Keypair,
+) -> Result<()> {
+	let deposit = agr(10);
+	let expires_at = cx.best()? + 12;
+	let open = tx("Payments", "open", (acc_value(provider), deposit, expires_at));
+	let opened = cx.send(&open, consumer).await?.ok("opening a channel")?;
+	let event = opened
+		.events
+		.iter()
+		.filter_map(|e| e.ok())
+		.find(|e| e.pallet_name() == "Payments" && e.event_name() == "ChannelOpened")
+		.context("no ChannelOpened event")?;
+	let fields: Value = event.decode_fields_unchecked_as()?;
+	let id = first_field(&fields).and_then(|v| v.as_u128()).context("no channel id")? as u64;
+	let genesis = cx.hash(0)?;
+	let voucher = |amount: u128, signer: &Keypair| {
+		let mut payload = b"agora/voucher/1".to_vec();
+		payload.extend(genesis.0);
+		payload.extend(id.to_le_bytes());
+		payload.extend(amount.to_le_bytes());
+		let signature =
+			Value::unnamed_variant("Sr25519", [Value::from_bytes(signer.sign(&payload).0)]);
+		tx("Payments", "claim", (id, amount, signature))
+	};
+	let before = cx.chain.free_balance(&account(provider)).await?;
+	let claimed = cx.send(&voucher(agr(3), consumer), provider).await?.ok("the honest claim")?;
+	let after = cx.chain.free_balance(&account(provider)).await?;
+	let replay = cx.send(&voucher(agr(3), consumer), provider).await?.err("a replayed voucher")?;
+	let beyond = cx.send(&voucher(agr(11), consumer), provider).await?.err("an over-claim")?;
+	let forged = cx.send(&voucher(agr(5), provider), provider).await?.err("a forged voucher")?;
+	let closed_by_stranger =
+		cx.send(&tx("Payments", "close", (id,)), stranger).await?.err("a stranger's close")?;
+	let early = cx.send(&tx("Payments", "close", (id,)), consumer).await?.err("an early close")?;
+	println!(
+		"[{:5.1}s] g) channel {id}: claim of 3 AGR paid {} (fee {}); replay: {replay}; 11 AGR: \
+		 {beyond}; self-signed: {forged}; stranger's close: {closed_by_stranger}; consumer's \
+		 close before expiry: {early}",
+		cx.t(),
+		fmt_agr(after + claimed.fee - before),
+		fmt_agr(claimed.fee)
+	);
+	ensure!(
+		after + claimed.fee - before == agr(3),
+		"the claim paid {}",
+		after + claimed.fee - before
+	);
+	ensure!(replay == "Payments.StaleVoucher", "replay: {replay}");
+	ensure!(beyond == "Payments.AmountExceedsDeposit", "over-claim: {beyond}");
+	ensure!(forged == "Payments.InvalidSignature", "forged: {forged}");
+	ensure!(closed_by_stranger == "Payments.NotConsumer", "stranger: {closed_by_stranger}");
+	ensure!(early == "Payments.NotExpired", "early close: {early}");
+	while cx.best()? < expires_at {
+		tokio::time::sleep(Duration::from_millis(300)).await;
+	}
+	let before = cx.chain.free_balance(&account(consumer)).await?;
+	let closed = cx.send(&tx("Payments", "close", (id,)), consumer).await?.ok("the close")?;
+	let refunded = cx.chain.free_balance(&account(consumer)).await? + closed.fee - before;
+	println!("    g) closed after expiry: {} refunded to the consumer", fmt_agr(refunded));
+	ensure!(refunded == deposit - agr(3), "refunded {refunded}");
 	Ok(())
 }

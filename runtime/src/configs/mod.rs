@@ -274,3 +274,49 @@ impl pallet_rewards::Config for Runtime {
 	type MaxEpochsPerBlock = ConstU32<1>;
 	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 }
+
+parameter_types! {
+	pub const PaymentsPalletId: polkadot_sdk::frame_support::PalletId =
+		polkadot_sdk::frame_support::PalletId(*b"agr/paym");
+}
+
+impl pallet_payments::Config for Runtime {
+	type Currency = Balances;
+	type PalletId = PaymentsPalletId;
+	/// Vouchers are signed by the consumer's account key, any scheme an account can have.
+	type Signature = crate::Signature;
+	/// A channel holds at least 0.1 AGR: a channel is state, and its deposit is its rent.
+	type MinDeposit = ConstU128<{ 100 * MILLI_AGR }>;
+	/// One consumer keeps at most 32 channels open (one per gateway it uses, with room).
+	type MaxChannelsPerConsumer = ConstU32<32>;
+	type WeightInfo = pallet_payments::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = PaymentsBenchmarkHelper;
+}
+
+/// Accounts with sr25519 keys in the benchmark's keystore, to sign vouchers with.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct PaymentsBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_payments::BenchmarkHelper<AccountId, crate::Signature> for PaymentsBenchmarkHelper {
+	fn signer(seed: u32) -> AccountId {
+		use polkadot_sdk::sp_runtime::traits::IdentifyAccount;
+		let public = polkadot_sdk::sp_io::crypto::sr25519_generate(
+			PAYMENTS_KEY_TYPE,
+			Some(alloc::format!("//payments-{seed}").into_bytes()),
+		);
+		polkadot_sdk::sp_runtime::MultiSigner::from(public).into_account()
+	}
+
+	fn sign(signer: &AccountId, payload: &[u8]) -> Option<crate::Signature> {
+		let public = polkadot_sdk::sp_core::sr25519::Public::from_raw(*signer.as_ref());
+		polkadot_sdk::sp_io::crypto::sr25519_sign(PAYMENTS_KEY_TYPE, &public, payload)
+			.map(Into::into)
+	}
+}
+
+/// The keystore key type of [`PaymentsBenchmarkHelper`]'s keys.
+#[cfg(feature = "runtime-benchmarks")]
+const PAYMENTS_KEY_TYPE: polkadot_sdk::sp_core::crypto::KeyTypeId =
+	polkadot_sdk::sp_core::crypto::KeyTypeId(*b"agpy");
