@@ -518,12 +518,7 @@ pub mod pallet {
 		/// This chain's genesis hash, as vouchers sign it (`frame_system` keeps block 0's hash
 		/// from block 1 on).
 		pub fn genesis_hash() -> [u8; 32] {
-			let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			let mut bytes = [0u8; 32];
-			let raw = hash.as_ref();
-			let n = raw.len().min(32);
-			bytes[..n].copy_from_slice(&raw[..n]);
-			bytes
+			agora_primitives::genesis_hash::<T>()
 		}
 
 		/// The payload a voucher for `amount` on channel `id` of this chain signs.

@@ -322,6 +322,20 @@ pub fn ed25519_key_of_peer_id(peer_id: &[u8]) -> Result<[u8; 32], EndpointError>
 	}
 }
 
+/// This chain's genesis hash as 32 bytes, what signed payloads bind themselves to (the serve
+/// proof, payment vouchers). `frame_system` keeps block 0's hash from block 1 on.
+pub fn genesis_hash<T: polkadot_sdk::frame_system::Config>() -> [u8; 32] {
+	use polkadot_sdk::sp_runtime::traits::Zero;
+	let hash = polkadot_sdk::frame_system::Pallet::<T>::block_hash(
+		polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor::<T>::zero(),
+	);
+	let mut bytes = [0u8; 32];
+	let raw = hash.as_ref();
+	let n = raw.len().min(32);
+	bytes[..n].copy_from_slice(&raw[..n]);
+	bytes
+}
+
 /// What a neuron's libp2p key signs (ed25519) to prove on chain, with `Subnets.serve`, that the
 /// hotkey publishing its PeerId holds it:
 ///
