@@ -1,5 +1,5 @@
-//! `agora`: wallets, balances, transfers, staking, subnets, chain queries and audit-log checks
-//! for Agora.
+//! `agora`: wallets, balances, transfers, staking, subnets, payment channels, chain queries and
+//! audit-log checks for Agora.
 //!
 //! Exit codes: 0 success, 1 the chain refused or failed (dispatch error, rejected transaction,
 //! unreachable node, unknown subnet, no stake to remove, funds or stake found short before
@@ -104,6 +104,9 @@ enum Command {
 	/// Chain head, finality, peers and runtime version.
 	#[command(subcommand)]
 	Chain(ChainCmd),
+	/// Payment channels to gateways: open, top up, extend, show, close.
+	#[command(subcommand)]
+	Channel(commands::channel::ChannelCmd),
 	/// Check a validator's signed audit log, offline or against the chain.
 	#[command(subcommand)]
 	Audit(AuditCmd),
@@ -285,6 +288,7 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 		Command::Weights(cmd) => weights::run(&ctx, out, cmd).await,
 		Command::Metagraph(args) => metagraph::run(&ctx, out, args).await,
 		Command::Chain(cmd) => chain::run(&ctx, out, cmd).await,
+		Command::Channel(cmd) => commands::channel::run(&ctx, out, cmd).await,
 		Command::Audit(cmd) => commands::audit::run(&ctx, out, cmd).await,
 	}
 }

@@ -58,6 +58,23 @@ impl Out {
 		);
 	}
 
+	/// A successful transaction, its JSON with `extra`'s keys added (e.g. the id of what it
+	/// created).
+	pub(crate) fn receipt_with(&self, r: &Receipt, summary: &str, extra: Value) {
+		let mut value = json!({
+			"ok": true,
+			"summary": summary,
+			"block": format!("{:?}", r.block),
+			"extrinsic": format!("{:?}", r.extrinsic),
+			"mortality": r.mortality,
+			"events": r.events,
+		});
+		if let (Some(map), Value::Object(extra)) = (value.as_object_mut(), extra) {
+			map.extend(extra);
+		}
+		self.value(value, || format!("{summary}\n  in block {:?}", r.block));
+	}
+
 	/// Whole stake positions emptied: per hotkey, the amounts and transactions it took.
 	pub(crate) fn drained(&self, verb: &str, positions: &[(AccountId32, Vec<Drained>)]) {
 		let total: u128 = positions.iter().flat_map(|(_, d)| d).map(|d| d.amount).sum();

@@ -4,7 +4,8 @@
 //! issue 16: wallet commands that check everything before writing anything, spends refused
 //! before signing when amount + fee + existential deposit (or the minimum stake) is not there,
 //! keyfiles with out-of-range KDF parameters, mnemonics on stdin one word a line, two submissions from one key
-//! at once, mortal eras, and whole stake positions left while emission moves them.
+//! at once, mortal eras, and whole stake positions left while emission moves them. And the payment
+//! channels of issue 14: open, show, top up, extend, close refused before the expiry and done after.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../node/tests/it/harness.rs"]
@@ -750,5 +751,108 @@ fn audit_verify_checks_a_log_offline() -> Result<()> {
 	std::fs::write(&log, format!("{}\nnot json\n", lines[0]))?;
 	let (code, _, stderr) = verify(false)?;
 	ensure!(code == 2 && stderr.contains("line 2: not an audit record"), "{code}: {stderr}");
+	Ok(())
+}
+
+/// `agora channel` (issue 14) against a dev node: refusals before signing (deposit under the
+/// minimum, a channel to oneself, a missing id), then a channel opened, shown, topped up and
+/// extended; its close refused before the expiry (saying from which block), then done after
+/// it, with the refund back in the consumer's free balance.
+#[test]
+fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
+	let dir = TestDir::new("agora-cli-channel-");
+	let mut node = Node::start("cli-channel", dir.path(), &["--dev", "--tmp"])?;
+	node.wait_rpc(Duration::from_secs(90))?;
+	let wallets = dir.path().join("wallets");
+	let pw = dir.path().join("pw");
+	std::fs::write(&pw, "correct horse\n")?;
+	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
+	let fails = |args: &[&str]| agora(&node, &wallets, &pw, args);
+
+	run(&["wallet", "regen", "-w", "alice", "--uri", "//Alice"])?;
+	let ss58 = |v: Value| v["keys"][0]["ss58"].as_str().map(str::to_string).context("ss58");
+	let me = ss58(run(&["wallet", "create", "-w", "me"])?)?;
+	let gateway = ss58(run(&["wallet", "create", "-w", "gateway"])?)?;
+	run(&["transfer", "-w", "alice", "--dest", &me, "--amount", "10"])?;
+
+	// Refused before signing: nothing is spent.
+	for (args, says) in [
+		(
+			&["channel", "open", "-w", "me", "--provider", &gateway, "--deposit", "0.01"][..],
+			"below the minimum",
+		),
+		(&["channel", "open", "-w", "me", "--provider", &me, "--deposit", "1"], "to itself"),
+		(&["channel", "open", "-w", "me", "--provider", &gateway, "--deposit", "10"], "missing"),
+	] {
+		let mut args = args.to_vec();
+		args.extend(["--expires-in", "10"]);
+		let (code, json, err) = fails(&args)?;
+		ensure!(code == 1 && err.contains(says) && err.contains("nothing was signed"), "{err}");
+		ensure!(json["ok"] == false, "{json}");
+	}
+	let (code, _, err) = fails(&["channel", "show", "7"])?;
+	ensure!(code == 1 && err.contains("channel 7 does not exist"), "{code} {err}");
+	ensure!(plancks(&run(&["balance", "-w", "me"])?["free"]) == 10 * AGR, "a refusal cost");
+
+	// Open, show.
+	let opened = run(&[
+		"channel",
+		"open",
+		"-w",
+		"me",
+		"--provider",
+		&gateway,
+		"--deposit",
+		"2",
+		"--expires-in",
+		"8",
+	])?;
+	ensure!(opened["ok"] == true, "{opened}");
+	let id = opened["id"].as_u64().context("channel id")?.to_string();
+	let expires_at = opened["expires_at"].as_u64().context("expires_at")?;
+	let shown = run(&["channel", "show", &id])?;
+	ensure!(shown["consumer"] == me.as_str() && shown["provider"] == gateway.as_str(), "{shown}");
+	ensure!(plancks(&shown["deposit"]) == 2 * AGR && plancks(&shown["claimed"]) == 0, "{shown}");
+	ensure!(plancks(&shown["remaining"]) == 2 * AGR, "{shown}");
+	ensure!(
+		shown["expires_at"] == expires_at && shown["blocks_left"].as_u64() > Some(0),
+		"{shown}"
+	);
+
+	// Top up, extend (by a relative expiry past the current one).
+	let topped = run(&["channel", "top-up", "-w", "me", &id, "--amount", "1"])?;
+	ensure!(plancks(&topped["deposit"]) == 3 * AGR, "{topped}");
+	let extended = run(&["channel", "extend", "-w", "me", &id, "--expires-in", "10"])?;
+	let expires_at = extended["expires_at"].as_u64().context("expires_at")?;
+	let shown = run(&["channel", "show", &id])?;
+	ensure!(shown["expires_at"] == expires_at && plancks(&shown["deposit"]) == 3 * AGR, "{shown}");
+	let (code, _, err) =
+		fails(&["channel", "extend", "-w", "me", &id, "--expires-at", &expires_at.to_string()])?;
+	ensure!(code == 1 && err.contains("not extended"), "{code} {err}");
+
+	// Close: refused before the expiry by someone else and by the consumer, then done.
+	let (code, _, err) = fails(&["channel", "close", "-w", "alice", &id])?;
+	ensure!(code == 1 && err.contains("not the consumer"), "{code} {err}");
+	let (code, json, err) = fails(&["channel", "close", "-w", "me", &id])?;
+	ensure!(
+		code == 1
+			&& err.contains(&format!("can be closed from block {expires_at}"))
+			&& err.contains("nothing was signed"),
+		"{code} {err}"
+	);
+	ensure!(json["ok"] == false, "{json}");
+	let deadline = Instant::now() + Duration::from_secs(30);
+	while run(&["channel", "show", &id])?["best_block"].as_u64().unwrap_or(0) + 1 < expires_at {
+		ensure!(Instant::now() < deadline, "the chain did not reach block {expires_at}");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+	let before = plancks(&run(&["balance", "-w", "me"])?["free"]);
+	let closed = run(&["channel", "close", "-w", "me", &id])?;
+	ensure!(plancks(&closed["refunded"]) == 3 * AGR, "{closed}");
+	let after = plancks(&run(&["balance", "-w", "me"])?["free"]);
+	// The refund, less the close's fee.
+	ensure!(after > before + 3 * AGR - AGR / 100 && after < before + 3 * AGR, "{before} {after}");
+	let (code, _, err) = fails(&["channel", "show", &id])?;
+	ensure!(code == 1 && err.contains("does not exist"), "{code} {err}");
 	Ok(())
 }

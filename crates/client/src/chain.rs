@@ -88,13 +88,19 @@ pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<Stri
 }
 
 /// The storage items this client reads and decodes itself (raw keys, its own types).
-pub const STORAGE_READ: &[(&str, &str)] =
-	&[("System", "Account"), ("Subnets", "Weights"), ("Staking", "Pools"), ("Staking", "Shares")];
+pub const STORAGE_READ: &[(&str, &str)] = &[
+	("System", "Account"),
+	("Subnets", "Weights"),
+	("Staking", "Pools"),
+	("Staking", "Shares"),
+	("Payments", "Channels"),
+];
 
 /// The calls, storage items and runtime API this client relies on: a node whose runtime changed
 /// any of them is refused.
 pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
+	("Payments", &["open", "top_up", "extend", "close"]),
 	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
 	(
 		"Subnets",
@@ -174,6 +180,9 @@ pub struct EventRecord {
 	pub name: String,
 	/// Fields, rendered.
 	pub fields: String,
+	/// Fields, SCALE-encoded as emitted (not in the JSON).
+	#[serde(skip)]
+	pub field_bytes: Vec<u8>,
 }
 
 /// The outcome of a successful submission.
@@ -241,6 +250,16 @@ impl Receipt {
 	/// Whether an event `pallet.name` was emitted.
 	pub fn has(&self, pallet: &str, name: &str) -> bool {
 		self.events.iter().any(|e| e.pallet == pallet && e.name == name)
+	}
+
+	/// The id of the channel a `Payments.open` opened: the first field (`id: u64`) of its
+	/// `Payments.ChannelOpened` event, decoded from the event's bytes (one submission opens at
+	/// most one channel).
+	pub fn channel_opened(&self) -> Option<ChannelId> {
+		self.events
+			.iter()
+			.find(|e| e.pallet == "Payments" && e.name == "ChannelOpened")
+			.and_then(|e| ChannelId::decode(&mut &e.field_bytes[..]).ok())
 	}
 }
 
@@ -534,6 +553,7 @@ impl Client {
 								)
 								.map(|v| v.to_string())
 								.unwrap_or_default(),
+							field_bytes: e.field_bytes().to_vec(),
 						})
 						.collect(),
 					mortality,
@@ -855,6 +875,38 @@ impl Client {
 		}
 	}
 
+	/// The number of the best block (one request).
+	pub async fn best_block_number(&self) -> Result<u64, ClientError> {
+		Ok(self.block_at(None).await?.0)
+	}
+
+	/// Payment channel `id` as stored at the best block; `None` when there is none (never
+	/// opened, or closed). One request.
+	pub async fn channel(&self, id: ChannelId) -> Result<Option<Channel>, ClientError> {
+		use polkadot_sdk::sp_crypto_hashing::{twox_128, twox_64};
+		let mut key = twox_128(b"Payments").to_vec();
+		key.extend(twox_128(b"Channels"));
+		let part = id.encode();
+		key.extend(twox_64(&part));
+		key.extend(part);
+		// `Payments.Channels`'s type is among the hashes checked on connect.
+		match self.rpc.state_get_storage(&key, None).await.map_err(other)? {
+			Some(bytes) => {
+				let c = StoredChannel::decode(&mut &bytes[..])
+					.map_err(|e| other(format!("Payments.Channels: {e}")))?;
+				Ok(Some(Channel {
+					id,
+					consumer: AccountId32(c.consumer),
+					provider: AccountId32(c.provider),
+					deposit: c.deposit,
+					claimed: c.claimed,
+					expires_at: c.expires_at,
+				}))
+			},
+			None => Ok(None),
+		}
+	}
+
 	/// The calls in the body of block `hash`, decoded with the metadata of the node's current
 	/// runtime; `None` when the node does not have the block. Block bodies outlive the state a
 	/// pruning node discards, so this reads the transactions of old blocks too.
@@ -883,6 +935,43 @@ impl Client {
 		}
 		Ok(Some(calls))
 	}
+}
+
+/// Identifier of a payment channel (`pallet_payments::ChannelId`).
+pub type ChannelId = u64;
+
+/// A payment channel as stored in `Payments.Channels` ([`Client::channel`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Channel {
+	/// Its id.
+	pub id: ChannelId,
+	/// Who opened it, funds it and signs its vouchers.
+	pub consumer: AccountId32,
+	/// Who its vouchers pay.
+	pub provider: AccountId32,
+	/// AGR (plancks) locked in it in all, top-ups included.
+	pub deposit: Balance,
+	/// AGR (plancks) paid to the provider so far.
+	pub claimed: Balance,
+	/// The block from which the consumer may close it.
+	pub expires_at: BlockNumber,
+}
+
+impl Channel {
+	/// What it still holds: `deposit − claimed` (the refund at `close`).
+	pub fn remaining(&self) -> Balance {
+		self.deposit.saturating_sub(self.claimed)
+	}
+}
+
+/// `pallet_payments::Channel<AccountId32, u32>`, as stored.
+#[derive(Debug, Decode)]
+struct StoredChannel {
+	consumer: [u8; 32],
+	provider: [u8; 32],
+	deposit: u128,
+	claimed: u128,
+	expires_at: u32,
 }
 
 /// A call in a block's body ([`Client::block_calls`]).
@@ -1060,6 +1149,30 @@ pub mod calls {
 	/// `Staking.move_stake(from, to, amount)`.
 	pub fn move_stake(from: &AccountId32, to: &AccountId32, amount: Balance) -> impl Payload {
 		dynamic::tx("Staking", "move_stake", (id(from), id(to), amount))
+	}
+
+	/// `Payments.open(provider, deposit, expires_at)`.
+	pub fn channel_open(
+		provider: &AccountId32,
+		deposit: Balance,
+		expires_at: BlockNumber,
+	) -> impl Payload {
+		dynamic::tx("Payments", "open", (id(provider), deposit, expires_at))
+	}
+
+	/// `Payments.top_up(id, amount)`.
+	pub fn channel_top_up(channel: ChannelId, amount: Balance) -> impl Payload {
+		dynamic::tx("Payments", "top_up", (channel, amount))
+	}
+
+	/// `Payments.extend(id, expires_at)`.
+	pub fn channel_extend(channel: ChannelId, expires_at: BlockNumber) -> impl Payload {
+		dynamic::tx("Payments", "extend", (channel, expires_at))
+	}
+
+	/// `Payments.close(id)`.
+	pub fn channel_close(channel: ChannelId) -> impl Payload {
+		dynamic::tx("Payments", "close", (channel,))
 	}
 
 	/// `Subnets.create_subnet(task, max_cost)`.
