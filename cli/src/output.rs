@@ -45,17 +45,7 @@ impl Out {
 
 	/// A successful transaction: its block and events.
 	pub(crate) fn receipt(&self, r: &Receipt, summary: &str) {
-		self.value(
-			json!({
-				"ok": true,
-				"summary": summary,
-				"block": format!("{:?}", r.block),
-				"extrinsic": format!("{:?}", r.extrinsic),
-				"mortality": r.mortality,
-				"events": r.events,
-			}),
-			|| format!("{summary}\n  in block {:?}", r.block),
-		);
+		self.receipt_with(r, summary, json!({}));
 	}
 
 	/// A successful transaction, its JSON with `extra`'s keys added (e.g. the id of what it

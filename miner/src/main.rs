@@ -362,13 +362,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		Vec::new()
 	} else {
 		// Publish only once every listener has reported its addresses.
-		let listening = endpoint::settle_listen_addrs(
-			|| p2p.listen_addrs(),
-			endpoint::LISTEN_QUIET,
-			endpoint::LISTEN_LIMIT,
-		)
-		.await;
-		let publish = cli.neuron.p2p.publishable(&listening)?;
+		let (listening, publish) = cli.neuron.p2p.settled_publishable(&p2p).await?;
 		if publish.is_empty() {
 			bail!(
 				"listening on {listening:?} only, which nobody else can dial: pass --listen with \

@@ -349,13 +349,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	.await?;
 	// Publish only once every listener has reported its addresses. With none another machine
 	// can dial, the endpoint carries the PeerId alone (dial-out miners then cannot reach us).
-	let listening = endpoint::settle_listen_addrs(
-		|| p2p.listen_addrs(),
-		endpoint::LISTEN_QUIET,
-		endpoint::LISTEN_LIMIT,
-	)
-	.await;
-	let publish = cli.neuron.p2p.publishable(&listening)?;
+	let (listening, publish) = cli.neuron.p2p.settled_publishable(&p2p).await?;
 	if publish.is_empty() {
 		tracing::warn!(
 			"listening on {listening:?} only, which nobody else can dial: dial-out miners cannot \

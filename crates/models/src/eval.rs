@@ -48,7 +48,7 @@ use crate::{
 	embedding::Embedder,
 	generation::Generator,
 	private::PrivateData,
-	scoring::{check_vectors, chrf, cosine, spearman},
+	scoring::{check_vectors, chrf, cosine, pair_cosines, spearman},
 	ModelError, Result,
 };
 
@@ -429,15 +429,8 @@ pub fn score_embeddings_by_part(
 	let mut parts = Vec::with_capacity(challenge.parts.len());
 	let (mut sum, mut weights) = (0.0, 0.0);
 	for part in &challenge.parts {
-		let mut sims = Vec::with_capacity(part.pairs.len());
-		let mut targets = Vec::with_capacity(part.pairs.len());
-		for &(a, b, target) in &part.pairs {
-			let (Some(va), Some(vb)) = (vectors.get(a), vectors.get(b)) else {
-				return Err(ModelError::Input(format!("pair ({a}, {b}) is out of range")));
-			};
-			sims.push(f64::from(cosine(va, vb)));
-			targets.push(target);
-		}
+		let sims = pair_cosines(vectors, part.pairs.iter().map(|&(a, b, _)| (a, b)))?;
+		let targets: Vec<f64> = part.pairs.iter().map(|&(_, _, t)| t).collect();
 		let quality = spearman(&sims, &targets).max(0.0);
 		let weight = if part.weight.is_finite() { part.weight.max(0.0) } else { 0.0 };
 		sum += weight * quality;

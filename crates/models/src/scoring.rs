@@ -157,16 +157,22 @@ pub fn score_embeddings(challenge: &EmbeddingChallenge, vectors: &[Vec<f32>]) ->
 		return Err(ModelError::Input("the challenge has no rated pairs".into()));
 	}
 	check_vectors(challenge.sentences.len(), vectors)?;
-	let mut sims = Vec::with_capacity(challenge.pairs.len());
-	let mut ratings = Vec::with_capacity(challenge.pairs.len());
-	for &(a, b, rating) in &challenge.pairs {
-		let (Some(va), Some(vb)) = (vectors.get(a), vectors.get(b)) else {
-			return Err(ModelError::Input(format!("pair ({a}, {b}) is out of range")));
-		};
-		sims.push(f64::from(cosine(va, vb)));
-		ratings.push(f64::from(rating));
-	}
+	let sims = pair_cosines(vectors, challenge.pairs.iter().map(|&(a, b, _)| (a, b)))?;
+	let ratings: Vec<f64> = challenge.pairs.iter().map(|&(_, _, r)| f64::from(r)).collect();
 	Ok(spearman(&sims, &ratings).max(0.0))
+}
+
+/// The cosine of each pair `(a, b)` of `vectors`; a pair pointing outside them is an error.
+pub(crate) fn pair_cosines(
+	vectors: &[Vec<f32>],
+	pairs: impl Iterator<Item = (usize, usize)>,
+) -> Result<Vec<f64>> {
+	pairs
+		.map(|(a, b)| match (vectors.get(a), vectors.get(b)) {
+			(Some(va), Some(vb)) => Ok(f64::from(cosine(va, vb))),
+			_ => Err(ModelError::Input(format!("pair ({a}, {b}) is out of range"))),
+		})
+		.collect()
 }
 
 /// An error unless `vectors` are `sentences` non-empty vectors of one dimension with finite

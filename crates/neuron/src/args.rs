@@ -120,6 +120,23 @@ impl P2pArgs {
 		select_addrs(&self.external, &[], self.allow_loopback).map(|_| ())
 	}
 
+	/// Waits until `p2p`'s listeners have reported their addresses and those have settled
+	/// ([`settle_listen_addrs`](crate::endpoint::settle_listen_addrs)), then returns them and
+	/// what to publish of them ([`publishable`](Self::publishable)).
+	pub async fn settled_publishable(
+		&self,
+		p2p: &agora_protocol::Client,
+	) -> Result<(Vec<Multiaddr>, Vec<Multiaddr>), AddrError> {
+		let listening = crate::endpoint::settle_listen_addrs(
+			|| p2p.listen_addrs(),
+			crate::endpoint::LISTEN_QUIET,
+			crate::endpoint::LISTEN_LIMIT,
+		)
+		.await;
+		let publish = self.publishable(&listening)?;
+		Ok((listening, publish))
+	}
+
 	/// What to publish given the `listening` addresses: `--external-addr`, else those of them
 	/// another machine can dial, at most four ([`select_addrs`]); logs what is left out.
 	pub fn publishable(&self, listening: &[Multiaddr]) -> Result<Vec<Multiaddr>, AddrError> {
