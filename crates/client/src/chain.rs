@@ -100,7 +100,7 @@ pub const STORAGE_READ: &[(&str, &str)] = &[
 /// any of them is refused.
 pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
-	("Payments", &["open", "top_up", "extend", "close"]),
+	("Payments", &["open", "top_up", "extend", "claim", "close"]),
 	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
 	(
 		"Subnets",
@@ -1168,6 +1168,20 @@ pub mod calls {
 	/// `Payments.extend(id, expires_at)`.
 	pub fn channel_extend(channel: ChannelId, expires_at: BlockNumber) -> impl Payload {
 		dynamic::tx("Payments", "extend", (channel, expires_at))
+	}
+
+	/// `Payments.claim(id, amount, MultiSignature::Sr25519(signature))`: the provider pays
+	/// itself the consumer's voucher for the cumulative `amount`
+	/// ([`Voucher`](crate::payments::Voucher)).
+	pub fn channel_claim(channel: ChannelId, amount: Balance, signature: [u8; 64]) -> impl Payload {
+		let signature = polkadot_sdk::sp_runtime::MultiSignature::Sr25519(
+			polkadot_sdk::sp_runtime::app_crypto::sr25519::Signature::from_raw(signature),
+		);
+		dynamic::tx(
+			"Payments",
+			"claim",
+			(channel, amount, subxt::utils::Static(subxt::utils::Encoded(signature.encode()))),
+		)
 	}
 
 	/// `Payments.close(id)`.

@@ -14,11 +14,14 @@
 //!   keyfile's fields (scrypt parameters included) are checked against documented ranges before
 //!   any KDF runs.
 //! - [`amount`]: AGR amounts as people write them (`1.5`) and as the chain counts them (plancks).
+//! - [`payments`]: payment-channel vouchers (signed, verified, sent as an HTTP header) and a
+//!   gateway's price schedule, shared by the gateway and the consumer's signing proxy.
 //! - [`stake`]: a stake position's value at a given block, as the staking pallet computes it, so
 //!   that a whole position can be named exactly ([`chain::Client::drain_stake`]).
 
 pub mod amount;
 pub mod chain;
+pub mod payments;
 pub mod stake;
 pub mod wallet;
 

@@ -1,0 +1,2 @@
+//! Claiming the vouchers held on chain: periodically, before channels expire, at start and at
+//! shutdown.

@@ -1,0 +1,10 @@
+//! # Agora gateway
+//!
+//! An OpenAI-compatible HTTP API over Agora subnets' miners, run by a validator's hotkey (the
+//! permit miners answer), paid per call through `pallet-payments` channels: every paid request
+//! carries the consumer's signed cumulative voucher, kept in an embedded database and claimed on
+//! chain. See `docs/gateway.md`.
+
+pub mod claimer;
+pub mod ledger;
+pub mod store;

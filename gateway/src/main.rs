@@ -1,0 +1,2 @@
+//! `agora-gateway`.
+fn main() {}

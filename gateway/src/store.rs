@@ -1,0 +1,2 @@
+//! The vouchers the gateway holds, in an embedded database (redb), durable before a request is
+//! served.
