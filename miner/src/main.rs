@@ -74,6 +74,14 @@ struct Cli {
 	/// How long to wait for the hotkey's registration before giving up, in seconds.
 	#[arg(long, default_value_t = 600)]
 	registration_timeout: u64,
+	/// Queries one validator may send per 10 s (0: no limit). Scoring needs one a round; a
+	/// validator also running a gateway (`agora-gateway`) forwards users' requests, so a miner
+	/// that wants that traffic raises it.
+	#[arg(long, default_value_t = agora_protocol::Limits::default().peer_rate)]
+	peer_rate: u32,
+	/// Queries one validator may have in flight at once (0: no bound).
+	#[arg(long, default_value_t = agora_protocol::Limits::default().max_in_flight_per_peer)]
+	peer_in_flight: usize,
 }
 
 /// `--variant`.
@@ -352,7 +360,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let (p2p, mut inbound) = agora_protocol::spawn(agora_protocol::Config {
 		keypair: keypair.clone(),
 		listen: if cli.dial_out { Vec::new() } else { cli.neuron.p2p.listen.clone() },
-		limits: agora_protocol::Limits::default(),
+		limits: agora_protocol::Limits {
+			peer_rate: cli.peer_rate,
+			max_in_flight_per_peer: cli.peer_in_flight,
+			..Default::default()
+		},
 		authorizer: Some(Arc::new(SubnetAuthorizer { netuid: cli.netuid, allow: allow.clone() })),
 		// Queries must be addressed to this hotkey; answers are signed with it.
 		hotkey: Some(signer.clone()),
