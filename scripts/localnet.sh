@@ -5,12 +5,14 @@
 # (Alice authors 1 s blocks), creates a text-embedding subnet with 10-block epochs, funds and
 # registers a validator and two miners with the `agora` CLI — one miner serving the real
 # all-MiniLM-L6-v2, one the same network with random weights and in dial-out mode — starts
-# them, and shows the metagraph every few seconds until the incentives separate (and after).
-# Ctrl-C stops everything. Logs, wallets and validator state: $AGORA_LOCALNET (default
+# them, starts an OpenAI-compatible gateway (agora-gateway) on the validator's hotkey with a free
+# tier, and shows the metagraph every few seconds until the incentives separate (and after),
+# with a `curl` that gets embeddings from the subnet's miners. Ctrl-C stops everything. Logs, wallets and validator state: $AGORA_LOCALNET (default
 # ~/.cache/agora/localnet, wiped at each start).
 #
 #   AGORA_RPC_PORT   node RPC port (default 9944)
 #   AGORA_DEVICE     cpu or cuda (default cpu)
+#   AGORA_GATEWAY_PORT  the gateway's HTTP port (default 8080)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AGORA_ROOT"
@@ -20,6 +22,7 @@ net="${AGORA_LOCALNET:-$HOME/.cache/agora/localnet}"
 port="${AGORA_RPC_PORT:-9944}"
 device="${AGORA_DEVICE:-cpu}"
 url="ws://127.0.0.1:$port"
+gateway_port="${AGORA_GATEWAY_PORT:-8080}"
 bin="$CARGO_TARGET_DIR/debug"
 
 bash scripts/build.sh >&2
@@ -27,6 +30,10 @@ bash scripts/assets.sh
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 	log "port $port is taken (another node?): stop it or set AGORA_RPC_PORT"
+	exit 1
+fi
+if (exec 3<>"/dev/tcp/127.0.0.1/$gateway_port") 2>/dev/null; then
+	log "port $gateway_port is taken: stop what listens there or set AGORA_GATEWAY_PORT"
 	exit 1
 fi
 
@@ -85,12 +92,17 @@ neuron() { # name, extra args...
 	log "started $name (log: $net/$name.log)"
 }
 minilm="$AGORA_ASSETS/minilm"
+# The good miner also takes the gateway's traffic (more than one query a round per validator).
 neuron miner-good "$bin/agora-miner" --hotkey good --model "$minilm" --device "$device" \
-	--listen /ip4/127.0.0.1/tcp/0 --allow-loopback --metrics 127.0.0.1:0
+	--listen /ip4/127.0.0.1/tcp/0 --allow-loopback --metrics 127.0.0.1:0 --peer-rate 200
 neuron miner-bad "$bin/agora-miner" --hotkey bad --model "$minilm" --variant random \
 	--device "$device" --dial-out
 neuron validator "$bin/agora-validator" --hotkey validator --listen /ip4/127.0.0.1/tcp/0 \
 	--allow-loopback --state-dir "$net/validator" --interval 3
+# The gateway runs on the validator's hotkey (miners answer its permit); free tier: 60 requests
+# a minute per key, no channel needed. Paid use: docs/gateway.md.
+neuron gateway "$bin/agora-gateway" --hotkey validator --http-listen "127.0.0.1:$gateway_port" \
+	--free-tier-rpm 60 --db "$net/gateway.redb"
 
 started=$SECONDS
 separated=""
@@ -119,6 +131,9 @@ print(m.get(1, 0), m.get(2, 0))' 2>/dev/null || true)" || true
 	fi
 	if [[ -n "$separated" ]]; then
 		printf '\nIncentives separated %d s after the neurons started: the real model earns more.\n' "$separated"
+		printf '\nThe subnet through the gateway (OpenAI API, free tier):\n'
+		printf "  curl -s http://127.0.0.1:%s/v1/embeddings -H 'Content-Type: application/json' \\\n" "$gateway_port"
+		printf "    -d '{\"model\": \"text-embedding-sn%s\", \"input\": [\"hello world\"]}'\n" "$netuid"
 	else
 		printf '\nWaiting for the first epochs (validator permit, weights, incentives)...\n'
 	fi

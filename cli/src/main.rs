@@ -1,5 +1,5 @@
-//! `agora`: wallets, balances, transfers, staking, subnets, payment channels, chain queries and
-//! audit-log checks for Agora.
+//! `agora`: wallets, balances, transfers, staking, subnets, payment channels (and a signing proxy
+//! to a gateway), chain queries and audit-log checks for Agora.
 //!
 //! Exit codes: 0 success, 1 the chain refused or failed (dispatch error, rejected transaction,
 //! unreachable node, unknown subnet, no stake to remove, funds or stake found short before
@@ -104,9 +104,12 @@ enum Command {
 	/// Chain head, finality, peers and runtime version.
 	#[command(subcommand)]
 	Chain(ChainCmd),
-	/// Payment channels to gateways: open, top up, extend, show, close.
+	/// Payment channels to gateways: open, top up, extend, show, list, close.
 	#[command(subcommand)]
 	Channel(commands::channel::ChannelCmd),
+	/// Use a gateway: a local OpenAI-compatible proxy that pays it per request from a channel.
+	#[command(subcommand)]
+	Gateway(commands::gateway::GatewayCmd),
 	/// Check a validator's signed audit log, offline or against the chain.
 	#[command(subcommand)]
 	Audit(AuditCmd),
@@ -289,6 +292,7 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 		Command::Metagraph(args) => metagraph::run(&ctx, out, args).await,
 		Command::Chain(cmd) => chain::run(&ctx, out, cmd).await,
 		Command::Channel(cmd) => commands::channel::run(&ctx, out, cmd).await,
+		Command::Gateway(cmd) => commands::gateway::run(&ctx, out, cmd).await,
 		Command::Audit(cmd) => commands::audit::run(&ctx, out, cmd).await,
 	}
 }

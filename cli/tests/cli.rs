@@ -819,6 +819,32 @@ fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
 		"{shown}"
 	);
 
+	// Listed for both sides.
+	let listed = run(&["channel", "list", "-w", "me"])?;
+	let mine = &listed["channels"][0];
+	ensure!(
+		mine["id"].as_u64().map(|n| n.to_string()) == Some(id.clone())
+			&& mine["role"] == "consumer",
+		"{listed}"
+	);
+	let listed = run(&["channel", "list", &gateway])?;
+	ensure!(listed["channels"][0]["role"] == "provider", "{listed}");
+	ensure!(
+		run(&["channel", "list", "-w", "alice"])?["channels"] == serde_json::json!([]),
+		"alice has none"
+	);
+
+	// The signing proxy refuses a wallet that is not the consumer, and a gateway it cannot
+	// reach, before serving anything.
+	let proxy = |wallet: &str| {
+		let gw = "http://127.0.0.1:9";
+		fails(&["gateway", "proxy", "-w", wallet, "--gateway", gw, "--channel", &id])
+	};
+	let (code, _, err) = proxy("gateway")?;
+	ensure!(code == 1 && err.contains("not the consumer"), "{code} {err}");
+	let (code, _, err) = proxy("me")?;
+	ensure!(code == 1 && err.contains("/v1/models"), "{code} {err}");
+
 	// Top up, extend (by a relative expiry past the current one).
 	let topped = run(&["channel", "top-up", "-w", "me", &id, "--amount", "1"])?;
 	ensure!(plancks(&topped["deposit"]) == 3 * AGR, "{topped}");
@@ -854,5 +880,9 @@ fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
 	ensure!(after > before + 3 * AGR - AGR / 100 && after < before + 3 * AGR, "{before} {after}");
 	let (code, _, err) = fails(&["channel", "show", &id])?;
 	ensure!(code == 1 && err.contains("does not exist"), "{code} {err}");
+	ensure!(
+		run(&["channel", "list", "-w", "me"])?["channels"] == serde_json::json!([]),
+		"closed, not listed"
+	);
 	Ok(())
 }

@@ -8,3 +8,15 @@
 pub mod claimer;
 pub mod ledger;
 pub mod store;
+
+pub mod args;
+pub mod billing;
+pub mod chat;
+pub mod error;
+pub mod free_tier;
+pub mod metrics;
+pub mod miners;
+pub mod openai;
+pub mod routes;
+pub mod stream;
+pub mod subnets;

@@ -1,6 +1,6 @@
 //! `agora channel`: payment channels to gateways (the payments pallet): open one with a deposit,
-//! top it up, extend its expiry, look at it, and close it once expired to take back what was not
-//! claimed. Everything the pallet would refuse for reasons visible now (deposit under the minimum,
+//! top it up, extend its expiry, look at it (or list an account's), and close it once expired to
+//! take back what was not claimed. Everything the pallet would refuse for reasons visible now (deposit under the minimum,
 //! funds short, a channel of someone else, an expiry not yet reached) is refused before signing.
 
 use agora_client::{
@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
 use crate::{
-	account::{parse_address, WalletArg},
+	account::{parse_address, who_address, WalletArg, Who},
 	output::Out,
 	Ctx, Failure, Result,
 };
@@ -70,6 +70,8 @@ pub(crate) enum ChannelCmd {
 		/// The channel.
 		id: ChannelId,
 	},
+	/// The channels of an account, as consumer or provider (the wallet's coldkey by default).
+	List(Who),
 	/// Close an expired channel the wallet's coldkey opened: refunds what was not claimed.
 	Close {
 		#[command(flatten)]
@@ -208,6 +210,51 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: ChannelCmd) -> Result<()> {
 			});
 			Ok(())
 		},
+		ChannelCmd::List(who) => {
+			let account = who_address(ctx, &who)?;
+			let client = ctx.client().await?;
+			let (channels, best) = tokio::try_join!(client.channels(), client.best_block_number())?;
+			let mine = of_account(channels, &account);
+			out.value(
+				json!({
+					"account": account.to_string(),
+					"best_block": best,
+					"channels": mine.iter().map(|(role, c)| {
+						let mut v = show_json(c, best);
+						if let Some(map) = v.as_object_mut() {
+							map.insert("role".into(), json!(role));
+						}
+						v
+					}).collect::<Vec<_>>(),
+				}),
+				|| {
+					if mine.is_empty() {
+						return format!("{account} has no channels (as consumer or provider)");
+					}
+					let mut text = format!("channels of {account} (best block {best}):");
+					for (role, c) in &mine {
+						let other = if *role == "consumer" { &c.provider } else { &c.consumer };
+						let left = u64::from(c.expires_at).saturating_sub(best);
+						text.push_str(&format!(
+							"\n  {:>4}  {role:<8}  {} {other}  deposit {} AGR, claimed {} AGR, \
+							 remaining {} AGR, {}",
+							c.id,
+							if *role == "consumer" { "to" } else { "from" },
+							format_agr(c.deposit),
+							format_agr(c.claimed),
+							format_agr(c.remaining()),
+							if left == 0 {
+								format!("expired at block {}", c.expires_at)
+							} else {
+								format!("expires at block {} ({left} blocks left)", c.expires_at)
+							}
+						));
+					}
+					text
+				},
+			);
+			Ok(())
+		},
 		ChannelCmd::Close { wallet, id } => {
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
@@ -271,6 +318,23 @@ async fn own_channel(client: &Client, signer: &Keypair, id: ChannelId) -> Result
 	Ok(channel)
 }
 
+/// The channels `account` is the consumer or the provider of, with its role, by id.
+fn of_account(channels: Vec<Channel>, account: &AccountId32) -> Vec<(&'static str, Channel)> {
+	channels
+		.into_iter()
+		.filter_map(|c| {
+			let role = if c.consumer == *account {
+				"consumer"
+			} else if c.provider == *account {
+				"provider"
+			} else {
+				return None;
+			};
+			Some((role, c))
+		})
+		.collect()
+}
+
 fn show_json(c: &Channel, best: u64) -> Value {
 	json!({
 		"id": c.id,
@@ -284,4 +348,28 @@ fn show_json(c: &Channel, best: u64) -> Value {
 		"blocks_left": u64::from(c.expires_at).saturating_sub(best),
 		"expired": best >= u64::from(c.expires_at),
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn channel(id: ChannelId, consumer: u8, provider: u8) -> Channel {
+		Channel {
+			id,
+			consumer: AccountId32([consumer; 32]),
+			provider: AccountId32([provider; 32]),
+			deposit: 10,
+			claimed: 0,
+			expires_at: 5,
+		}
+	}
+
+	#[test]
+	fn an_account_lists_its_channels_either_side() {
+		let all = vec![channel(0, 1, 2), channel(1, 3, 1), channel(2, 3, 2)];
+		let mine = of_account(all, &AccountId32([1; 32]));
+		let roles: Vec<_> = mine.iter().map(|(r, c)| (*r, c.id)).collect();
+		assert_eq!(roles, [("consumer", 0), ("provider", 1)]);
+	}
 }

@@ -4,6 +4,7 @@ pub(crate) mod audit;
 pub(crate) mod balance;
 pub(crate) mod chain;
 pub(crate) mod channel;
+pub(crate) mod gateway;
 pub(crate) mod metagraph;
 pub(crate) mod stake;
 pub(crate) mod subnet;

@@ -287,7 +287,8 @@ pub struct ChainInfo {
 /// Queries go straight to JSON-RPC, each one request (the node's RPC server answers a request
 /// in two TCP segments without `TCP_NODELAY`, so every round trip costs ~40 ms of delayed ACK
 /// on Linux: fewer requests is what makes a CLI answer fast). The subxt client, which signs and
-/// watches transactions, is made on first use.
+/// watches transactions, is made on first use. A clone shares the connection.
+#[derive(Clone)]
 pub struct Client {
 	api: tokio::sync::OnceCell<OnlineClient<Config>>,
 	rpc_client: RpcClient,
@@ -889,22 +890,53 @@ impl Client {
 		let part = id.encode();
 		key.extend(twox_64(&part));
 		key.extend(part);
-		// `Payments.Channels`'s type is among the hashes checked on connect.
 		match self.rpc.state_get_storage(&key, None).await.map_err(other)? {
-			Some(bytes) => {
-				let c = StoredChannel::decode(&mut &bytes[..])
-					.map_err(|e| other(format!("Payments.Channels: {e}")))?;
-				Ok(Some(Channel {
-					id,
-					consumer: AccountId32(c.consumer),
-					provider: AccountId32(c.provider),
-					deposit: c.deposit,
-					claimed: c.claimed,
-					expires_at: c.expires_at,
-				}))
-			},
+			Some(bytes) => Ok(Some(stored_channel(id, &bytes)?)),
 			None => Ok(None),
 		}
+	}
+
+	/// Every payment channel stored at the best block, by id: `Payments.Channels` iterated
+	/// (its keys a page of [`CHANNEL_PAGE`] at a time, then their values in one request per
+	/// page), all read at one block.
+	pub async fn channels(&self) -> Result<Vec<Channel>, ClientError> {
+		use polkadot_sdk::sp_crypto_hashing::twox_128;
+		let mut prefix = twox_128(b"Payments").to_vec();
+		prefix.extend(twox_128(b"Channels"));
+		let at = self.block_at(None).await?.1;
+		let mut channels = Vec::new();
+		let mut start: Option<Vec<u8>> = None;
+		loop {
+			let keys = self
+				.rpc
+				.state_get_keys_paged(&prefix, CHANNEL_PAGE, start.as_deref(), Some(at))
+				.await
+				.map_err(other)?;
+			if keys.is_empty() {
+				break;
+			}
+			let sets = self
+				.rpc
+				.state_query_storage_at(keys.iter().map(|k| &k[..]), Some(at))
+				.await
+				.map_err(other)?;
+			for (key, value) in sets.into_iter().flat_map(|set| set.changes) {
+				let Some(value) = value else { continue };
+				// `Twox64Concat`: 8 bytes of hash, then the SCALE-encoded id.
+				let id = key
+					.0
+					.get(prefix.len() + 8..)
+					.and_then(|mut raw| ChannelId::decode(&mut raw).ok())
+					.ok_or_else(|| other("Payments.Channels: a key without a channel id"))?;
+				channels.push(stored_channel(id, &value.0)?);
+			}
+			if keys.len() < CHANNEL_PAGE as usize {
+				break;
+			}
+			start = keys.last().cloned();
+		}
+		channels.sort_by_key(|c| c.id);
+		Ok(channels)
 	}
 
 	/// The calls in the body of block `hash`, decoded with the metadata of the node's current
@@ -962,6 +994,24 @@ impl Channel {
 	pub fn remaining(&self) -> Balance {
 		self.deposit.saturating_sub(self.claimed)
 	}
+}
+
+/// Keys [`Client::channels`] asks for at once.
+pub const CHANNEL_PAGE: u32 = 512;
+
+/// Channel `id` from its stored bytes.
+fn stored_channel(id: ChannelId, bytes: &[u8]) -> Result<Channel, ClientError> {
+	// `Payments.Channels`'s type is among the hashes checked on connect.
+	let c = StoredChannel::decode(&mut &bytes[..])
+		.map_err(|e| other(format!("Payments.Channels: {e}")))?;
+	Ok(Channel {
+		id,
+		consumer: AccountId32(c.consumer),
+		provider: AccountId32(c.provider),
+		deposit: c.deposit,
+		claimed: c.claimed,
+		expires_at: c.expires_at,
+	})
 }
 
 /// `pallet_payments::Channel<AccountId32, u32>`, as stored.
