@@ -114,7 +114,26 @@ pub struct PaymentArgs {
 	pub claim_margin: u32,
 }
 
+/// The smallest `--claim-margin`: the ledger's best block may be a block old, the claimer looks
+/// once a block or so, and its claim needs a block to be included, all before the consumer may
+/// close the channel (from its expiry block on). Below that the gateway would accept vouchers
+/// it may not manage to claim.
+pub const MIN_CLAIM_MARGIN: u32 = 3;
+
 impl PaymentArgs {
+	/// Refuses a claim margin too short for the last vouchers of a channel to be claimed before
+	/// its consumer may close it.
+	pub fn check(&self) -> anyhow::Result<()> {
+		anyhow::ensure!(
+			self.claim_margin >= MIN_CLAIM_MARGIN,
+			"--claim-margin must be at least {MIN_CLAIM_MARGIN} blocks, not {}: vouchers accepted \
+			 closer to a channel's expiry could not be claimed before its consumer may close it \
+			 and take the deposit back",
+			self.claim_margin
+		);
+		Ok(())
+	}
+
 	/// The database file of `hotkey` (its SS58 address).
 	pub fn db_path(&self, hotkey: &str) -> PathBuf {
 		self.db.clone().unwrap_or_else(|| {
@@ -184,5 +203,19 @@ mod tests {
 		let high =
 			Cli::try_parse_from(["agora-gateway", "--max-tokens-limit", "512"]).expect("parses");
 		assert!(high.pricing.pricing().is_err());
+	}
+
+	#[test]
+	fn a_claim_margin_too_short_to_claim_in_is_refused() {
+		let cli = Cli::try_parse_from(["agora-gateway"]).expect("parses");
+		assert!(cli.payments.check().is_ok());
+		for margin in ["0", "1", "2"] {
+			let cli =
+				Cli::try_parse_from(["agora-gateway", "--claim-margin", margin]).expect("parses");
+			let e = cli.payments.check().expect_err("too short");
+			assert!(e.to_string().contains("at least 3"), "{e}");
+		}
+		let cli = Cli::try_parse_from(["agora-gateway", "--claim-margin", "3"]).expect("parses");
+		assert!(cli.payments.check().is_ok());
 	}
 }

@@ -29,8 +29,16 @@ const LOG_TARGET: &str = "gateway::claimer";
 /// How often [`run`] looks at the best block.
 pub const POLL: Duration = Duration::from_secs(3);
 
-/// Blocks a channel whose claim failed waits before the next attempt.
+/// Blocks a channel whose claim failed waits before the next attempt (see [`retry_at`]).
 pub const RETRY_BLOCKS: u64 = 5;
+
+/// The block from which a claim that failed at block `best` is tried again: after
+/// [`RETRY_BLOCKS`], or at the next block when the channel is within the claim margin of its
+/// expiry (its consumer may close it from the expiry on: a margin shorter than the wait would
+/// otherwise leave no second try).
+pub fn retry_at(best: u64, expiring: bool) -> u64 {
+	best.saturating_add(if expiring { 1 } else { RETRY_BLOCKS })
+}
 
 /// What to do with a voucher to claim, given its channel on chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +134,7 @@ pub async fn run(
 	margin_blocks: u32,
 ) {
 	let mut last_round: Option<u64> = None;
-	let mut retry_at: HashMap<ChannelId, u64> = HashMap::new();
+	let mut retrying: HashMap<ChannelId, u64> = HashMap::new();
 	loop {
 		tokio::time::sleep(POLL).await;
 		let best = match client.best_block_number().await {
@@ -141,16 +149,15 @@ pub async fn run(
 		let mut report = ClaimReport::default();
 		for claim in ledger.claimable() {
 			let id = claim.voucher.channel;
-			let expiring =
-				u64::from(claim.expires_at) <= best.saturating_add(u64::from(margin_blocks));
-			let waiting = retry_at.get(&id).is_some_and(|&at| best < at);
+			let expiring = crate::ledger::expiring(best, margin_blocks, claim.expires_at);
+			let waiting = retrying.get(&id).is_some_and(|&at| best < at);
 			if (full || expiring) && !waiting {
 				let failed = report.failed.len();
 				claim_one(&ledger, &client, &signer, &claim, &mut report).await;
 				if report.failed.len() > failed {
-					retry_at.insert(id, best.saturating_add(RETRY_BLOCKS));
+					retrying.insert(id, retry_at(best, expiring));
 				} else {
-					retry_at.remove(&id);
+					retrying.remove(&id);
 				}
 			}
 		}
@@ -294,6 +301,25 @@ mod tests {
 
 	fn account(k: &Keypair) -> AccountId32 {
 		k.public_key().to_account_id()
+	}
+
+	#[test]
+	fn the_last_voucher_accepted_is_claimed_before_its_channel_may_close() {
+		// Channel expiring at block 100, margin 3: the ledger accepts vouchers up to block 96;
+		// from block 97 it refuses them and the claimer claims, with blocks 97 to 99 to land
+		// the claim before the consumer may close (from block 100).
+		let margin = 3;
+		let last_accepted = (0..100).rev().find(|&b| !crate::ledger::expiring(b, margin, 100));
+		assert_eq!(last_accepted, Some(96));
+		let first_claim = (0..100).find(|&b| crate::ledger::expiring(b, margin, 100));
+		assert_eq!(first_claim, Some(97));
+	}
+
+	#[test]
+	fn a_failed_claim_near_the_expiry_is_tried_again_at_once() {
+		assert_eq!(retry_at(100, false), 100 + RETRY_BLOCKS);
+		// With the e2e test's margin of 5 blocks, waiting 5 would give no second try.
+		assert_eq!(retry_at(100, true), 101);
 	}
 
 	#[test]

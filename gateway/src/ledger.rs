@@ -80,6 +80,13 @@ pub struct Held {
 	pub reserved: Balance,
 }
 
+/// Whether a channel expiring at `expires_at` is within `margin` blocks of its expiry at block
+/// `best`: its vouchers are refused from then on, and the claimer claims it at once (one rule
+/// for both, so that the last voucher accepted is always one the claimer sees expiring).
+pub fn expiring(best: u64, margin: u32, expires_at: BlockNumber) -> bool {
+	best.saturating_add(u64::from(margin)) >= u64::from(expires_at)
+}
+
 /// Whether `voucher` pays for a request costing `price` on `channel` (see the module docs).
 /// `Ok(true)` when the voucher is above `held.accepted` (the ledger keeps it), `Ok(false)` when
 /// the credit already held pays.
@@ -102,7 +109,7 @@ pub fn admission_check(
 	if voucher.channel != id || !voucher.verify(&rules.genesis_hash, &channel.consumer.0) {
 		return Err(PaymentError::BadSignature { channel: id, consumer: channel.consumer });
 	}
-	if best.saturating_add(u64::from(rules.claim_margin)) >= u64::from(channel.expires_at) {
+	if expiring(best, rules.claim_margin, channel.expires_at) {
 		return Err(PaymentError::Expiring {
 			channel: id,
 			expires_at: channel.expires_at,

@@ -44,6 +44,7 @@ async fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
 	cli.neuron.p2p.check()?;
 	let pricing = cli.pricing.pricing()?;
+	cli.payments.check()?;
 	anyhow::ensure!(cli.routing.max_concurrency > 0, "--max-concurrency must be at least 1");
 	let signer = cli.neuron.wallet.unlock_hotkey()?;
 	let hotkey = account_of(&signer);
@@ -110,7 +111,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	for m in &metagraphs {
 		directory.set(subnets::subnet_of(m, &hotkey));
 	}
-	let free_tier = FreeTier::new(cli.payments.free_tier_rpm).map(Arc::new);
+	let free_tier =
+		FreeTier::new(cli.payments.free_tier_rpm, cli.routing.max_concurrency).map(Arc::new);
 	let gateway = Arc::new(Gateway {
 		directory: directory.clone(),
 		router: router.clone(),

@@ -133,10 +133,17 @@ pub fn pick_order<R: Rng + ?Sized>(incentives: &[u16], count: usize, rng: &mut R
 	order
 }
 
+/// The most bytes of generated text served from one answer: room for 256 tokens of 256 bytes,
+/// or a lookup miner's echo of an 8,000-character prompt; far below what a miner may send
+/// (the protocol's response limit), which streamed one word an event would take hundreds of
+/// megabytes.
+pub const MAX_ANSWER_TEXT_BYTES: usize = 64 * 1024;
+
 /// Whether `answer` answers `task` as a validator requires; why not otherwise.
 ///
 /// Embeddings: one vector per sentence, all of the same non-zero dimension, every value finite.
-/// Generation: a generation answer whose log-probabilities, if any, are finite.
+/// Generation: a generation answer of at most [`MAX_ANSWER_TEXT_BYTES`] of text, with at most one
+/// log-probability per token asked (`max_tokens`), all finite.
 pub fn check_answer(task: &TaskRequest, answer: &Answer) -> Result<(), String> {
 	match (task, answer) {
 		(TaskRequest::Embed { sentences }, Answer::Embeddings { vectors, .. }) => {
@@ -155,7 +162,14 @@ pub fn check_answer(task: &TaskRequest, answer: &Answer) -> Result<(), String> {
 			}
 			Ok(())
 		},
-		(TaskRequest::Generate { .. }, Answer::Generation { logprobs, .. }) => {
+		(TaskRequest::Generate { max_tokens, .. }, Answer::Generation { text, logprobs, .. }) => {
+			if text.len() > MAX_ANSWER_TEXT_BYTES {
+				return Err(format!("{} bytes of text (most {MAX_ANSWER_TEXT_BYTES})", text.len()));
+			}
+			let tokens = logprobs.as_ref().map_or(0, Vec::len);
+			if tokens > *max_tokens as usize {
+				return Err(format!("{tokens} log-probabilities for at most {max_tokens} tokens"));
+			}
 			if logprobs.iter().flatten().any(|x| !x.is_finite()) {
 				return Err("a non-finite log-probability".into());
 			}
@@ -317,14 +331,25 @@ impl Router {
 				.map(|k| candidates[k])
 				.collect();
 		let mut last = String::new();
-		for &i in &order {
+		let mut tries = 0;
+		let budget = self.retries.saturating_add(1);
+		// A query lost with its connection (closed, or never dialled) says nothing about the
+		// miner's answer: while tries are left, that miner is asked once more on a new
+		// connection before the next one (the only way to retry on a subnet of one miner).
+		let mut order: std::collections::VecDeque<(usize, bool)> =
+			order.into_iter().map(|i| (i, false)).collect();
+		while let Some((i, again)) = order.pop_front() {
+			if tries == budget {
+				break;
+			}
+			tries += 1;
 			let miner = &subnet.miners[i];
 			let started = Instant::now();
 			let outcome = self.ask(subnet.netuid, miner, task.clone()).await;
 			let label = match &outcome {
 				Ok(_) => "ok",
 				Err(Failure::Timeout) => "timeout",
-				Err(Failure::Error(_)) => "error",
+				Err(Failure::Error(_) | Failure::Lost(_)) => "error",
 				Err(Failure::Refused(_)) => "refused",
 				Err(Failure::BadAnswer(_)) => "bad_answer",
 			};
@@ -334,6 +359,9 @@ impl Router {
 				Err(why) => {
 					if let Failure::Refused(refusal) = &why {
 						self.rest(miner.peer_id, refusal);
+					}
+					if matches!(why, Failure::Lost(_)) && !again {
+						order.push_front((i, true));
 					}
 					tracing::debug!(
 						"subnet {} uid {} ({}) failed: {why}",
@@ -345,7 +373,7 @@ impl Router {
 				},
 			}
 		}
-		Err(RouteError::AllFailed { netuid: subnet.netuid, tried: order.len(), last })
+		Err(RouteError::AllFailed { netuid: subnet.netuid, tried: tries, last })
 	}
 
 	/// One query to one miner, waiting for one of its slots.
@@ -376,6 +404,9 @@ impl Router {
 			},
 			Ok(Response::Refused(r)) => Err(Failure::Refused(r)),
 			Err(QueryError::Timeout) => Err(Failure::Timeout),
+			Err(e @ (QueryError::ConnectionClosed | QueryError::DialFailure(_))) => {
+				Err(Failure::Lost(e.to_string()))
+			},
 			Err(e) => Err(Failure::Error(e.to_string())),
 		}
 	}
@@ -388,6 +419,9 @@ enum Failure {
 	Timeout,
 	#[error("{0}")]
 	Error(String),
+	/// The query was lost with its connection (closed before the answer, or not dialled).
+	#[error("{0}")]
+	Lost(String),
 	#[error("refused: {0}")]
 	Refused(Refusal),
 	#[error("bad answer: {0}")]
@@ -458,6 +492,16 @@ pub(crate) mod tests {
 		assert!(check_answer(&generate, &text(None)).is_ok());
 		assert!(check_answer(&generate, &text(Some(vec![-0.5, -1.0]))).is_ok());
 		assert!(check_answer(&generate, &text(Some(vec![f32::NAN]))).is_err());
+		// Bigger than any generation of max_tokens: not served (streamed one word an event,
+		// 2 MiB of one-letter words would take hundreds of megabytes).
+		let huge =
+			Answer::Generation { model: "m".into(), text: "a ".repeat(1 << 20), logprobs: None };
+		assert!(check_answer(&generate, &huge).is_err());
+		let echo =
+			Answer::Generation { model: "m".into(), text: "é".repeat(8_000), logprobs: None };
+		assert!(check_answer(&generate, &echo).is_ok(), "a lookup miner's echo of a prompt");
+		let inflated = check_answer(&generate, &text(Some(vec![-0.5; 5])));
+		assert_eq!(inflated, Err("5 log-probabilities for at most 4 tokens".into()));
 		assert!(check_answer(&generate, &vectors(vec![vec![1.0]])).is_err());
 		assert!(check_answer(&embed(1), &text(None)).is_err());
 	}
@@ -471,6 +515,8 @@ pub(crate) mod tests {
 	pub(crate) struct FakeMiners {
 		pub(crate) miners: Arc<Mutex<HashMap<PeerId, (Keypair, Behaviour)>>>,
 		pub(crate) asked: Arc<Mutex<Vec<PeerId>>>,
+		/// The tasks asked, in order.
+		pub(crate) tasks: Arc<Mutex<Vec<TaskRequest>>>,
 		pub(crate) in_flight: Arc<AtomicUsize>,
 		pub(crate) most_in_flight: Arc<AtomicUsize>,
 	}
@@ -488,6 +534,8 @@ pub(crate) mod tests {
 		Forger,
 		/// Sends a NaN vector.
 		Nan,
+		/// Loses its first query with the connection, then answers correctly.
+		DropsFirst,
 	}
 
 	impl FakeMiners {
@@ -525,6 +573,7 @@ pub(crate) mod tests {
 			let this = self.clone();
 			Box::pin(async move {
 				this.asked.lock().expect("lock").push(peer);
+				this.tasks.lock().expect("lock").push(query.task.clone());
 				let Some((hotkey, behaviour)) =
 					this.miners.lock().expect("lock").get(&peer).cloned()
 				else {
@@ -549,6 +598,15 @@ pub(crate) mod tests {
 						let bad = vectors(vec![vec![f32::NAN]; 1]);
 						Ok(Response::Ok(SignedAnswer::sign(bad, &query, &hotkey)))
 					},
+					Behaviour::DropsFirst => {
+						let asked =
+							this.asked.lock().expect("lock").iter().filter(|p| **p == peer).count();
+						if asked == 1 {
+							Err(QueryError::ConnectionClosed)
+						} else {
+							Ok(Response::Ok(SignedAnswer::sign(answer, &query, &hotkey)))
+						}
+					},
 				};
 				this.in_flight.fetch_sub(1, Ordering::SeqCst);
 				out
@@ -562,6 +620,35 @@ pub(crate) mod tests {
 
 	fn router(fake: &FakeMiners, timeout: Duration, retries: usize) -> Router {
 		Router::new(Arc::new(fake.clone()), key("//Gateway"), timeout, retries, Metrics::default())
+	}
+
+	/// The only miner of a subnet loses a query with its connection: it is asked again, once,
+	/// within the retries; a miner answering badly is not asked twice.
+	#[tokio::test]
+	async fn a_query_lost_with_its_connection_is_sent_again_once() {
+		let fake = FakeMiners::default();
+		let only = fake.add(1, Behaviour::DropsFirst, 0);
+		let served = router(&fake, Duration::from_secs(5), 2)
+			.run(&subnet_with(vec![only.clone()]), embed(1))
+			.await
+			.expect("served on the second try");
+		assert_eq!(served.uid, 1);
+		assert_eq!(fake.asked.lock().expect("lock").len(), 2);
+
+		let fake = FakeMiners::default();
+		let nan = fake.add(1, Behaviour::Nan, 0);
+		let failed =
+			router(&fake, Duration::from_secs(5), 2).run(&subnet_with(vec![nan]), embed(1)).await;
+		assert!(failed.is_err());
+		assert_eq!(fake.asked.lock().expect("lock").len(), 1, "a bad answer is not asked again");
+
+		// Without retries, no second try.
+		let fake = FakeMiners::default();
+		let only = fake.add(1, Behaviour::DropsFirst, 0);
+		let failed =
+			router(&fake, Duration::from_secs(5), 0).run(&subnet_with(vec![only]), embed(1)).await;
+		assert!(failed.is_err());
+		assert_eq!(fake.asked.lock().expect("lock").len(), 1);
 	}
 
 	#[tokio::test]

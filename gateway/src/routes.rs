@@ -11,7 +11,7 @@ use std::{
 	convert::Infallible,
 	net::SocketAddr,
 	sync::Arc,
-	time::{Instant, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use agora_client::payments::{PriceError, Priced, Pricing, PRICE_HEADER, SPENT_HEADER};
@@ -19,9 +19,7 @@ use agora_primitives::TaskKind;
 use agora_protocol::{Answer, TaskRequest};
 use axum::{
 	body::Bytes,
-	extract::{
-		rejection::BytesRejection, ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Request, State,
-	},
+	extract::{ConnectInfo, DefaultBodyLimit, FromRequest, MatchedPath, Path, Request, State},
 	http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode},
 	middleware::{self, Next},
 	response::{
@@ -32,7 +30,7 @@ use axum::{
 	Json,
 };
 use serde_json::{json, Value};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{
 	billing::{self, Charge, Payments},
@@ -53,6 +51,12 @@ pub const MAX_INPUTS: usize = 2048;
 pub const MAX_TEXT_CHARS: usize = 8_000;
 /// Bytes of a request body; larger ones are answered 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// How long a request body may take to arrive once the request holds a slot.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Objects and arrays a request body may hold (see [`check_json_size`]).
+pub const MAX_JSON_CONTAINERS: usize = 8_192;
+/// Array elements and object members a request body may hold (see [`check_json_size`]).
+pub const MAX_JSON_VALUES: usize = 65_536;
 
 /// Everything the handlers share.
 pub struct Gateway {
@@ -398,42 +402,60 @@ async fn embeddings(
 	State(gw): State<Arc<Gateway>>,
 	peer: Option<ConnectInfo<SocketAddr>>,
 	headers: HeaderMap,
-	body: Result<Bytes, BytesRejection>,
+	request: Request,
 ) -> Response {
-	work(gw, "/v1/embeddings", peer, headers, body).await
+	work(gw, "/v1/embeddings", peer, headers, request).await
 }
 
 async fn completions(
 	State(gw): State<Arc<Gateway>>,
 	peer: Option<ConnectInfo<SocketAddr>>,
 	headers: HeaderMap,
-	body: Result<Bytes, BytesRejection>,
+	request: Request,
 ) -> Response {
-	work(gw, "/v1/completions", peer, headers, body).await
+	work(gw, "/v1/completions", peer, headers, request).await
 }
 
 async fn chat_completions(
 	State(gw): State<Arc<Gateway>>,
 	peer: Option<ConnectInfo<SocketAddr>>,
 	headers: HeaderMap,
-	body: Result<Bytes, BytesRejection>,
+	request: Request,
 ) -> Response {
-	work(gw, "/v1/chat/completions", peer, headers, body).await
+	work(gw, "/v1/chat/completions", peer, headers, request).await
 }
 
 /// A work request, from the concurrency slot to the settled response.
+///
+/// The slot is taken before the body is read, and the body must arrive within [`BODY_TIMEOUT`]:
+/// bodies are buffered whole, so reading them first would let any number of connections each
+/// hold up to [`MAX_BODY_BYTES`] (sent slowly, for as long as they like).
 async fn work(
 	gw: Arc<Gateway>,
 	path: &str,
 	peer: Option<ConnectInfo<SocketAddr>>,
 	headers: HeaderMap,
-	body: Result<Bytes, BytesRejection>,
+	request: Request,
 ) -> Response {
-	let body = match body {
-		Ok(body) => body,
-		Err(e) => {
+	let Ok(_slot) = gw.concurrency.clone().try_acquire_owned() else {
+		return ApiError::rate_limited(
+			"the gateway is serving as many requests as it may; retry shortly",
+		)
+		.into_response();
+	};
+	let body = match tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(request, &())).await {
+		Ok(Ok(body)) => body,
+		Ok(Err(e)) => {
 			return ApiError::new(e.status(), "invalid_request_error", e.body_text())
 				.into_response()
+		},
+		Err(_) => {
+			return ApiError::new(
+				StatusCode::REQUEST_TIMEOUT,
+				"invalid_request_error",
+				format!("the request body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
+			)
+			.into_response()
 		},
 	};
 	match work_inner(&gw, path, peer, &headers, &body).await {
@@ -449,9 +471,7 @@ async fn work_inner(
 	headers: &HeaderMap,
 	body: &[u8],
 ) -> Result<Response, ApiError> {
-	let _slot = gw.concurrency.clone().try_acquire_owned().map_err(|_| {
-		ApiError::rate_limited("the gateway is serving as many requests as it may; retry shortly")
-	})?;
+	check_json_size(body)?;
 	let body: Value = serde_json::from_slice(body)
 		.map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
 	let priced = Priced::of(path, &body).map_err(price_error)?;
@@ -464,15 +484,13 @@ async fn work_inner(
 		"/v1/completions" => completion_job(gw, &body, max_tokens)?,
 		_ => chat_job(gw, &body, max_tokens)?,
 	};
-	let charge = match billing::voucher_of(headers)? {
+	// A paid request's charge, or the free tier's slot held while a free one is served.
+	let (charge, _free_slot) = match billing::voucher_of(headers)? {
 		Some(voucher) => {
 			let price = gw.pricing.price(priced).map_err(price_error)?;
-			Some(Charge::admit(gw.payments.clone(), &voucher, price).await?)
+			(Some(Charge::admit(gw.payments.clone(), &voucher, price).await?), None)
 		},
-		None => {
-			free(gw, headers, peer.map(|ConnectInfo(addr)| addr.ip()))?;
-			None
-		},
+		None => (None, Some(free(gw, headers, peer.map(|ConnectInfo(addr)| addr.ip()))?)),
 	};
 	let answers = run(gw, &job).await?;
 	if !same_dimension(&answers) {
@@ -495,8 +513,49 @@ async fn work_inner(
 	Ok(response)
 }
 
-/// Admits a request without a voucher on the free tier; 401 without one, 429 over its rate.
-fn free(gw: &Gateway, headers: &HeaderMap, ip: Option<std::net::IpAddr>) -> Result<(), ApiError> {
+/// Refuses a body holding more than [`MAX_JSON_CONTAINERS`] objects and arrays or
+/// [`MAX_JSON_VALUES`] elements and members, before it is parsed: parsed into a
+/// [`serde_json::Value`], a small value takes far more memory than its text (`{"a":0}`, 7 bytes,
+/// takes a map node of several hundred), so an 8 MiB body of them would take gigabytes, and the
+/// body is parsed before any voucher is checked. Counts `{`, `[`, `,` and `:` outside strings;
+/// an invalid body is left to the parser.
+pub fn check_json_size(body: &[u8]) -> Result<(), ApiError> {
+	let (mut containers, mut values) = (0usize, 0usize);
+	let (mut in_string, mut escaped) = (false, false);
+	for &b in body {
+		if in_string {
+			match b {
+				_ if escaped => escaped = false,
+				b'\\' => escaped = true,
+				b'"' => in_string = false,
+				_ => {},
+			}
+			continue;
+		}
+		match b {
+			b'"' => in_string = true,
+			b'{' | b'[' => containers += 1,
+			b',' | b':' => values += 1,
+			_ => {},
+		}
+	}
+	if containers > MAX_JSON_CONTAINERS || values > MAX_JSON_VALUES {
+		return Err(ApiError::bad_request(format!(
+			"the body holds too many JSON values ({containers} objects and arrays, {values} \
+			 elements and members; at most {MAX_JSON_CONTAINERS} and {MAX_JSON_VALUES})"
+		)));
+	}
+	Ok(())
+}
+
+/// Admits a request without a voucher on the free tier, with one of the slots free requests
+/// share; 401 without a free tier, 429 over its rate or when free requests hold their share of
+/// `--max-concurrency`.
+fn free(
+	gw: &Gateway,
+	headers: &HeaderMap,
+	ip: Option<std::net::IpAddr>,
+) -> Result<OwnedSemaphorePermit, ApiError> {
 	let Some(tier) = &gw.free_tier else {
 		return Err(ApiError::invalid_voucher(format!(
 			"this gateway serves paid requests only: send a voucher in the {} header (`agora \
@@ -504,13 +563,20 @@ fn free(gw: &Gateway, headers: &HeaderMap, ip: Option<std::net::IpAddr>) -> Resu
 			agora_client::payments::VOUCHER_HEADER
 		)));
 	};
+	let slot = tier.slot().ok_or_else(|| {
+		ApiError::rate_limited(
+			"the free tier is serving as many requests as it may; retry shortly or pay with a \
+			 voucher",
+		)
+	})?;
 	tier.check(&free_tier::client_of(headers, ip)).map_err(|wait| {
 		ApiError::rate_limited(format!(
 			"the free tier allows {} requests a minute; retry in {} s or pay with a voucher",
 			gw.free_tier_rpm,
 			wait.as_secs().max(1)
 		))
-	})
+	})?;
+	Ok(slot)
 }
 
 /// Every task of the job carried out (at once), in order; 503 when one finds no miner.
@@ -740,7 +806,7 @@ mod tests {
 				default_max_tokens: 16,
 				max_tokens_limit: 256,
 			},
-			free_tier: FreeTier::new(setup.free_tier_rpm).map(Arc::new),
+			free_tier: FreeTier::new(setup.free_tier_rpm, setup.concurrency).map(Arc::new),
 			free_tier_rpm: setup.free_tier_rpm,
 			concurrency: Arc::new(Semaphore::new(setup.concurrency)),
 			metrics,
@@ -1032,6 +1098,115 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn bodies_that_would_parse_into_gigabytes_are_refused_unparsed() {
+		let (base, fake) = start(Setup::default()).await;
+		// 100,000 tiny objects (7 bytes of text, hundreds parsed) in a field nobody reads,
+		// then as many numbers: refused before the body is parsed or anything is served.
+		let objects: Vec<Value> = (0..100_000).map(|_| json!({"a": 0})).collect();
+		let numbers = vec![0; 100_000];
+		for junk in [json!(objects), json!(numbers)] {
+			let body = json!({"model": "text-embedding-sn1", "input": "a", "junk": junk});
+			let (status, _, text) = post(&base, "/v1/embeddings", body).await;
+			assert_eq!(status, 400, "{text}");
+			assert!(json_of(&text)["error"]["message"]
+				.as_str()
+				.expect("message")
+				.contains("too many JSON values"));
+		}
+		assert!(fake.asked.lock().expect("lock").is_empty(), "nothing served");
+		// The largest request the gateway serves passes.
+		let input: Vec<String> = (0..MAX_INPUTS).map(|i| format!("s{i}")).collect();
+		let (status, _, text) =
+			post(&base, "/v1/embeddings", json!({"model": "text-embedding-sn1", "input": input}))
+				.await;
+		assert_eq!(status, 200, "{text}");
+		// What strings hold is not counted, escaped quotes included; what follows them is.
+		let inside = format!(r#"{{"a":"\"{}"}}"#, ",{[:".repeat(MAX_JSON_VALUES));
+		assert!(check_json_size(inside.as_bytes()).is_ok());
+		let after = format!(r#"["\\"{}]"#, ",0".repeat(MAX_JSON_VALUES + 1));
+		assert!(check_json_size(after.as_bytes()).is_err());
+		assert!(check_json_size(b"not json at all").is_ok(), "left to the parser");
+	}
+
+	#[tokio::test]
+	async fn free_requests_cannot_take_the_slots_of_paid_ones() {
+		// Four slots: two for free requests, whatever their keys.
+		let slow = Behaviour::Slow(Duration::from_millis(1_500));
+		let (base, _) = start(Setup { concurrency: 4, behaviour: slow, ..Setup::default() }).await;
+		let body = json!({"model": "text-embedding-sn1", "input": "a"});
+		let hold = |key: String| {
+			let (base, body) = (base.clone(), body.clone());
+			tokio::spawn(async move {
+				let auth = format!("Bearer {key}");
+				post_with(&base, "/v1/embeddings", body, &[("authorization", &auth)]).await.0
+			})
+		};
+		let held = [hold("k1".into()), hold("k2".into())];
+		tokio::time::sleep(Duration::from_millis(500)).await;
+		let (status, _, text) =
+			post_with(&base, "/v1/embeddings", body.clone(), &[("authorization", "Bearer k3")])
+				.await;
+		assert_eq!(status, 429, "{text}");
+		assert!(text.contains("free tier is serving"), "{text}");
+		// A paid request still gets a slot (and the ledger's answer: this one refuses).
+		let voucher = Voucher::sign(&[0; 32], 7, 5_000, &key("//Consumer")).to_header();
+		let (status, _, text) =
+			post_with(&base, "/v1/embeddings", body.clone(), &[(VOUCHER_HEADER, &voucher)]).await;
+		assert_eq!(status, 402, "{text}");
+		for h in held {
+			assert_eq!(h.await.expect("task"), 200);
+		}
+		// Released once served.
+		let (status, _, _) =
+			post_with(&base, "/v1/embeddings", body, &[("authorization", "Bearer k3")]).await;
+		assert_eq!(status, 200);
+	}
+
+	#[tokio::test]
+	async fn a_request_gets_the_tokens_it_is_priced_for_however_it_names_them() {
+		// Bodies that might read one way for the price and another for the work: a null
+		// max_completion_tokens beside a max_tokens, a key given twice. The gateway reads
+		// both from one parse, so the miner is asked for the tokens paid for.
+		let (base, fake) = start(Setup::default()).await;
+		let messages = json!([{"role": "user", "content": "Hi"}]);
+		let null_first = json!({
+			"model": "text-generation-sn2",
+			"messages": messages,
+			"max_completion_tokens": null,
+			"max_tokens": 200,
+		})
+		.to_string();
+		let twice = r#"{"model": "text-generation-sn2", "prompt": "Hi", "max_tokens": 1, "max_tokens": 200}"#;
+		let voucher = Voucher::sign(&[0; 32], 7, 5_000, &key("//Consumer")).to_header();
+		let client = reqwest::Client::new();
+		for (path, body) in
+			[("/v1/chat/completions", null_first), ("/v1/completions", twice.into())]
+		{
+			let send = |paid: bool| {
+				let mut request = client
+					.post(format!("{base}{path}"))
+					.header("content-type", "application/json")
+					.body(body.clone());
+				if paid {
+					request = request.header(VOUCHER_HEADER, &voucher);
+				}
+				request.send()
+			};
+			// The price, as the ledger's refusal gives it: the voucher's 5,000 + 1,000 a request
+			// + 10 a token.
+			let refused: Value = send(true).await.expect("sent").json().await.expect("JSON");
+			let required: u128 =
+				refused["error"]["required"].as_str().expect("required").parse().expect("number");
+			let priced_tokens = (required - 5_000 - 1_000) / 10;
+			// The work, on the free tier.
+			assert_eq!(send(false).await.expect("sent").status().as_u16(), 200);
+			let asked = fake.tasks.lock().expect("lock").pop().expect("asked");
+			let TaskRequest::Generate { max_tokens, .. } = asked else { panic!("{asked:?}") };
+			assert_eq!(u128::from(max_tokens), priced_tokens, "{path} {body}");
+		}
+	}
+
+	#[tokio::test]
 	async fn miners_that_all_fail_give_503() {
 		let (base, fake) = start(Setup { behaviour: Behaviour::Forger, ..Setup::default() }).await;
 		let (status, _, body) =
@@ -1083,5 +1258,32 @@ mod tests {
 		let (base, _) = start(Setup { concurrency: 0, ..Setup::default() }).await;
 		let (status, _, text) = post(&base, "/v1/embeddings", body).await;
 		assert_eq!(status, 429, "{text}");
+	}
+
+	#[tokio::test]
+	async fn bodies_are_read_only_with_a_slot() {
+		// Without a slot the body is not read (not 413 for one over the limit: not even
+		// looked at), so connections beyond --max-concurrency cannot each hold a buffered body.
+		let (base, _) = start(Setup { concurrency: 0, ..Setup::default() }).await;
+		let huge = "x".repeat(MAX_BODY_BYTES);
+		let (status, _, text) =
+			post(&base, "/v1/embeddings", json!({"model": "text-embedding-sn1", "input": huge}))
+				.await;
+		assert_eq!(status, 429, "{text}");
+		// A body that stops arriving gives its slot back: the request is dropped with the
+		// connection, and the slot is free again.
+		let (base, _) = start(Setup { concurrency: 1, ..Setup::default() }).await;
+		let addr = base.trim_start_matches("http://").to_string();
+		let mut stalled = tokio::net::TcpStream::connect(&addr).await.expect("connects");
+		use tokio::io::AsyncWriteExt;
+		let head = "POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: \
+		            application/json\r\ncontent-length: 1000\r\n\r\n{\"model\":";
+		stalled.write_all(head.as_bytes()).await.expect("writes");
+		tokio::time::sleep(Duration::from_millis(200)).await;
+		let body = json!({"model": "text-embedding-sn1", "input": "a"});
+		assert_eq!(post(&base, "/v1/embeddings", body.clone()).await.0, 429, "the slot is held");
+		drop(stalled);
+		tokio::time::sleep(Duration::from_millis(200)).await;
+		assert_eq!(post(&base, "/v1/embeddings", body).await.0, 200);
 	}
 }

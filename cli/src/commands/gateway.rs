@@ -30,7 +30,7 @@ use std::{
 };
 
 use agora_client::{
-	amount::format_agr,
+	amount::{format_agr, parse_agr},
 	chain::{Channel, ChannelId},
 	payments::{next_amount, Priced, Pricing, Voucher, SPENT_HEADER, VOUCHER_HEADER},
 	AccountId32, Client, Keypair,
@@ -74,6 +74,10 @@ pub(crate) struct ProxyArgs {
 	/// Where to serve the local endpoint.
 	#[arg(long, default_value = "127.0.0.1:8090")]
 	listen: SocketAddr,
+	/// Refuse (locally, nothing signed) any request the gateway's published schedule prices
+	/// above this many AGR [default: no limit].
+	#[arg(long, value_name = "AGR")]
+	max_price: Option<String>,
 }
 
 pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: GatewayCmd) -> Result<()> {
@@ -93,11 +97,47 @@ pub(crate) struct Tab {
 	pub(crate) in_flight: Balance,
 }
 
+/// A paid request counted in the tab's `in_flight` until it is dropped: when the gateway answered
+/// (with the `spent` it reported, if any), failed, or the local client went away mid-request.
+/// Without it a cancelled request would stay in flight for good, and every later voucher would
+/// be signed a price higher instead of using the credit it left.
+pub(crate) struct Pending<'a> {
+	tab: &'a Mutex<Tab>,
+	price: Balance,
+	/// The gateway's `x-agora-spent`, once it answered.
+	pub(crate) spent: Option<Balance>,
+}
+
+impl<'a> Pending<'a> {
+	/// Counts a request costing `price` in flight (the caller holds `tab` locked as `locked`).
+	fn start(tab: &'a Mutex<Tab>, locked: &mut Tab, price: Balance) -> Pending<'a> {
+		locked.in_flight = locked.in_flight.saturating_add(price);
+		Pending { tab, price, spent: None }
+	}
+}
+
+impl Drop for Pending<'_> {
+	fn drop(&mut self) {
+		let mut tab = self.tab.lock().unwrap_or_else(|e| e.into_inner());
+		tab.in_flight = tab.in_flight.saturating_sub(self.price);
+		if let Some(spent) = self.spent {
+			tab.spent = tab.spent.max(spent);
+		}
+	}
+}
+
 /// Why a request is answered by the proxy itself.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
 	/// The body is not JSON, or its fields have no price.
 	BadRequest(String),
+	/// The request's price is above `--max-price`.
+	OverMaxPrice {
+		/// The request's price.
+		price: Balance,
+		/// `--max-price`.
+		max: Balance,
+	},
 	/// The voucher would exceed the channel's deposit.
 	OverDeposit {
 		/// The voucher it would take.
@@ -117,6 +157,18 @@ impl Refusal {
 				None,
 				None,
 			),
+			Refusal::OverMaxPrice { price, max } => error_response(
+				StatusCode::PAYMENT_REQUIRED,
+				&format!(
+					"the gateway prices this request at {} AGR, above --max-price {} AGR (nothing \
+					 was signed or sent)",
+					format_agr(*price),
+					format_agr(*max)
+				),
+				"payment_required",
+				Some("price_above_limit"),
+				None,
+			),
 			Refusal::OverDeposit { amount, deposit } => error_response(
 				StatusCode::PAYMENT_REQUIRED,
 				&format!(
@@ -133,17 +185,22 @@ impl Refusal {
 	}
 }
 
-/// The price of `body` posted to `path` under `pricing`.
+/// The price of `body` posted to `path` under `pricing`; refused above `max_price`.
 pub(crate) fn price_of(
 	path: &str,
 	body: &[u8],
 	pricing: &Pricing,
+	max_price: Option<Balance>,
 ) -> std::result::Result<Balance, Refusal> {
 	let json: Value = serde_json::from_slice(body)
 		.map_err(|e| Refusal::BadRequest(format!("the request body is not JSON: {e}")))?;
-	Priced::of(path, &json)
+	let price = Priced::of(path, &json)
 		.and_then(|p| pricing.price(p))
-		.map_err(|e| Refusal::BadRequest(e.to_string()))
+		.map_err(|e| Refusal::BadRequest(e.to_string()))?;
+	match max_price {
+		Some(max) if price > max => Err(Refusal::OverMaxPrice { price, max }),
+		_ => Ok(price),
+	}
 }
 
 /// The voucher amount for a request costing `price` (see the module docs), or why not: above
@@ -229,6 +286,8 @@ struct Proxy {
 	channel: ChannelId,
 	consumer: Keypair,
 	pricing: Pricing,
+	/// `--max-price`.
+	max_price: Option<Balance>,
 	quiet: bool,
 	tab: Mutex<Tab>,
 	deposit: Mutex<Balance>,
@@ -243,9 +302,10 @@ impl Proxy {
 		*self.deposit.lock().unwrap_or_else(|e| e.into_inner())
 	}
 
-	/// Signs the voucher for a request costing `price` and counts it in flight; reads the
-	/// channel again first when the voucher would exceed the deposit known.
-	async fn sign(&self, price: Balance) -> std::result::Result<Voucher, Refusal> {
+	/// Signs the voucher for a request costing `price` and counts it in flight until the
+	/// [`Pending`] is dropped; reads the channel again first when the voucher would exceed the
+	/// deposit known.
+	async fn sign(&self, price: Balance) -> std::result::Result<(Voucher, Pending<'_>), Refusal> {
 		let tab = *self.tab();
 		if let Err(Refusal::OverDeposit { .. }) = amount_for(&tab, price, self.deposit()) {
 			if let Ok(Some(c)) = self.client.channel(self.channel).await {
@@ -256,17 +316,8 @@ impl Proxy {
 		let mut tab = self.tab();
 		let amount = amount_for(&tab, price, deposit)?;
 		tab.signed = tab.signed.max(amount);
-		tab.in_flight = tab.in_flight.saturating_add(price);
-		Ok(Voucher::sign(&self.genesis_hash, self.channel, amount, &self.consumer))
-	}
-
-	/// The request is answered (or failed): no longer in flight; the gateway's `spent`.
-	fn answered(&self, price: Balance, spent: Option<Balance>) {
-		let mut tab = self.tab();
-		tab.in_flight = tab.in_flight.saturating_sub(price);
-		if let Some(spent) = spent {
-			tab.spent = tab.spent.max(spent);
-		}
+		let pending = Pending::start(&self.tab, &mut tab, price);
+		Ok((Voucher::sign(&self.genesis_hash, self.channel, amount, &self.consumer), pending))
 	}
 
 	fn note(&self, line: &str) {
@@ -302,13 +353,17 @@ async fn forward(
 	let path = uri.path();
 	let paid = method == Method::POST && PAID.contains(&path.trim_end_matches('/'));
 	let mut voucher = None;
+	let mut pending = None;
 	if paid {
-		let signed = match price_of(path, &body, &p.pricing) {
-			Ok(price) => p.sign(price).await.map(|v| (v, price)),
+		let signed = match price_of(path, &body, &p.pricing, p.max_price) {
+			Ok(price) => p.sign(price).await,
 			Err(r) => Err(r),
 		};
 		match signed {
-			Ok(v) => voucher = Some(v),
+			Ok((v, counted)) => {
+				voucher = Some(v);
+				pending = Some(counted);
+			},
 			Err(r) => {
 				p.note(&format!("refused {path} locally: {r:?}"));
 				return r.response(p.channel);
@@ -320,14 +375,13 @@ async fn forward(
 	for (name, value) in headers.iter().filter(|(n, _)| !hop_by_hop(n)) {
 		request = request.header(name, value);
 	}
-	if let Some((v, _)) = &voucher {
+	if let Some(v) = &voucher {
 		request = request.header(VOUCHER_HEADER, v.to_header());
 	}
-	let price = voucher.map_or(0, |(_, price)| price);
+	// Dropped with this future (the local client went away) or on an error: no longer in flight.
 	let response = match request.send().await {
 		Ok(r) => r,
 		Err(e) => {
-			p.answered(price, None);
 			return error_response(
 				StatusCode::BAD_GATEWAY,
 				&format!("cannot reach the gateway at {}: {e}", p.gateway),
@@ -344,7 +398,9 @@ async fn forward(
 			.get(SPENT_HEADER)
 			.and_then(|v| v.to_str().ok())
 			.and_then(|v| v.trim().parse().ok());
-		p.answered(price, spent);
+		if let Some(mut answered) = pending.take() {
+			answered.spent = spent;
+		}
 		if !status.is_success() {
 			p.note(&format!("the gateway answered {status} to {path}"));
 		}
@@ -360,6 +416,7 @@ async fn forward(
 
 async fn proxy(ctx: &Ctx, out: &Out, args: ProxyArgs) -> Result<()> {
 	let refuse = |message: String| Failure { code: 1, message };
+	let max_price = args.max_price.as_deref().map(parse_agr).transpose()?;
 	let gateway = args.gateway.trim_end_matches('/').to_string();
 	let client = ctx.client().await?;
 	let consumer = ctx.coldkey(&args.wallet)?;
@@ -429,16 +486,24 @@ async fn proxy(ctx: &Ctx, out: &Out, args: ProxyArgs) -> Result<()> {
 				"spent": agr(tab.spent),
 				"remaining": agr(remaining),
 				"expires_at": channel.expires_at,
+				"pricing": pricing,
+				"max_price": max_price.map(agr),
 			})
 		);
 	} else {
 		println!(
 			"proxy on http://{listening}/v1 → {gateway}: channel {} holds {} AGR, {} AGR left to \
-			 sign (expires at block {})",
+			 sign (expires at block {}); prices: {} AGR a request, {} AGR an input, {} AGR a \
+			 token{}",
 			channel.id,
 			format_agr(channel.deposit),
 			format_agr(remaining),
-			channel.expires_at
+			channel.expires_at,
+			format_agr(pricing.per_request),
+			format_agr(pricing.per_input),
+			format_agr(pricing.per_output_token),
+			max_price
+				.map_or(String::new(), |m| format!(", at most {} AGR a request", format_agr(m)))
 		);
 	}
 	let _ = std::io::Write::flush(&mut std::io::stdout());
@@ -450,6 +515,7 @@ async fn proxy(ctx: &Ctx, out: &Out, args: ProxyArgs) -> Result<()> {
 		channel: channel.id,
 		consumer,
 		pricing,
+		max_price,
 		quiet: ctx.global.json,
 		tab: Mutex::new(tab),
 		deposit: Mutex::new(channel.deposit),
@@ -526,15 +592,29 @@ mod tests {
 	#[test]
 	fn requests_are_priced_as_the_gateway_prices_them() {
 		let p = pricing();
-		assert_eq!(price_of("/v1/embeddings", br#"{"input":["a","b"]}"#, &p), Ok(1_200));
-		assert_eq!(price_of("/v1/chat/completions", br#"{"max_tokens":20}"#, &p), Ok(1_200));
-		assert_eq!(price_of("/v1/completions", br#"{"prompt":"x"}"#, &p), Ok(1_640));
-		assert!(matches!(price_of("/v1/embeddings", b"{", &p), Err(Refusal::BadRequest(_))));
-		let Err(Refusal::BadRequest(m)) = price_of("/v1/completions", br#"{"max_tokens":300}"#, &p)
-		else {
+		let price = |path: &str, body: &[u8]| price_of(path, body, &p, None);
+		assert_eq!(price("/v1/embeddings", br#"{"input":["a","b"]}"#), Ok(1_200));
+		assert_eq!(price("/v1/chat/completions", br#"{"max_tokens":20}"#), Ok(1_200));
+		assert_eq!(price("/v1/completions", br#"{"prompt":"x"}"#), Ok(1_640));
+		assert!(matches!(price("/v1/embeddings", b"{"), Err(Refusal::BadRequest(_))));
+		let Err(Refusal::BadRequest(m)) = price("/v1/completions", br#"{"max_tokens":300}"#) else {
 			panic!("too many tokens")
 		};
 		assert!(m.contains("limit of 256"), "{m}");
+	}
+
+	#[test]
+	fn a_gateway_publishing_dear_prices_is_not_paid_above_max_price() {
+		// A gateway may publish any schedule: one asking the whole deposit per request.
+		let dear = Pricing { per_request: 10_000, ..pricing() };
+		let body = br#"{"input":"a"}"#;
+		assert_eq!(
+			price_of("/v1/embeddings", body, &dear, Some(2_000)),
+			Err(Refusal::OverMaxPrice { price: 10_100, max: 2_000 })
+		);
+		assert_eq!(price_of("/v1/embeddings", body, &pricing(), Some(2_000)), Ok(1_100));
+		let refusal = Refusal::OverMaxPrice { price: 10_100, max: 2_000 }.response(3);
+		assert_eq!(refusal.status(), StatusCode::PAYMENT_REQUIRED);
 	}
 
 	#[test]
@@ -562,6 +642,36 @@ mod tests {
 			amount_for(&tab, 1_000, 10_000),
 			Err(Refusal::OverDeposit { amount: 10_500, deposit: 10_000 })
 		);
+	}
+
+	#[tokio::test]
+	async fn a_request_the_client_gave_up_on_leaves_its_credit_usable() {
+		let tab = Mutex::new(Tab { signed: 1_000, spent: 1_000, in_flight: 0 });
+		// A request signed for 2,000 and sent; the local client gives up before the gateway
+		// answers (the handler's future is dropped); the gateway did not serve it.
+		let request = async {
+			let _pending = {
+				let mut locked = tab.lock().expect("tab");
+				let amount = amount_for(&locked, 1_000, 10_000).expect("fits");
+				locked.signed = amount;
+				Pending::start(&tab, &mut locked, 1_000)
+			};
+			std::future::pending::<()>().await;
+		};
+		let gave_up = tokio::time::timeout(Duration::from_millis(10), request).await;
+		assert!(gave_up.is_err());
+		let now = *tab.lock().expect("tab");
+		assert_eq!(now, Tab { signed: 2_000, spent: 1_000, in_flight: 0 });
+		// The next request uses the credit the first one left: no new money signed.
+		assert_eq!(amount_for(&now, 1_000, 10_000), Ok(2_000));
+		// An answered one records what the gateway reports spent.
+		{
+			let mut locked = tab.lock().expect("tab");
+			let mut pending = Pending::start(&tab, &mut locked, 1_000);
+			drop(locked);
+			pending.spent = Some(2_000);
+		}
+		assert_eq!(*tab.lock().expect("tab"), Tab { signed: 2_000, spent: 2_000, in_flight: 0 });
 	}
 
 	#[test]
