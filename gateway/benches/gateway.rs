@@ -12,7 +12,8 @@
 //! - throughput with 32 concurrent clients for `SECONDS` (default 10) each: direct, free, paid
 //!   (one channel, vouchers counted up by the 32 clients).
 //!
-//! `cargo bench --workspace --bench gateway` (builds agora-miner and agora-gateway in release).
+//! `cargo build --release -p agora-miner && cargo bench -p agora-gateway --bench gateway` (release
+//! builds; `-p` keeps the node's features, and so the node's crates, out of them).
 //! Prints a table; writes `~/.cache/agora-bench/gateway.json`.
 
 #[allow(dead_code, unreachable_pub)]
