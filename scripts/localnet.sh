@@ -100,7 +100,15 @@ neuron miner-bad "$bin/agora-miner" --hotkey bad --model "$minilm" --variant ran
 neuron validator "$bin/agora-validator" --hotkey validator --listen /ip4/127.0.0.1/tcp/0 \
 	--allow-loopback --state-dir "$net/validator" --interval 3
 # The gateway runs on the validator's hotkey (miners answer its permit); free tier: 60 requests
-# a minute per key, no channel needed. Paid use: docs/gateway.md.
+# a minute per key, no channel needed. Paid use: docs/gateway.md. It shares the validator's
+# libp2p key, so it starts once the validator has published the endpoint (two `serve`s of one
+# hotkey at once would race).
+for _ in $(seq 120); do
+	agora --json metagraph "$netuid" 2>/dev/null | python3 -c '
+import json, sys
+sys.exit(0 if any(n["uid"] == 0 and n.get("endpoint") for n in json.load(sys.stdin)["neurons"]) else 1)' && break
+	sleep 0.5
+done
 neuron gateway "$bin/agora-gateway" --hotkey validator --http-listen "127.0.0.1:$gateway_port" \
 	--free-tier-rpm 60 --db "$net/gateway.redb"
 
@@ -132,7 +140,7 @@ print(m.get(1, 0), m.get(2, 0))' 2>/dev/null || true)" || true
 	if [[ -n "$separated" ]]; then
 		printf '\nIncentives separated %d s after the neurons started: the real model earns more.\n' "$separated"
 		printf '\nThe subnet through the gateway (OpenAI API, free tier):\n'
-		printf "  curl -s http://127.0.0.1:%s/v1/embeddings -H 'Content-Type: application/json' \\\n" "$gateway_port"
+		printf "  curl -s http://127.0.0.1:%s/v1/embeddings -H 'Content-Type: application/json' \\\\\n" "$gateway_port"
 		printf "    -d '{\"model\": \"text-embedding-sn%s\", \"input\": [\"hello world\"]}'\n" "$netuid"
 	else
 		printf '\nWaiting for the first epochs (validator permit, weights, incentives)...\n'
