@@ -22,7 +22,6 @@ mod harness;
 
 use std::{
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
 	sync::{
 		atomic::{AtomicU64, Ordering},
 		Arc,
@@ -38,7 +37,7 @@ use agora_client::{
 use agora_primitives::TaskKind;
 use agora_protocol::{Hotkey, Query, Response, TaskRequest};
 use anyhow::{bail, ensure, Context, Result};
-use harness::{free_port, Node, TestDir};
+use harness::{free_port, Node, Proc, TestDir};
 use serde_json::json;
 
 const AGR: u128 = 1_000_000_000;
@@ -46,38 +45,13 @@ const PASSWORD: &str = "bench";
 const SENTENCE: &str = "The quick brown fox jumps over the lazy dog near the river bank.";
 const CLIENTS: usize = 32;
 
-/// A process, killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
-}
-
-fn start(bin: &Path, args: &[String], log: &Path) -> Result<Proc> {
-	let file = std::fs::File::create(log)?;
-	let child = Command::new(bin)
-		.args(args)
-		.env("RUST_LOG", "warn")
-		.stdout(Stdio::from(file.try_clone()?))
-		.stderr(Stdio::from(file))
-		.spawn()
-		.with_context(|| format!("spawn {}", bin.display()))?;
-	Ok(Proc(child))
+fn start(name: &'static str, bin: &Path, args: &[String], dir: &Path) -> Result<Proc> {
+	Proc::start(name, bin, args, dir, "warn")
 }
 
 /// A release binary of this workspace: beside the gateway's.
 fn bin(name: &str) -> Result<PathBuf> {
-	let gateway = PathBuf::from(env!("CARGO_BIN_EXE_agora-gateway"));
-	let path = if name == "agora-gateway" { gateway } else { gateway.with_file_name(name) };
-	ensure!(
-		path.exists(),
-		"{} missing: `cargo build --release --workspace --bins` first",
-		path.display()
-	);
-	Ok(path)
+	harness::sibling_bin(env!("CARGO_BIN_EXE_agora-gateway"), name)
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -256,7 +230,7 @@ async fn main() -> Result<()> {
 	let mut miner = common("miner");
 	miner.extend(["--model".into(), assets.minilm_dir().display().to_string()]);
 	miner.extend(["--peer-rate", "0", "--peer-in-flight", "0"].map(String::from));
-	let _miner = start(&bin("agora-miner")?, &miner, &dir.path().join("miner.log"))?;
+	let _miner = start("miner", &bin("agora-miner")?, &miner, dir.path())?;
 
 	// Both validator hotkeys hold a permit after an epoch.
 	let deadline = Instant::now() + Duration::from_secs(60);
@@ -292,7 +266,7 @@ async fn main() -> Result<()> {
 		]
 		.map(String::from),
 	);
-	let _gateway = start(&bin("agora-gateway")?, &gateway, &dir.path().join("gateway.log"))?;
+	let _gateway = start("gateway", &bin("agora-gateway")?, &gateway, dir.path())?;
 	let base = format!("http://127.0.0.1:{http_port}");
 	let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;
 	let deadline = Instant::now() + Duration::from_secs(60);

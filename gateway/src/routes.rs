@@ -86,9 +86,9 @@ pub struct Gateway {
 pub fn app(gateway: Arc<Gateway>) -> axum::Router {
 	axum::Router::new()
 		.route("/v1/models", get(models))
-		.route("/v1/embeddings", post(embeddings))
-		.route("/v1/completions", post(completions))
-		.route("/v1/chat/completions", post(chat_completions))
+		.route("/v1/embeddings", post(paid_endpoint))
+		.route("/v1/completions", post(paid_endpoint))
+		.route("/v1/chat/completions", post(paid_endpoint))
 		.route("/v1/channels/:id", get(channel))
 		.route("/health", get(health))
 		.route("/metrics", get(metrics))
@@ -398,31 +398,16 @@ fn chat_job(gw: &Gateway, body: &Value, max_tokens: Option<u32>) -> Result<Job, 
 	})
 }
 
-async fn embeddings(
+/// `POST /v1/embeddings`, `/v1/completions` and `/v1/chat/completions`, told apart by the
+/// route they matched.
+async fn paid_endpoint(
 	State(gw): State<Arc<Gateway>>,
+	route: MatchedPath,
 	peer: Option<ConnectInfo<SocketAddr>>,
 	headers: HeaderMap,
 	request: Request,
 ) -> Response {
-	work(gw, "/v1/embeddings", peer, headers, request).await
-}
-
-async fn completions(
-	State(gw): State<Arc<Gateway>>,
-	peer: Option<ConnectInfo<SocketAddr>>,
-	headers: HeaderMap,
-	request: Request,
-) -> Response {
-	work(gw, "/v1/completions", peer, headers, request).await
-}
-
-async fn chat_completions(
-	State(gw): State<Arc<Gateway>>,
-	peer: Option<ConnectInfo<SocketAddr>>,
-	headers: HeaderMap,
-	request: Request,
-) -> Response {
-	work(gw, "/v1/chat/completions", peer, headers, request).await
+	work(gw, route.as_str(), peer, headers, request).await
 }
 
 /// A work request, from the concurrency slot to the settled response.

@@ -18,7 +18,7 @@ mod harness;
 
 use std::{
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	process::Command,
 	time::{Duration, Instant},
 };
 
@@ -32,8 +32,8 @@ use agora_gateway::{
 	ledger::Ledger,
 };
 use agora_primitives::TaskKind;
-use anyhow::{bail, ensure, Context, Result};
-use harness::{free_port, Node, TestDir};
+use anyhow::{ensure, Context, Result};
+use harness::{free_port, tail, Node, Proc, TestDir};
 use serde_json::{json, Value};
 use subxt_signer::sr25519::dev;
 
@@ -45,78 +45,10 @@ const PER_REQUEST: u128 = AGR / 100;
 const PER_INPUT: u128 = AGR / 1_000;
 const PER_TOKEN: u128 = AGR / 10_000;
 
-/// A process, killed when dropped.
-struct Proc {
-	name: &'static str,
-	child: Child,
-	log: PathBuf,
-}
-
-impl Proc {
-	fn start(name: &'static str, bin: &Path, args: &[String], dir: &Path) -> Result<Self> {
-		let log = dir.join(format!("{name}.log"));
-		let file = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
-		let child = Command::new(bin)
-			.args(args)
-			.env("RUST_LOG", "info")
-			.stdout(Stdio::from(file.try_clone()?))
-			.stderr(Stdio::from(file))
-			.spawn()
-			.with_context(|| format!("spawn {}", bin.display()))?;
-		Ok(Proc { name, child, log })
-	}
-
-	fn alive(&mut self) -> Result<()> {
-		if let Some(status) = self.child.try_wait()? {
-			bail!("{} exited ({status}):\n{}", self.name, tail(&self.log));
-		}
-		Ok(())
-	}
-
-	/// `kill -9`.
-	fn kill9(&mut self) -> Result<()> {
-		self.child.kill()?;
-		self.child.wait()?;
-		Ok(())
-	}
-
-	/// SIGTERM, then waits for a clean exit (at most `limit`).
-	fn terminate(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
-		let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
-		ensure!(status.success(), "kill -TERM failed");
-		let deadline = Instant::now() + limit;
-		loop {
-			if let Some(status) = self.child.try_wait()? {
-				return Ok(status);
-			}
-			ensure!(Instant::now() < deadline, "{} still runs {limit:?} after SIGTERM", self.name);
-			std::thread::sleep(Duration::from_millis(100));
-		}
-	}
-}
-
-impl Drop for Proc {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-	}
-}
-
-fn tail(path: &Path) -> String {
-	let text = std::fs::read_to_string(path).unwrap_or_default();
-	let lines: Vec<&str> = text.lines().collect();
-	lines[lines.len().saturating_sub(40)..].join("\n")
-}
+const LOG: &str = "info";
 
 fn bin(name: &str) -> Result<PathBuf> {
-	let gateway = PathBuf::from(env!("CARGO_BIN_EXE_agora-gateway"));
-	let path = if name == "agora-gateway" { gateway } else { gateway.with_file_name(name) };
-	ensure!(
-		path.exists(),
-		"{} missing: build the workspace (`cargo test --workspace --no-run`)",
-		path.display()
-	);
-	Ok(path)
+	harness::sibling_bin(env!("CARGO_BIN_EXE_agora-gateway"), name)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -263,8 +195,8 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 	gen.extend(["--netuid".into(), gen_net.to_string()]);
 	gen.extend(["--model".into(), assets.smollm2_gguf().display().to_string()]);
 	gen.extend(traffic);
-	let mut miner_emb = Proc::start("miner-emb", &bin("agora-miner")?, &emb, dir.path())?;
-	let mut miner_gen = Proc::start("miner-gen", &bin("agora-miner")?, &gen, dir.path())?;
+	let mut miner_emb = Proc::start("miner-emb", &bin("agora-miner")?, &emb, dir.path(), LOG)?;
+	let mut miner_gen = Proc::start("miner-gen", &bin("agora-miner")?, &gen, dir.path(), LOG)?;
 
 	// The gateway's hotkey holds a validator permit on both subnets after an epoch.
 	let deadline = Instant::now() + Duration::from_secs(60);
@@ -306,6 +238,9 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 				&db.display().to_string(),
 				"--claim-margin",
 				"5",
+				// A loaded 2-core machine can take a while to generate.
+				"--timeout",
+				"60",
 				// No periodic claim during the test: only the claims at start and at shutdown.
 				"--claim-interval",
 				"100000",
@@ -316,7 +251,8 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 		);
 		args
 	};
-	let mut gateway = Proc::start("gateway", &bin("agora-gateway")?, &gateway_args(0), dir.path())?;
+	let mut gateway =
+		Proc::start("gateway", &bin("agora-gateway")?, &gateway_args(0), dir.path(), LOG)?;
 	wait_http(
 		&format!("{gateway_url}/health"),
 		Duration::from_secs(120),
@@ -378,7 +314,7 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 	]
 	.map(String::from)
 	.to_vec();
-	let mut proxy = Proc::start("proxy", &bin("agora")?, &proxy_args, dir.path())?;
+	let mut proxy = Proc::start("proxy", &bin("agora")?, &proxy_args, dir.path(), LOG)?;
 	wait_http(
 		&format!("http://127.0.0.1:{proxy_port}/v1/models"),
 		Duration::from_secs(30),
@@ -491,7 +427,8 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 	// kill -9: nothing claimed yet; restarted, the gateway claims all it accepted.
 	ensure!(chain.channel(channel).await?.context("channel")?.claimed == 0, "claimed early");
 	gateway.kill9()?;
-	let mut gateway = Proc::start("gateway", &bin("agora-gateway")?, &gateway_args(1), dir.path())?;
+	let mut gateway =
+		Proc::start("gateway", &bin("agora-gateway")?, &gateway_args(1), dir.path(), LOG)?;
 	let deadline = Instant::now() + Duration::from_secs(60);
 	loop {
 		gateway.alive()?;

@@ -10,8 +10,8 @@
 mod harness;
 
 use std::{
-	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	path::PathBuf,
+	process::Command,
 	time::{Duration, Instant},
 };
 
@@ -25,74 +25,15 @@ use agora_neuron::{
 };
 use agora_primitives::TaskKind;
 use anyhow::{bail, ensure, Context, Result};
-use harness::{Node, TestDir};
+use harness::{tail, Node, Proc, TestDir};
 
 const AGR: u128 = 1_000_000_000;
 const PASSWORD: &str = "e2e password";
 
-/// A neuron process, killed when dropped.
-struct Proc {
-	name: &'static str,
-	child: Child,
-	log: PathBuf,
-}
-
-impl Proc {
-	fn start(name: &'static str, bin: &Path, args: &[String], dir: &Path) -> Result<Self> {
-		let log = dir.join(format!("{name}.log"));
-		let file = std::fs::File::create(&log)?;
-		let child = Command::new(bin)
-			.args(args)
-			.env("RUST_LOG", "info,agora_protocol=debug")
-			.stdout(Stdio::from(file.try_clone()?))
-			.stderr(Stdio::from(file))
-			.spawn()
-			.with_context(|| format!("spawn {}", bin.display()))?;
-		Ok(Proc { name, child, log })
-	}
-
-	/// Waits for the process to exit by itself, at most `limit`.
-	fn wait_exit(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
-		let deadline = Instant::now() + limit;
-		loop {
-			if let Some(status) = self.child.try_wait()? {
-				return Ok(status);
-			}
-			ensure!(Instant::now() < deadline, "{} still runs after {limit:?}", self.name);
-			std::thread::sleep(Duration::from_millis(200));
-		}
-	}
-
-	fn alive(&mut self) -> Result<()> {
-		if let Some(status) = self.child.try_wait()? {
-			bail!("{} exited ({status}):\n{}", self.name, tail(&self.log));
-		}
-		Ok(())
-	}
-}
-
-impl Drop for Proc {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-	}
-}
-
-fn tail(path: &Path) -> String {
-	let text = std::fs::read_to_string(path).unwrap_or_default();
-	let lines: Vec<&str> = text.lines().collect();
-	lines[lines.len().saturating_sub(30)..].join("\n")
-}
+const LOG: &str = "info,agora_protocol=debug";
 
 fn bin(name: &str) -> Result<PathBuf> {
-	let validator = PathBuf::from(env!("CARGO_BIN_EXE_agora-validator"));
-	let path = if name == "agora-validator" { validator } else { validator.with_file_name(name) };
-	ensure!(
-		path.exists(),
-		"{} missing: build the workspace (`cargo test --workspace --no-run`)",
-		path.display()
-	);
-	Ok(path)
+	harness::sibling_bin(env!("CARGO_BIN_EXE_agora-validator"), name)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -317,9 +258,9 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 		"10".into(),
 	]);
 	let mut procs = vec![
-		Proc::start("miner-good", &bin("agora-miner")?, &good, dir.path())?,
-		Proc::start("miner-bad", &bin("agora-miner")?, &bad, dir.path())?,
-		Proc::start("validator", &bin("agora-validator")?, &validator, dir.path())?,
+		Proc::start("miner-good", &bin("agora-miner")?, &good, dir.path(), LOG)?,
+		Proc::start("miner-bad", &bin("agora-miner")?, &bad, dir.path(), LOG)?,
+		Proc::start("validator", &bin("agora-validator")?, &validator, dir.path(), LOG)?,
 	];
 	let (lookup_uid, copycat_uid) = (3u16, 4u16);
 	let mut copycat = None;
@@ -327,7 +268,7 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 		let mut lookup = common("lookup");
 		lookup.extend(["--variant".into(), "lookup".into()]);
 		lookup.extend(listen.clone());
-		procs.push(Proc::start("miner-lookup", &bin("agora-miner")?, &lookup, dir.path())?);
+		procs.push(Proc::start("miner-lookup", &bin("agora-miner")?, &lookup, dir.path(), LOG)?);
 		copycat = Some(start_copycat(&chain, netuid, &alice, &keys[4]).await?);
 	}
 

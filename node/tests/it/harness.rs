@@ -288,6 +288,108 @@ fn dechunk(mut body: &str) -> String {
 	out
 }
 
+/// An off-chain process of a test (miner, validator, gateway, proxy) logging to
+/// `<dir>/<name>.log` (appended to, so a restart keeps the earlier lines); killed when dropped.
+/// The node's own tests start only nodes.
+#[allow(dead_code)]
+pub(crate) struct Proc {
+	/// Name for messages.
+	pub(crate) name: &'static str,
+	child: Child,
+	/// Its stdout and stderr.
+	pub(crate) log: PathBuf,
+}
+
+#[allow(dead_code)]
+impl Proc {
+	/// Starts `bin` with `args` and `RUST_LOG=rust_log`.
+	pub(crate) fn start(
+		name: &'static str,
+		bin: &Path,
+		args: &[String],
+		dir: &Path,
+		rust_log: &str,
+	) -> Result<Self> {
+		let log = dir.join(format!("{name}.log"));
+		let file = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
+		let child = Command::new(bin)
+			.args(args)
+			.env("RUST_LOG", rust_log)
+			.stdout(Stdio::from(file.try_clone()?))
+			.stderr(Stdio::from(file))
+			.spawn()
+			.with_context(|| format!("spawn {}", bin.display()))?;
+		Ok(Proc { name, child, log })
+	}
+
+	/// An error with the log's tail if the process has exited.
+	pub(crate) fn alive(&mut self) -> Result<()> {
+		if let Some(status) = self.child.try_wait()? {
+			bail!("{} exited ({status}):\n{}", self.name, tail(&self.log));
+		}
+		Ok(())
+	}
+
+	/// Waits for the process to exit by itself, at most `limit`.
+	pub(crate) fn wait_exit(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
+		let deadline = Instant::now() + limit;
+		loop {
+			if let Some(status) = self.child.try_wait()? {
+				return Ok(status);
+			}
+			if Instant::now() >= deadline {
+				bail!("{} still runs after {limit:?}", self.name);
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
+	}
+
+	/// `kill -9`, and reaps it.
+	pub(crate) fn kill9(&mut self) -> Result<()> {
+		self.child.kill()?;
+		self.child.wait()?;
+		Ok(())
+	}
+
+	/// SIGTERM, then waits for it to exit, at most `limit`.
+	pub(crate) fn terminate(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
+		let sent = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
+		if !sent.success() {
+			bail!("kill -TERM {} failed", self.name);
+		}
+		self.wait_exit(limit)
+	}
+}
+
+impl Drop for Proc {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// The last 40 lines of a log file.
+#[allow(dead_code)]
+pub(crate) fn tail(path: &Path) -> String {
+	let text = std::fs::read_to_string(path).unwrap_or_default();
+	let lines: Vec<&str> = text.lines().collect();
+	lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// The workspace binary `name` beside `anchor` (a binary cargo built for the test, e.g.
+/// `env!("CARGO_BIN_EXE_agora-gateway")`): the same target directory and profile.
+#[allow(dead_code)]
+pub(crate) fn sibling_bin(anchor: &str, name: &str) -> Result<PathBuf> {
+	let path = Path::new(anchor).with_file_name(name);
+	if !path.exists() {
+		bail!(
+			"{} missing: build the workspace (`cargo test --workspace --no-run`)",
+			path.display()
+		);
+	}
+	Ok(path)
+}
+
 /// A temporary directory for node databases and logs; kept (and printed) if the test fails.
 pub(crate) struct TestDir {
 	dir: Option<tempfile::TempDir>,
