@@ -2,12 +2,17 @@
 //!
 //! - all-MiniLM-L6-v2 embeddings per second at batch 32, on 32 long documents (the first 32 of
 //!   the Lee corpus, most truncated at 256 tokens) and on 32 short sentences (the first 32 of
-//!   15 to 25 words in the 2009 State of the Union address);
+//!   15 to 25 words in the 2009 State of the Union address); at batch 1 on the same sentences,
+//!   one call each; and the time to embed a challenge's 12 Lee documents in one call. Each is
+//!   measured for `Embedder` (`new`, `agora_models::bert`) and for candle's own `BertModel` over
+//!   padded batches (`old`, `Embedder::load_reference`), alternately in the same run, with the
+//!   smallest cosine similarity between their embeddings (the bench fails below 0.99999);
 //! - SmolLM2-135M-Instruct greedy generation of 64 tokens after a 50-word prompt (the first 50
 //!   words of the same speech): prompt processing time and decode tokens per second, with the
 //!   weights dequantized to `f32` (what `Generator::load` does on the CPU) and kept as Q4_1.
 //!
 //! Each figure is the median of `AGORA_BENCH_REPS` runs (default 5) after one warm-up run.
+//! `AGORA_BENCH_ONLY=embedding` skips generation.
 //! candle runs on as many threads as `candle_core::utils::get_num_threads` says (every core
 //! unless `RAYON_NUM_THREADS` says otherwise); the line `threads:` prints it.
 //!
@@ -35,6 +40,8 @@ use serde_json::{json, Value};
 const SOTU_FILE: &str = "2009_barack_obama_d.txt";
 /// How many texts are embedded at once (the embedder's own batch size).
 const TEXTS: usize = 32;
+/// Documents in an embedding challenge.
+const CHALLENGE_DOCS: usize = 12;
 /// The short sentences: this many words at least and at most.
 const SENTENCE_WORDS: (usize, usize) = (15, 25);
 /// The prompt's length in words.
@@ -102,20 +109,47 @@ fn out_path() -> PathBuf {
 	target.join("agora-bench").join("models.json")
 }
 
-/// Embeds `texts` once to warm up, then `reps` times; the median embeddings per second.
-fn bench_embed(embedder: &Embedder, texts: &[String], reps: usize) -> BoxResult<(f64, Value)> {
-	embedder.embed(texts)?;
-	let mut rates = Vec::with_capacity(reps);
+/// Times `new` and `old` (each run once first to warm up), alternately `reps` times each so
+/// that both see the same load; each run's figure is `per_run / seconds`. The medians, and JSON
+/// of the runs.
+fn bench_pair(
+	reps: usize,
+	per_run: f64,
+	mut new: impl FnMut() -> BoxResult<()>,
+	mut old: impl FnMut() -> BoxResult<()>,
+) -> BoxResult<(f64, f64, Value)> {
+	new()?;
+	old()?;
+	let (mut new_runs, mut old_runs) = (Vec::with_capacity(reps), Vec::with_capacity(reps));
 	for _ in 0..reps {
-		let start = Instant::now();
-		let vectors = embedder.embed(texts)?;
-		let secs = start.elapsed().as_secs_f64();
-		assert_eq!(vectors.len(), texts.len());
-		rates.push(texts.len() as f64 / secs);
+		for (f, runs) in [
+			(&mut new as &mut dyn FnMut() -> BoxResult<()>, &mut new_runs),
+			(&mut old, &mut old_runs),
+		] {
+			let start = Instant::now();
+			f()?;
+			runs.push(per_run / start.elapsed().as_secs_f64());
+		}
 	}
-	let med = median(&rates);
-	let (min, max) = rates.iter().fold((f64::MAX, 0f64), |(a, b), &r| (a.min(r), b.max(r)));
-	Ok((med, json!({ "median": med, "min": min, "max": max, "runs": rates })))
+	let summary = |runs: &[f64]| {
+		let (min, max) = runs.iter().fold((f64::MAX, 0f64), |(a, b), &r| (a.min(r), b.max(r)));
+		json!({ "median": median(runs), "min": min, "max": max, "runs": runs })
+	};
+	let json = json!({ "new": summary(&new_runs), "old": summary(&old_runs) });
+	Ok((median(&new_runs), median(&old_runs), json))
+}
+
+/// The smallest cosine similarity between the vectors of `a` and `b`, row by row.
+fn min_cosine(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
+	a.iter()
+		.zip(b)
+		.map(|(x, y)| {
+			let dot: f64 = x.iter().zip(y).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum();
+			let nx: f64 = x.iter().map(|p| f64::from(*p).powi(2)).sum::<f64>().sqrt();
+			let ny: f64 = y.iter().map(|q| f64::from(*q).powi(2)).sum::<f64>().sqrt();
+			dot / (nx * ny).max(1e-30)
+		})
+		.fold(f64::INFINITY, f64::min)
 }
 
 /// Generation figures of one loading of the model.
@@ -195,6 +229,8 @@ fn main() -> BoxResult<()> {
 		.and_then(|v| v.parse().ok())
 		.filter(|&n| n > 0)
 		.unwrap_or(5);
+	// AGORA_BENCH_ONLY=embedding skips generation (a quicker run while working on embeddings).
+	let embeddings_only = std::env::var("AGORA_BENCH_ONLY").is_ok_and(|v| v == "embedding");
 	let assets = Assets::locate()?;
 	let device = Device::Cpu;
 	let threads = candle_core::utils::get_num_threads();
@@ -226,10 +262,12 @@ fn main() -> BoxResult<()> {
 		return Err(format!("only {} documents and {} sentences", docs.len(), short.len()).into());
 	}
 
-	// Embeddings.
+	// Embeddings: the embedder (`new`) side by side with candle's own BertModel over padded
+	// batches (`old`, what `Embedder` ran before `agora_models::bert`).
 	let start = Instant::now();
 	let embedder = Embedder::load(&assets.minilm_dir(), &device, Variant::Full)?;
 	let load_secs = start.elapsed().as_secs_f64();
+	let reference = Embedder::load_reference(&assets.minilm_dir(), &device, Variant::Full)?;
 	// Token counts (special tokens included, truncated as the embedder truncates).
 	let mut bert_tokenizer =
 		tokenizers::Tokenizer::from_file(assets.minilm_dir().join("tokenizer.json"))
@@ -253,31 +291,94 @@ fn main() -> BoxResult<()> {
 	};
 	let mut embed_json = serde_json::Map::new();
 	let mut vectors_json = serde_json::Map::new();
-	println!("minilm  load {load_secs:.2} s");
+	let mut worst_cosine = f64::INFINITY;
+	println!("minilm  load {load_secs:.2} s; figures new (agora_models::bert) | old (candle BertModel, padded) | new/old");
+	let embed_all = |e: &Embedder, texts: &[String]| -> BoxResult<()> {
+		let vectors = e.embed(texts)?;
+		assert_eq!(vectors.len(), texts.len());
+		Ok(())
+	};
 	for (name, texts) in [("lee_docs", &docs), ("sotu_sentences", &short)] {
 		let (total, longest) = tokens(texts)?;
-		let (rate, figures) = bench_embed(&embedder, texts, reps)?;
+		let (new, old, mut figures) = bench_pair(
+			reps,
+			texts.len() as f64,
+			|| embed_all(&embedder, texts),
+			|| embed_all(&reference, texts),
+		)?;
+		let vectors = embedder.embed(texts)?;
+		let cosine = min_cosine(&vectors, &reference.embed(texts)?);
+		worst_cosine = worst_cosine.min(cosine);
 		println!(
-			"minilm  {name:<15} batch {TEXTS}: {rate:7.1} embeddings/s ({:.0} tokens/s; \
-			 {:.0} tokens a text on average, longest {longest}) | load avg {}",
-			rate * total as f64 / TEXTS as f64,
+			"minilm  {name:<15} batch {TEXTS}: {new:7.1} | {old:7.1} embeddings/s | {:.2}x \
+			 ({:.0} tokens/s new; {:.0} tokens a text on average, longest {longest}; min cosine \
+			 new vs old {cosine:.7}) | load avg {}",
+			new / old,
+			new * total as f64 / TEXTS as f64,
 			total as f64 / TEXTS as f64,
 			load_average()
 		);
-		let mut figures = figures;
+		figures["median"] = json!(new);
 		figures["tokens"] = json!(total);
 		figures["longest"] = json!(longest);
+		figures["min_cosine_new_vs_old"] = json!(cosine);
 		embed_json.insert(name.into(), figures);
-		vectors_json.insert(name.into(), json!(embedder.embed(texts)?));
+		vectors_json.insert(name.into(), json!(vectors));
 	}
+	// Batch 1: each short sentence in a call of its own.
+	let one_by_one = |e: &Embedder| -> BoxResult<()> {
+		for s in &short {
+			e.embed(std::slice::from_ref(s))?;
+		}
+		Ok(())
+	};
+	let (new, old, figures) =
+		bench_pair(reps, short.len() as f64, || one_by_one(&embedder), || one_by_one(&reference))?;
+	println!(
+		"minilm  sotu_sentences  batch 1:  {new:7.1} | {old:7.1} embeddings/s | {:.2}x \
+		 ({:.1} | {:.1} ms a sentence) | load avg {}",
+		new / old,
+		1e3 / new,
+		1e3 / old,
+		load_average()
+	);
+	embed_json.insert("sotu_sentences_batch1".into(), figures);
+	// An embedding challenge's documents: 12 Lee documents in one call.
+	let challenge = &docs[..CHALLENGE_DOCS];
+	let (new, old, figures) = bench_pair(
+		reps,
+		1.0,
+		|| embed_all(&embedder, challenge),
+		|| embed_all(&reference, challenge),
+	)?;
+	let cosine = min_cosine(&embedder.embed(challenge)?, &reference.embed(challenge)?);
+	worst_cosine = worst_cosine.min(cosine);
+	println!(
+		"minilm  challenge: {CHALLENGE_DOCS} Lee docs in one call: {:7.1} | {:7.1} ms | {:.2}x \
+		 | load avg {}",
+		1e3 / new,
+		1e3 / old,
+		new / old,
+		load_average()
+	);
+	embed_json.insert("challenge_12_lee_docs_per_sec".into(), figures);
+	println!("minilm  min cosine new vs old over all inputs: {worst_cosine:.7}");
+	if worst_cosine < 0.99999 {
+		return Err(format!("new embeddings differ from the old: min cosine {worst_cosine}").into());
+	}
+	drop(reference);
 	drop(embedder);
 
 	// Generation.
 	let mut gen_json = serde_json::Map::new();
 	let mut prompt_ids = Vec::new();
-	for (name, label, dequantize) in
-		[("candle_f32", "f32 (dequantized)", true), ("candle_q4_1", "Q4_1 (quantized)", false)]
-	{
+	let generation = if embeddings_only {
+		println!("smollm2 skipped (AGORA_BENCH_ONLY=embedding)");
+		Vec::new()
+	} else {
+		vec![("candle_f32", "f32 (dequantized)", true), ("candle_q4_1", "Q4_1 (quantized)", false)]
+	};
+	for (name, label, dequantize) in generation {
 		let start = Instant::now();
 		let mut generator = Generator::load_with(&assets.smollm2_gguf(), &device, dequantize)?;
 		let load_secs = start.elapsed().as_secs_f64();

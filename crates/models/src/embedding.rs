@@ -8,7 +8,7 @@ use candle_nn::{Init, VarBuilder};
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{Tokenizer, TruncationParams};
 
-use crate::{assets::require_file, ModelError, Result};
+use crate::{assets::require_file, bert::PackedBert, ModelError, Result};
 
 /// Sentences are truncated to this many tokens (special tokens included), as
 /// sentence-transformers does for all-MiniLM-L6-v2.
@@ -72,9 +72,18 @@ impl FromStr for Variant {
 	}
 }
 
+/// The encoder an [`Embedder`] runs.
+enum Encoder {
+	/// [`PackedBert`]: padding-free batches and fused kernels.
+	Packed(PackedBert),
+	/// candle's own `BertModel` over padded batches: the reference the packed encoder is checked
+	/// and benchmarked against.
+	Reference(BertModel),
+}
+
 /// A BERT sentence embedder.
 pub struct Embedder {
-	model: BertModel,
+	encoder: Encoder,
 	tokenizer: Tokenizer,
 	device: Device,
 	name: String,
@@ -113,6 +122,17 @@ impl Embedder {
 	///
 	/// [`Variant::Random`] does not read `model.safetensors`.
 	pub fn load(dir: &Path, device: &Device, variant: Variant) -> Result<Self> {
+		Self::load_with(dir, device, variant, false)
+	}
+
+	/// [`Embedder::load`] with candle's own `BertModel` over padded batches, the implementation
+	/// before [`crate::bert`]: for benchmarks and agreement checks only.
+	#[doc(hidden)]
+	pub fn load_reference(dir: &Path, device: &Device, variant: Variant) -> Result<Self> {
+		Self::load_with(dir, device, variant, true)
+	}
+
+	fn load_with(dir: &Path, device: &Device, variant: Variant, reference: bool) -> Result<Self> {
 		let config_path = dir.join("config.json");
 		let tokenizer_path = dir.join("tokenizer.json");
 		let weights_path = dir.join("model.safetensors");
@@ -145,10 +165,12 @@ impl Embedder {
 					std::fs::read(&weights_path).map_err(|e| load_error(&weights_path, e))?;
 				let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
 					.map_err(|e| load_error(&weights_path, e))?;
-				Self::from_parts(&config, vb, tokenizer, name)
+				Self::build(&config, vb, tokenizer, name, reference)
 			},
 			Variant::Random { seed } => {
-				Self::random(&config, tokenizer, seed, device, format!("{base} (random)"))
+				let init = SeededInit { seed, stdev: config.initializer_range };
+				let vb = VarBuilder::from_backend(Box::new(init), DType::F32, device.clone());
+				Self::build(&config, vb, tokenizer, format!("{base} (random)"), reference)
 			},
 		}
 	}
@@ -162,15 +184,30 @@ impl Embedder {
 		tokenizer: Tokenizer,
 		name: impl Into<String>,
 	) -> Result<Self> {
-		let name = name.into();
+		Self::build(config, vb, tokenizer, name.into(), false)
+	}
+
+	/// [`Embedder::from_parts`] with the packed encoder or, if `reference`, candle's own.
+	fn build(
+		config: &Config,
+		vb: VarBuilder<'_>,
+		tokenizer: Tokenizer,
+		name: String,
+		reference: bool,
+	) -> Result<Self> {
 		let device = vb.device().clone();
-		// candle looks for `bert.`-prefixed weights under the model type's name.
+		// Both look for `bert.`-prefixed weights under the model type's name.
 		let mut config = config.clone();
 		config.model_type.get_or_insert_with(|| "bert".to_string());
-		let model = BertModel::load(vb, &config).map_err(|e| ModelError::Load {
+		let load_error = |e: candle_core::Error| ModelError::Load {
 			what: format!("{name} weights"),
 			why: e.to_string(),
-		})?;
+		};
+		let encoder = if reference {
+			Encoder::Reference(BertModel::load(vb, &config).map_err(load_error)?)
+		} else {
+			Encoder::Packed(PackedBert::load(vb, &config).map_err(load_error)?)
+		};
 		let mut tokenizer = tokenizer;
 		let max_length = MAX_TOKENS.min(config.max_position_embeddings);
 		tokenizer
@@ -181,7 +218,7 @@ impl Embedder {
 			})?;
 		tokenizer.with_padding(None);
 		let pad_id = tokenizer.token_to_id("[PAD]").unwrap_or(config.pad_token_id as u32);
-		Ok(Self { model, tokenizer, device, name, dim: config.hidden_size, pad_id })
+		Ok(Self { encoder, tokenizer, device, name, dim: config.hidden_size, pad_id })
 	}
 
 	/// An embedder of the BERT described by `config` with random weights, deterministic in
@@ -222,7 +259,8 @@ impl Embedder {
 
 	/// The embedding of each sentence: the model's last hidden states averaged over the tokens
 	/// (padding excluded), L2-normalised. Sentences are truncated at [`MAX_TOKENS`] tokens and
-	/// run in batches of [`BATCH_SIZE`] sentences of similar length, padded to the longest.
+	/// run in batches of [`BATCH_SIZE`] sentences of similar length (packed without padding, see
+	/// [`crate::bert`]).
 	pub fn embed(&self, sentences: &[String]) -> Result<Vec<Vec<f32>>> {
 		if sentences.is_empty() {
 			return Ok(Vec::new());
@@ -248,6 +286,40 @@ impl Embedder {
 
 	/// Embeds one batch of token ids.
 	fn embed_ids(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+		match &self.encoder {
+			Encoder::Packed(model) => self.embed_packed(model, batch),
+			Encoder::Reference(model) => self.embed_padded(model, batch),
+		}
+	}
+
+	/// Embeds one batch with the packed encoder: each text's rows of its output averaged, then
+	/// L2-normalised.
+	fn embed_packed(&self, model: &PackedBert, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+		// The tokenizer adds [CLS] and [SEP], so no text is empty; were one empty (a tokenizer
+		// without them), its embedding is zero, as in the padded path.
+		let texts: Vec<&[u32]> = batch.iter().copied().filter(|ids| !ids.is_empty()).collect();
+		let hidden =
+			if texts.is_empty() { Vec::new() } else { model.forward(&texts)?.to_vec2::<f32>()? };
+		let mut rows = hidden.iter();
+		let mut out = Vec::with_capacity(batch.len());
+		for ids in batch {
+			let mut mean = vec![0f32; self.dim];
+			for row in rows.by_ref().take(ids.len()) {
+				for (m, x) in mean.iter_mut().zip(row) {
+					*m += x;
+				}
+			}
+			let n = ids.len().max(1) as f32;
+			mean.iter_mut().for_each(|m| *m /= n);
+			let norm = mean.iter().map(|m| m * m).sum::<f32>().sqrt().max(1e-12);
+			mean.iter_mut().for_each(|m| *m /= norm);
+			out.push(mean);
+		}
+		Ok(out)
+	}
+
+	/// Embeds one batch with candle's `BertModel`, padded to its longest text.
+	fn embed_padded(&self, model: &BertModel, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
 		let rows = batch.len();
 		let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
 		let mut ids = vec![self.pad_id; rows * width];
@@ -259,7 +331,7 @@ impl Embedder {
 		let ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
 		let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
 		let types = ids.zeros_like()?;
-		let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+		let hidden = model.forward(&ids, &types, Some(&mask))?;
 		let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
 		let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
 		let counts = mask.sum(1)?.clamp(1f32, f32::MAX)?;
@@ -420,6 +492,41 @@ mod tests {
 			}
 		}
 		assert!(e.embed(&[]).expect("empty").is_empty());
+	}
+
+	#[test]
+	fn packed_encoder_matches_candle_bert() {
+		// agora_models::bert against candle's BertModel over padded batches, on the same random
+		// weights, for every depth and for texts of mixed lengths in one batch.
+		let mut config = tiny_config();
+		config.initializer_range = 0.2;
+		let input = sentences(&[
+			"the cat sat on the mat .",
+			"a dog",
+			"",
+			"the big dog ran in a park and the cat sat on a mat in the park .",
+			"park",
+		]);
+		for layers in 0..=2 {
+			config.num_hidden_layers = layers;
+			let build = |reference| {
+				let init = SeededInit { seed: 11, stdev: config.initializer_range };
+				let vb = VarBuilder::from_backend(Box::new(init), DType::F32, Device::Cpu);
+				Embedder::build(&config, vb, tiny_tokenizer(), "tiny".into(), reference)
+					.expect("tiny")
+			};
+			let (new, old) = (build(false), build(true));
+			assert!(matches!(new.encoder, Encoder::Packed(_)));
+			assert!(matches!(old.encoder, Encoder::Reference(_)));
+			let (a, b) = (new.embed(&input).expect("new"), old.embed(&input).expect("old"));
+			for ((s, x), y) in input.iter().zip(&a).zip(&b) {
+				let dot: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+				assert!(dot > 0.99999, "{layers} layers, {s:?}: cosine {dot}");
+				for (p, q) in x.iter().zip(y) {
+					assert!((p - q).abs() < 1e-5, "{layers} layers, {s:?}: {p} vs {q}");
+				}
+			}
+		}
 	}
 
 	#[test]

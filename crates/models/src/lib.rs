@@ -22,6 +22,7 @@
 use std::path::PathBuf;
 
 pub mod assets;
+pub mod bert;
 pub mod data;
 pub mod embedding;
 pub mod eval;
