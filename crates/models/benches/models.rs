@@ -9,7 +9,8 @@
 //!   smallest cosine similarity between their embeddings (the bench fails below 0.99999);
 //! - SmolLM2-135M-Instruct greedy generation of 64 tokens after a 50-word prompt (the first 50
 //!   words of the same speech): prompt processing time and decode tokens per second, with the
-//!   weights dequantized to `f32` (what `Generator::load` does on the CPU) and kept as Q4_1.
+//!   weights dequantized to `f32` (what `Generator::load` did on the CPU before issue 11; it now
+//!   requantizes to Q8_0, measured by `examples/generation_speed.rs`) and kept as Q4_1.
 //!
 //! Each figure is the median of `AGORA_BENCH_REPS` runs (default 5) after one warm-up run.
 //! `AGORA_BENCH_ONLY=embedding` skips generation.

@@ -180,20 +180,74 @@ fn load_error(what: &Path, why: impl fmt::Display) -> ModelError {
 	ModelError::Load { what: what.display().to_string(), why: why.to_string() }
 }
 
-/// `content` again, in memory, with every quantized tensor dequantized to `f32` (which
-/// candle's `QMatMul` multiplies as a plain tensor).
-fn dequantized(
+/// How [`Generator::load_as`] holds the weight matrices in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weights {
+	/// As stored in the GGUF file (Q4_1 for SmolLM2-135M-Instruct).
+	AsStored,
+	/// Dequantized to `f32`, multiplied by candle's `f32` gemm (about 4 bytes a parameter).
+	F32,
+	/// Requantized to this block type as they load. A matrix whose rows do not divide into its
+	/// blocks (rows of 576 into Q4K's 256) takes [`GgmlDType::Q8_0`] instead, or `f32` when
+	/// not even that fits.
+	Requantized(GgmlDType),
+}
+
+impl Weights {
+	/// What [`Generator::load`] uses on `device`: [`Weights::Requantized`] to
+	/// [`GgmlDType::Q8_0`] on the CPU, [`Weights::AsStored`] elsewhere.
+	///
+	/// On the CPU candle has no SIMD dot product for Q4_1 (a scalar loop), while Q8_0's is
+	/// AVX2 (and VNNI-repacked where rows are a multiple of 256); Q8_0 also reads a quarter
+	/// of the bytes of `f32` a token, and decoding one token is bound by those reads.
+	pub fn default_for(device: &Device) -> Self {
+		if device.is_cpu() {
+			Self::Requantized(GgmlDType::Q8_0)
+		} else {
+			Self::AsStored
+		}
+	}
+
+	/// The type a stored `dtype` tensor of rows of `row` values becomes; `None` keeps it.
+	fn target(self, dtype: GgmlDType, row: usize) -> Option<GgmlDType> {
+		let wanted = match self {
+			Self::AsStored => return None,
+			Self::F32 => GgmlDType::F32,
+			Self::Requantized(wanted) => wanted,
+		};
+		if dtype == GgmlDType::F32 || dtype == wanted {
+			return None;
+		}
+		[wanted, GgmlDType::Q8_0, GgmlDType::F32]
+			.into_iter()
+			.find(|t| row.is_multiple_of(t.block_size()))
+			.filter(|&t| t != dtype)
+	}
+}
+
+/// `content` again, in memory, with each quantized tensor converted as `weights` says (see
+/// [`Weights::target`]). `None` when nothing changes.
+fn converted(
 	content: &gguf_file::Content,
 	file: &mut File,
-) -> candle_core::Result<Cursor<Vec<u8>>> {
+	weights: Weights,
+) -> candle_core::Result<Option<Cursor<Vec<u8>>>> {
+	let changes = content.tensor_infos.values().any(|info| {
+		let row = info.shape.dims().last().copied().unwrap_or(0);
+		weights.target(info.ggml_dtype, row).is_some()
+	});
+	if !changes {
+		return Ok(None);
+	}
 	let mut names: Vec<&String> = content.tensor_infos.keys().collect();
 	names.sort();
 	let mut tensors = Vec::with_capacity(names.len());
 	for name in names {
 		let tensor = content.tensor(file, name, &Device::Cpu)?;
-		let tensor = match tensor.dtype() {
-			GgmlDType::F32 => tensor,
-			_ => QTensor::quantize(&tensor.dequantize(&Device::Cpu)?, GgmlDType::F32)?,
+		let row = tensor.shape().dims().last().copied().unwrap_or(0);
+		let tensor = match weights.target(tensor.dtype(), row) {
+			Some(target) => QTensor::quantize(&tensor.dequantize(&Device::Cpu)?, target)?,
+			None => tensor,
 		};
 		tensors.push((name.as_str(), tensor));
 	}
@@ -205,7 +259,7 @@ fn dequantized(
 	drop(tensor_refs);
 	drop(tensors);
 	buffer.set_position(0);
-	Ok(buffer)
+	Ok(Some(buffer))
 }
 
 /// The index of the largest value (the first of equals): greedy decoding.
@@ -229,18 +283,20 @@ fn log_softmax_at(values: &[f32], index: usize) -> f32 {
 
 impl Generator {
 	/// The model in the GGUF file `gguf` (llama architecture, GPT-2 style tokenizer in the
-	/// metadata), on `device`.
-	///
-	/// On the CPU the weights are dequantized to `f32` as they load (about 4 bytes a parameter:
-	/// ~0.6 GB for SmolLM2-135M): candle's CPU kernels for 4-bit blocks are several times
-	/// slower than its `f32` matrix multiplication. On a GPU they stay quantized. See
-	/// [`Self::load_with`] to choose.
+	/// metadata), on `device`, its weights held as [`Weights::default_for`] says: requantized to
+	/// Q8_0 on the CPU (~1.06 bytes a parameter; candle's Q8_0 kernels are SIMD, its Q4_1 ones
+	/// are not), as stored on a GPU. See [`Self::load_as`] to choose.
 	pub fn load(gguf: &Path, device: &Device) -> Result<Self> {
-		Self::load_with(gguf, device, device.is_cpu())
+		Self::load_as(gguf, device, Weights::default_for(device))
 	}
 
 	/// [`Self::load`], with the weights dequantized to `f32` (`dequantize`) or kept as stored.
 	pub fn load_with(gguf: &Path, device: &Device, dequantize: bool) -> Result<Self> {
+		Self::load_as(gguf, device, if dequantize { Weights::F32 } else { Weights::AsStored })
+	}
+
+	/// [`Self::load`], with the weights held as `weights` says.
+	pub fn load_as(gguf: &Path, device: &Device, weights: Weights) -> Result<Self> {
 		require_file(gguf)?;
 		let mut file = File::open(gguf).map_err(|e| load_error(gguf, e))?;
 		let content = gguf_file::Content::read(&mut file).map_err(|e| load_error(gguf, e))?;
@@ -269,14 +325,16 @@ impl Generator {
 			.and_then(|s| s.to_str())
 			.map(str::to_string)
 			.unwrap_or_else(|| "llama".into());
-		let model = if dequantize {
-			let mut buffer = dequantized(&content, &mut file).map_err(|e| load_error(gguf, e))?;
-			let content = gguf_file::Content::read(&mut buffer).map_err(|e| load_error(gguf, e))?;
-			ModelWeights::from_gguf(content, &mut buffer, device)
-		} else {
-			ModelWeights::from_gguf(content, &mut file, device)
-		}
-		.map_err(|e| load_error(gguf, e))?;
+		let model =
+			match converted(&content, &mut file, weights).map_err(|e| load_error(gguf, e))? {
+				Some(mut buffer) => {
+					let content =
+						gguf_file::Content::read(&mut buffer).map_err(|e| load_error(gguf, e))?;
+					ModelWeights::from_gguf(content, &mut buffer, device)
+				},
+				None => ModelWeights::from_gguf(content, &mut file, device),
+			}
+			.map_err(|e| load_error(gguf, e))?;
 		Ok(Self { model, tokenizer, device: device.clone(), stop, context, name })
 	}
 
@@ -306,6 +364,23 @@ impl Generator {
 		self.context
 	}
 
+	/// The model's logits (one per vocabulary entry) for the token after `ids`, read in one
+	/// forward pass from an empty cache: what greedy decoding takes the argmax of.
+	pub fn logits_after(&mut self, ids: &[u32]) -> Result<Vec<f32>> {
+		if ids.is_empty() || ids.len() > self.context {
+			return Err(ModelError::Input(format!(
+				"{} ids: need 1 to {} (the context)",
+				ids.len(),
+				self.context
+			)));
+		}
+		self.model.clear_kv_cache();
+		let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
+		let logits = self.model.forward(&input, 0).and_then(|l| l.squeeze(0)?.to_vec1());
+		self.model.clear_kv_cache();
+		Ok(logits?)
+	}
+
 	/// The greedy continuation of `prompt` (plain text, no chat template): at each step the most
 	/// likely token, until a stop token (end of sequence, or any control token) or `max_tokens`
 	/// tokens. The model's cache is reset first, so calls are independent and deterministic.
@@ -316,7 +391,7 @@ impl Generator {
 		max_tokens: usize,
 		logprobs: bool,
 	) -> Result<Generation> {
-		let out = self.generate_tokens(prompt, max_tokens)?;
+		let out = self.run(prompt, max_tokens, logprobs)?;
 		let text = self
 			.tokenizer
 			.decode(&out.ids, true)
@@ -327,6 +402,12 @@ impl Generator {
 	/// [`Self::generate`], returning the token ids. A prompt longer than the context allows
 	/// (context length minus `max_tokens`) keeps its last tokens.
 	pub fn generate_tokens(&mut self, prompt: &str, max_tokens: usize) -> Result<GeneratedTokens> {
+		self.run(prompt, max_tokens, true)
+	}
+
+	/// [`Self::generate_tokens`]; the log-probabilities (a softmax over the vocabulary each
+	/// token) only when `logprobs`, else `out.logprobs` stays empty.
+	fn run(&mut self, prompt: &str, max_tokens: usize, logprobs: bool) -> Result<GeneratedTokens> {
 		if max_tokens >= self.context {
 			return Err(ModelError::Input(format!(
 				"max_tokens {max_tokens} leaves no room for the prompt in a context of {} tokens",
@@ -364,7 +445,9 @@ impl Generator {
 					break;
 				}
 				out.ids.push(next as u32);
-				out.logprobs.push(log_softmax_at(&values, next));
+				if logprobs {
+					out.logprobs.push(log_softmax_at(&values, next));
+				}
 				if out.ids.len() >= max_tokens {
 					break;
 				}
