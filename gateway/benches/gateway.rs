@@ -261,6 +261,9 @@ async fn main() -> Result<()> {
 			"100000000",
 			"--max-concurrency",
 			"256",
+			// The miner allows any number in flight (--peer-in-flight 0) and batches them.
+			"--miner-in-flight",
+			"32",
 			"--db",
 			&dir.path().join("gateway.redb").display().to_string(),
 		]

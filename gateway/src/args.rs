@@ -155,6 +155,11 @@ pub struct RoutingArgs {
 	/// Other miners tried after one fails.
 	#[arg(long, value_name = "N", default_value_t = 2)]
 	pub retries: usize,
+	/// Queries in flight per miner at most: miners allow a validator 4 by default
+	/// (`agora-miner --peer-in-flight`); raise it for miners that allow more (an embedding miner
+	/// batches the queries that queue).
+	#[arg(long, value_name = "N", default_value_t = crate::miners::PER_MINER_IN_FLIGHT)]
+	pub miner_in_flight: usize,
 	/// Requests served at once; more are refused with 429.
 	#[arg(long, value_name = "N", default_value_t = 64)]
 	pub max_concurrency: usize,

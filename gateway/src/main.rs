@@ -106,7 +106,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		cli.routing.timeout(),
 		cli.routing.retries,
 		metrics.clone(),
-	);
+	)
+	.with_per_miner_in_flight(cli.routing.miner_in_flight);
 	let directory = Directory::default();
 	for m in &metagraphs {
 		directory.set(subnets::subnet_of(m, &hotkey));

@@ -239,6 +239,8 @@ pub struct Router {
 	timeout: Duration,
 	retries: usize,
 	slots: Arc<Mutex<HashMap<PeerId, Arc<Semaphore>>>>,
+	/// Queries in flight per miner at most.
+	per_miner: usize,
 	resting: Arc<Mutex<HashMap<PeerId, Instant>>>,
 	nonce: Arc<std::sync::atomic::AtomicU64>,
 	metrics: Metrics,
@@ -265,15 +267,23 @@ impl Router {
 			timeout,
 			retries,
 			slots: Arc::default(),
+			per_miner: PER_MINER_IN_FLIGHT,
 			resting: Arc::default(),
 			nonce: Arc::new(start.into()),
 			metrics,
 		}
 	}
 
+	/// At most `n` queries in flight per miner (at least 1) instead of [`PER_MINER_IN_FLIGHT`]:
+	/// for miners that allow a validator more (`agora-miner --peer-in-flight`).
+	pub fn with_per_miner_in_flight(mut self, n: usize) -> Self {
+		self.per_miner = n.max(1);
+		self
+	}
+
 	fn slot(&self, peer: PeerId) -> Arc<Semaphore> {
 		let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-		slots.entry(peer).or_insert_with(|| Arc::new(Semaphore::new(PER_MINER_IN_FLIGHT))).clone()
+		slots.entry(peer).or_insert_with(|| Arc::new(Semaphore::new(self.per_miner))).clone()
 	}
 
 	/// Forgets the slots of miners no longer listed (after a metagraph sync), and rests that

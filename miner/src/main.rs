@@ -6,6 +6,8 @@
 //! loop before any model work); its answers are signed with its hotkey. It publishes its own PeerId and addresses with `serve` (none in `--dial-out` mode,
 //! where it dials the validators instead), and exports Prometheus metrics.
 
+mod batch;
+
 use std::{
 	net::SocketAddr,
 	path::{Path, PathBuf},
@@ -441,8 +443,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		})
 	};
 
-	// One model call at a time: the model uses every core it is given.
+	// One model call at a time: the model uses every core it is given. An embedding model takes
+	// its queries in batches of whatever queued meanwhile (`batch`); other models one by one.
 	let worker = Arc::new(tokio::sync::Semaphore::new(1));
+	let batcher = match &*model {
+		Model::Embedding(_) => {
+			let (tx, rx) = tokio::sync::mpsc::channel(BATCH_QUEUE);
+			let embedder = Arc::new(Embedding { model: model.clone(), metrics: metrics.clone() });
+			tokio::spawn(batch::run(embedder, rx));
+			Some(tx)
+		},
+		_ => None,
+	};
 	let shutdown = agora_neuron::shutdown_signal();
 	tokio::pin!(shutdown);
 	let mut sync = sync;
@@ -455,7 +467,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			},
 			query = inbound.recv() => {
 				let Some(query) = query else { break Err(anyhow::anyhow!("the libp2p event loop stopped")) };
-				tokio::spawn(handle(query, model.clone(), worker.clone(), metrics.clone()));
+				tokio::spawn(handle(query, model.clone(), worker.clone(), batcher.clone(), metrics.clone()));
 			},
 		}
 	};
@@ -464,16 +476,56 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	outcome
 }
 
+/// Queries queued for the embedding batcher at most (the protocol holds at most 32 in flight).
+const BATCH_QUEUE: usize = 64;
+
+/// The embedding model as the batcher uses it.
+struct Embedding {
+	model: Arc<Model>,
+	metrics: Metrics,
+}
+
+impl batch::Embed for Embedding {
+	fn embed(&self, sentences: &[String]) -> Result<(String, Vec<Vec<f32>>), String> {
+		match &*self.model {
+			Model::Embedding(e) => {
+				e.embed(sentences).map(|v| (e.name(), v)).map_err(|e| e.to_string())
+			},
+			_ => Err("not an embedding model".into()),
+		}
+	}
+
+	fn observe(&self, result: &Result<Answer, Refusal>, took: Duration) {
+		self.metrics.observe(result, took);
+	}
+}
+
 async fn handle(
 	query: Inbound,
 	model: Arc<Model>,
 	worker: Arc<tokio::sync::Semaphore>,
+	batcher: Option<tokio::sync::mpsc::Sender<batch::Job>>,
 	metrics: Metrics,
 ) {
 	let arrived = Instant::now();
 	let peer = query.peer;
 	let task = query.query.task.clone();
 	let kind = task_name(&task);
+	if let (Some(batcher), TaskRequest::Embed { sentences }, Ok(())) =
+		(&batcher, &task, check(&task))
+	{
+		let job = batch::Job { inbound: query, sentences: sentences.clone(), arrived };
+		if let Err(full) = batcher.try_send(job) {
+			let job = match full {
+				tokio::sync::mpsc::error::TrySendError::Full(job)
+				| tokio::sync::mpsc::error::TrySendError::Closed(job) => job,
+			};
+			let result = Err(Refusal::Busy);
+			metrics.observe(&result, arrived.elapsed());
+			job.inbound.reply(result);
+		}
+		return;
+	}
 	let result = match check(&task) {
 		Err(refusal) => Err(refusal),
 		Ok(()) => match worker.acquire_owned().await {
