@@ -22,26 +22,15 @@ use anyhow::{bail, ensure, Context, Result};
 use harness::{Node, TestDir};
 use serde_json::Value;
 
-/// Runs `agora --json --no-prompt --url … --wallets-dir … ARGS`; returns (exit code, stdout JSON,
-/// stderr).
+/// Runs `agora --json --no-prompt --url … --wallets-dir … --password-file … ARGS`; returns
+/// (exit code, stdout JSON, stderr).
 fn agora(
 	node: &Node,
 	wallets: &Path,
 	password: &Path,
 	args: &[&str],
 ) -> Result<(i32, Value, String)> {
-	let out = Command::new(env!("CARGO_BIN_EXE_agora"))
-		.args(["--json", "--no-prompt", "--url", &node.ws_url()])
-		.arg("--wallets-dir")
-		.arg(wallets)
-		.arg("--password-file")
-		.arg(password)
-		.args(args)
-		.output()
-		.context("run agora")?;
-	let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-	let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-	Ok((out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).to_string()))
+	harness::agora_cli(Path::new(env!("CARGO_BIN_EXE_agora")), node, wallets, password, args)
 }
 
 /// Like [`agora`] but the command must succeed.

@@ -76,10 +76,11 @@ pub fn refused(e: &PaymentError) -> ApiError {
 }
 
 /// A voucher admitted for one request: [`settle`](Charge::settle) it once the request is
-/// served; dropped unsettled (an error, or the client went away), nothing is spent.
+/// served; dropped unsettled (an error, or the client went away), its [`Admission`] releases
+/// the reservation and nothing is spent.
 pub struct Charge {
 	payments: Arc<dyn Payments>,
-	admission: Option<Admission>,
+	admission: Admission,
 	/// The request's price, in planck.
 	pub price: Balance,
 }
@@ -92,28 +93,15 @@ impl Charge {
 		price: Balance,
 	) -> Result<Charge, ApiError> {
 		let admission = payments.admit(voucher, price).await.map_err(|e| refused(&e))?;
-		Ok(Charge { payments, admission: Some(admission), price })
+		Ok(Charge { payments, admission, price })
 	}
 
 	/// Spends the price on the channel (the request was served); returns the channel's spent.
-	pub fn settle(mut self) -> Result<Balance, ApiError> {
-		let Some(admission) = self.admission.take() else {
-			return Err(ApiError::internal("the request was settled twice"));
-		};
-		self.payments.settle(admission, true).map_err(|e| {
+	pub fn settle(self) -> Result<Balance, ApiError> {
+		self.payments.settle(self.admission, true).map_err(|e| {
 			tracing::error!("cannot record a served request: {e}");
 			ApiError::internal(format!("the gateway cannot record the payment: {e}"))
 		})
-	}
-}
-
-impl Drop for Charge {
-	fn drop(&mut self) {
-		if let Some(admission) = self.admission.take() {
-			if let Err(e) = self.payments.settle(admission, false) {
-				tracing::warn!("cannot release an unserved request's reservation: {e}");
-			}
-		}
 	}
 }
 

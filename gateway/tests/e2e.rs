@@ -62,22 +62,10 @@ async fn openai_client_pays_through_a_channel_and_the_gateway_claims_after_kill_
 
 /// The `agora` CLI with `--json`; the command must succeed.
 fn agora(node: &Node, wallets: &Path, password: &Path, args: &[&str]) -> Result<Value> {
-	let out = Command::new(bin("agora")?)
-		.args(["--json", "--no-prompt", "--url", &node.ws_url()])
-		.arg("--wallets-dir")
-		.arg(wallets)
-		.arg("--password-file")
-		.arg(password)
-		.args(args)
-		.output()
-		.context("run agora")?;
-	ensure!(
-		out.status.success(),
-		"agora {args:?} exited {:?}: {}",
-		out.status.code(),
-		String::from_utf8_lossy(&out.stderr)
-	);
-	serde_json::from_slice(&out.stdout).context("agora --json printed no JSON")
+	let (code, json, stderr) = harness::agora_cli(&bin("agora")?, node, wallets, password, args)?;
+	ensure!(code == 0, "agora {args:?} exited {code}: {stderr}");
+	ensure!(!json.is_null(), "agora --json printed no JSON");
+	Ok(json)
 }
 
 /// Waits until `url` answers 200 (at most `limit`), checking `procs` are alive.

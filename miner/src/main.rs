@@ -511,9 +511,8 @@ async fn handle(
 	let peer = query.peer;
 	let task = query.query.task.clone();
 	let kind = task_name(&task);
-	if let (Some(batcher), TaskRequest::Embed { sentences }, Ok(())) =
-		(&batcher, &task, check(&task))
-	{
+	let checked = check(&task);
+	if let (Some(batcher), TaskRequest::Embed { sentences }, Ok(())) = (&batcher, &task, &checked) {
 		let job = batch::Job { inbound: query, sentences: sentences.clone(), arrived };
 		if let Err(full) = batcher.try_send(job) {
 			let job = match full {
@@ -526,7 +525,7 @@ async fn handle(
 		}
 		return;
 	}
-	let result = match check(&task) {
+	let result = match checked {
 		Err(refusal) => Err(refusal),
 		Ok(()) => match worker.acquire_owned().await {
 			// Waited past the request timeout behind other queries: nobody wants the answer,

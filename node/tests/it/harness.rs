@@ -390,6 +390,30 @@ pub(crate) fn sibling_bin(anchor: &str, name: &str) -> Result<PathBuf> {
 	Ok(path)
 }
 
+/// Runs the `agora` CLI binary `bin` as `agora --json --no-prompt --url <node> --wallets-dir
+/// <wallets> --password-file <password> ARGS`; returns (exit code, stdout as JSON, stderr).
+#[allow(dead_code)]
+pub(crate) fn agora_cli(
+	bin: &Path,
+	node: &Node,
+	wallets: &Path,
+	password: &Path,
+	args: &[&str],
+) -> Result<(i32, Value, String)> {
+	let out = Command::new(bin)
+		.args(["--json", "--no-prompt", "--url", &node.ws_url()])
+		.arg("--wallets-dir")
+		.arg(wallets)
+		.arg("--password-file")
+		.arg(password)
+		.args(args)
+		.output()
+		.context("run agora")?;
+	let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+	let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+	Ok((out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).to_string()))
+}
+
 /// A temporary directory for node databases and logs; kept (and printed) if the test fails.
 pub(crate) struct TestDir {
 	dir: Option<tempfile::TempDir>,
