@@ -48,7 +48,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	anyhow::ensure!(cli.routing.max_concurrency > 0, "--max-concurrency must be at least 1");
 	let signer = cli.neuron.wallet.unlock_hotkey()?;
 	let hotkey = account_of(&signer);
-	let chain = Arc::new(Client::connect(&cli.neuron.chain.url).await?);
+	// Clones share this one connection.
+	let chain = Client::connect(&cli.neuron.chain.url).await?;
 
 	let metagraphs = served(&chain, &cli.serve.netuids, &hotkey).await?;
 	let netuids: Vec<NetUid> = metagraphs.iter().map(|m| m.subnet.netuid).collect();
@@ -81,17 +82,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 	let genesis_hash = chain.genesis_hash().await?;
 	let provider = AccountId32(signer.public_key().0);
 	let db = cli.payments.db_path(&hotkey.to_string());
-	// Clones share the connection.
-	let ledger = Ledger::open(
-		&db,
-		Client::clone(&chain),
-		provider,
-		genesis_hash,
-		cli.payments.claim_margin,
-	)?;
+	let ledger =
+		Ledger::open(&db, chain.clone(), provider, genesis_hash, cli.payments.claim_margin)?;
 	let claimer = {
 		let (ledger, signer) = (ledger.clone(), signer.clone());
-		let client = Client::clone(&chain);
+		let client = chain.clone();
 		let (interval, margin) = (cli.payments.claim_interval, cli.payments.claim_margin);
 		tokio::spawn(async move {
 			claimer::claim_all(&ledger, &client, &signer).await;

@@ -87,7 +87,7 @@ impl agora_protocol::Authorizer for Neighbours {
 /// What the sync loop keeps up to date.
 pub struct Sync {
 	/// The node.
-	pub chain: Arc<Client>,
+	pub chain: Client,
 	/// The served subnets.
 	pub netuids: Vec<NetUid>,
 	/// The gateway's hotkey.
@@ -108,13 +108,13 @@ impl Sync {
 	/// Reads the served subnets' metagraphs every `interval` until the runtime changes into one
 	/// this binary cannot read (the error); a failed read is logged and retried next time.
 	pub async fn run(self) -> anyhow::Result<()> {
-		let mut runtime = RuntimeWatch::start(self.chain.as_ref()).await?;
+		let mut runtime = RuntimeWatch::start(&self.chain).await?;
 		let mut permitted: Vec<Option<bool>> = vec![None; self.netuids.len()];
 		let mut ticker = tokio::time::interval(self.interval);
 		ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 		loop {
 			ticker.tick().await;
-			runtime.check(self.chain.as_ref()).await?;
+			runtime.check(&self.chain).await?;
 			let mut read = Vec::with_capacity(self.netuids.len());
 			for (i, &netuid) in self.netuids.iter().enumerate() {
 				match self.chain.metagraph(netuid).await {
