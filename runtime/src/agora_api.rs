@@ -2,7 +2,7 @@
 //! pallets.
 
 use crate::{AccountId, Balance, BlockNumber, Runtime, Staking, Subnets, System};
-use agora_primitives::{Metagraph, NetUid, NeuronInfo, StakeInfo, SubnetInfo, Uid};
+use agora_primitives::{Metagraph, NetUid, NeuronInfo, NeuronStats, StakeInfo, SubnetInfo, Uid};
 use alloc::vec::Vec;
 use pallet_rewards::Pallet as Rewards;
 use pallet_subnets::{Neurons, SubnetN};
@@ -36,12 +36,16 @@ pub fn subnet(netuid: NetUid) -> Option<SubnetInfo<AccountId>> {
 /// One neuron.
 pub fn neuron(netuid: NetUid, uid: Uid) -> Option<NeuronInfo<AccountId>> {
 	let hp = pallet_subnets::Subnets::<Runtime>::get(netuid)?.hyperparams;
-	neuron_with(netuid, uid, hp.activity_cutoff)
+	neuron_with(netuid, uid, Subnets::stats(netuid, uid), hp.activity_cutoff)
 }
 
-fn neuron_with(netuid: NetUid, uid: Uid, activity_cutoff: u32) -> Option<NeuronInfo<AccountId>> {
+fn neuron_with(
+	netuid: NetUid,
+	uid: Uid,
+	stats: NeuronStats,
+	activity_cutoff: u32,
+) -> Option<NeuronInfo<AccountId>> {
 	let n = Neurons::<Runtime>::get(netuid, uid)?;
-	let stats = pallet_subnets::Stats::<Runtime>::get(netuid, uid);
 	Some(NeuronInfo {
 		netuid,
 		uid,
@@ -67,7 +71,12 @@ fn neuron_with(netuid: NetUid, uid: Uid, activity_cutoff: u32) -> Option<NeuronI
 pub fn metagraph(netuid: NetUid) -> Option<Metagraph<AccountId>> {
 	let subnet = subnet(netuid)?;
 	let cutoff = subnet.hyperparams.activity_cutoff;
-	let neurons = (0..subnet.neurons).filter_map(|uid| neuron_with(netuid, uid, cutoff)).collect();
+	// Each of the epoch's vectors is read once for the whole subnet.
+	let neurons = Subnets::all_stats(netuid)
+		.into_iter()
+		.zip(0..)
+		.filter_map(|(stats, uid)| neuron_with(netuid, uid, stats, cutoff))
+		.collect();
 	Some(Metagraph { subnet, block: now(), neurons })
 }
 

@@ -47,45 +47,52 @@ fn check_invariants() {
 	assert_eq!(Balances::total_issuance(), held, "issuance differs from the accounts' sum");
 }
 
+/// Subnet 1 (Alice's, tempo 10): Charlie's validator hotkey 100 at UID 0 with 1,000 AGR staked,
+/// Dave's miners 101..=103 at UIDs 1..=3; its netuid, Charlie and Dave.
+fn subnet_with_validator_and_miners() -> (u16, AccountId, AccountId) {
+	let (charlie, dave) =
+		(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
+	call(
+		&alice(),
+		pallet_subnets::Call::create_subnet {
+			task: TaskKind::TextEmbedding,
+			max_cost: 100 * AGR,
+		},
+	);
+	let netuid = 1;
+	let hp = SubnetHyperparams {
+		tempo: 10,
+		weights_rate_limit: 0,
+		min_validator_stake: AGR,
+		task: TaskKind::TextEmbedding,
+		..Default::default()
+	};
+	// Tempo and the weights rate limit are root's.
+	RuntimeCall::from(pallet_subnets::Call::set_hyperparams { netuid, hyperparams: hp })
+		.dispatch(RuntimeOrigin::root())
+		.unwrap();
+	call(
+		&charlie,
+		pallet_subnets::Call::register { netuid, hotkey: hotkey(100), max_cost: AGR },
+	);
+	for i in 1..=3 {
+		call(
+			&dave,
+			pallet_subnets::Call::register { netuid, hotkey: hotkey(100 + i), max_cost: AGR },
+		);
+	}
+	call(
+		&charlie,
+		pallet_agora_staking::Call::add_stake { hotkey: hotkey(100), amount: 1000 * AGR },
+	);
+	(netuid, charlie, dave)
+}
+
 #[test]
 fn a_subnet_pays_its_miners_validator_and_owner() {
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to(1);
-		let (charlie, dave) =
-			(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
-		call(
-			&alice(),
-			pallet_subnets::Call::create_subnet {
-				task: TaskKind::TextEmbedding,
-				max_cost: 100 * AGR,
-			},
-		);
-		let netuid = 1;
-		let hp = SubnetHyperparams {
-			tempo: 10,
-			weights_rate_limit: 0,
-			min_validator_stake: AGR,
-			task: TaskKind::TextEmbedding,
-			..Default::default()
-		};
-		// Tempo and the weights rate limit are root's.
-		RuntimeCall::from(pallet_subnets::Call::set_hyperparams { netuid, hyperparams: hp })
-			.dispatch(RuntimeOrigin::root())
-			.unwrap();
-		call(
-			&charlie,
-			pallet_subnets::Call::register { netuid, hotkey: hotkey(100), max_cost: AGR },
-		);
-		for i in 1..=3 {
-			call(
-				&dave,
-				pallet_subnets::Call::register { netuid, hotkey: hotkey(100 + i), max_cost: AGR },
-			);
-		}
-		call(
-			&charlie,
-			pallet_agora_staking::Call::add_stake { hotkey: hotkey(100), amount: 1000 * AGR },
-		);
+		let (netuid, _, dave) = subnet_with_validator_and_miners();
 		check_invariants();
 
 		// The first epoch (block 12) counts no stake: none was there at an earlier epoch. The
@@ -141,11 +148,76 @@ fn the_largest_epoch_fits_in_a_block() {
 	let subnets = u32::from(subnets);
 	let epochs: u32 = <Runtime as pallet_rewards::Config>::MaxEpochsPerBlock::get();
 	type W = <Runtime as pallet_rewards::Config>::WeightInfo;
-	let hook = W::on_initialize(subnets).saturating_add(
-		W::epoch(max_uids, u32::from(agora_primitives::MAX_VALIDATORS))
-			.saturating_mul(epochs.into()),
-	);
+	let payouts: u32 = <Runtime as pallet_rewards::Config>::MaxPayoutsPerBlock::get();
+	let hook = W::on_initialize(subnets)
+		.saturating_add(
+			W::epoch(max_uids, u32::from(agora_primitives::MAX_VALIDATORS))
+				.saturating_mul(epochs.into()),
+		)
+		.saturating_add(W::pay_out(payouts));
 	let block = crate::configs::RuntimeBlockWeights::get().max_block;
 	assert!(hook.all_lte(block), "epoch hook {hook:?} above the block's {block:?}");
 	assert_eq!(agora_primitives::MAX_VALIDATORS, 64, "the epoch benchmark measures 64 validators");
+}
+
+/// Issue 12: a chain whose subnets hold the last epoch's results in the version-0 layout (one
+/// `Stats` entry per neuron) upgrades through the runtime's `Migrations`: every neuron's results
+/// survive, the storage version becomes 1, and epochs go on paying.
+#[test]
+fn the_runtime_upgrade_migrates_epoch_results() {
+	use pallet_subnets::migrations::v1::Stats;
+	use polkadot_sdk::frame_support::traits::{GetStorageVersion, StorageVersion};
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		run_to(1);
+		let (netuid, _, _) = subnet_with_validator_and_miners();
+		run_to(22);
+		call(
+			&hotkey(100),
+			pallet_subnets::Call::set_weights {
+				netuid,
+				uids: vec![1, 2, 3].try_into().unwrap(),
+				values: vec![39_321, 19_661, 6_553].try_into().unwrap(),
+				version_key: 0,
+			},
+		);
+		run_to(33);
+		let before = agora_api::metagraph(netuid).unwrap();
+		let stats = Subnets::all_stats(netuid);
+		assert!(stats.iter().all(|s| s.emission > 0), "{stats:?}");
+
+		// Back to the version-0 layout, as a chain running the previous runtime holds it.
+		for (uid, s) in stats.iter().enumerate() {
+			Stats::<Runtime>::insert(netuid, uid as u16, s);
+		}
+		let _ = pallet_subnets::Rank::<Runtime>::take(netuid);
+		let _ = pallet_subnets::Trust::<Runtime>::take(netuid);
+		let _ = pallet_subnets::Consensus::<Runtime>::take(netuid);
+		let _ = pallet_subnets::Incentive::<Runtime>::take(netuid);
+		let _ = pallet_subnets::Dividends::<Runtime>::take(netuid);
+		let _ = pallet_subnets::ValidatorTrust::<Runtime>::take(netuid);
+		let _ = pallet_subnets::ValidatorPermit::<Runtime>::take(netuid);
+		let _ = pallet_subnets::Emission::<Runtime>::take(netuid);
+		let _ = pallet_subnets::EpochStake::<Runtime>::take(netuid);
+		let _ = pallet_subnets::BlockAtRegistration::<Runtime>::take(netuid);
+		StorageVersion::new(0).put::<Subnets>();
+
+		let weight = crate::Executive::execute_on_runtime_upgrade();
+		assert!(weight.ref_time() > 0);
+		assert_eq!(Subnets::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Subnets::all_stats(netuid), stats);
+		let after = agora_api::metagraph(netuid).unwrap();
+		assert_eq!(after.neurons, before.neurons);
+		assert!(Stats::<Runtime>::iter_keys().next().is_none());
+		check_invariants();
+		// A second upgrade finds nothing to do.
+		crate::Executive::execute_on_runtime_upgrade();
+		assert_eq!(Subnets::all_stats(netuid), stats);
+
+		// The next epoch reads the migrated layout and pays again.
+		let paid = pallet_rewards::TotalEmitted::<Runtime>::get();
+		run_to(44);
+		assert!(pallet_rewards::TotalEmitted::<Runtime>::get() > paid);
+		assert!(agora_api::neuron(netuid, 0).unwrap().validator_permit);
+		check_invariants();
+	});
 }

@@ -118,19 +118,11 @@ impl Pool {
 	}
 }
 
-/// What the last epoch decided about a neuron (`Subnets.Stats`), decoded whole, read in part.
-#[allow(dead_code)]
-#[derive(Debug, Default, Clone, Copy, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+/// What the last epoch decided about a neuron: its permit (`Subnets.ValidatorPermit`) and the
+/// stake the next epoch counts at most (`Subnets.EpochStake`), each a vector per subnet.
+#[derive(Debug, Default, Clone, Copy)]
 struct Stats {
-	rank: u16,
-	trust: u16,
-	consensus: u16,
-	incentive: u16,
-	dividends: u16,
-	validator_trust: u16,
 	validator_permit: bool,
-	emission: u128,
 	stake: u128,
 }
 
@@ -405,10 +397,19 @@ impl Ctx {
 	}
 
 	async fn stats(&self, netuid: u16, uid: u16, at: H256) -> Result<Stats> {
-		Ok(self
-			.read::<(u16, u16), Stats>("Subnets", "Stats", (netuid, uid), at)
+		let permits = self
+			.read::<(u16,), Vec<bool>>("Subnets", "ValidatorPermit", (netuid,), at)
 			.await?
-			.unwrap_or_default())
+			.unwrap_or_default();
+		let stakes = self
+			.read::<(u16,), Vec<u128>>("Subnets", "EpochStake", (netuid,), at)
+			.await?
+			.unwrap_or_default();
+		let uid = usize::from(uid);
+		Ok(Stats {
+			validator_permit: permits.get(uid).copied().unwrap_or_default(),
+			stake: stakes.get(uid).copied().unwrap_or_default(),
+		})
 	}
 
 	async fn uid(&self, netuid: u16, hotkey: &Keypair) -> Result<u16> {

@@ -7,6 +7,7 @@
 
 use super::*;
 use agora_primitives::SubnetHyperparams;
+use polkadot_sdk::frame_support::BoundedVec;
 use frame::benchmarking::prelude::*;
 use pallet_subnets::{Neuron, Subnet};
 use polkadot_sdk::polkadot_sdk_frame as frame;
@@ -94,6 +95,8 @@ mod benchmarks {
 			.max(<T as pallet_agora_staking::Config>::Currency::minimum_balance())
 			.max(1);
 		let bond = Fixed::ONE.raw() / u64::from(validators);
+		let mut permits = Vec::new();
+		let mut counted = Vec::new();
 		for uid in 0..n as Uid {
 			let hotkey: T::AccountId = account("hotkey", uid.into(), 0);
 			let coldkey: T::AccountId = account("coldkey", uid.into(), 0);
@@ -113,7 +116,9 @@ mod benchmarks {
 				},
 			);
 			pallet_subnets::Uids::<T>::insert(netuid, &hotkey, uid);
+			permits.push(validator);
 			if !validator {
+				counted.push(0);
 				continue;
 			}
 			// An empty pool: the whole credit is its owner's stake at once.
@@ -134,13 +139,11 @@ mod benchmarks {
 				uid,
 				BoundedVec::try_from(bonds).map_err(|_| "bonds above MaxUidsLimit")?,
 			);
-			pallet_subnets::Stats::<T>::insert(
-				netuid,
-				uid,
-				// The stake was there at the last epoch too, so all of it counts.
-				NeuronStats { validator_permit: true, stake, ..Default::default() },
-			);
+			// The stake was there at the last epoch too, so all of it counts.
+			counted.push(stake);
 		}
+		pallet_subnets::ValidatorPermit::<T>::insert(netuid, BoundedVec::truncate_from(permits));
+		pallet_subnets::EpochStake::<T>::insert(netuid, BoundedVec::truncate_from(counted));
 		pallet_subnets::SubnetN::<T>::insert(netuid, n as u16);
 		LastEpoch::<T>::insert(netuid, NOW - 360);
 		add_pending::<T>(netuid, T::BlockEmission::get().saturating_mul(360).max(1));
@@ -154,7 +157,44 @@ mod benchmarks {
 		// A lone validator weights only itself, which does not count: its epoch pays nobody.
 		if n > 1 {
 			assert_eq!(PendingEmission::<T>::get(netuid), 0, "the epoch did not pay everything");
+			assert!(Payouts::<T>::contains_key(netuid), "the epoch queued no payouts");
 		}
+		Ok(())
+	}
+
+	/// Crediting a page of `k` queued payouts, each to a hotkey whose pool has a nominator
+	/// besides its owner (so the owner's take and the vesting part are both computed).
+	#[benchmark]
+	fn pay_out(k: Linear<1, 1024>) -> Result<(), BenchmarkError> {
+		if k > T::MaxPayoutsPerBlock::get() {
+			return Err(BenchmarkError::Stop("k above the runtime's MaxPayoutsPerBlock"));
+		}
+		frame_system::Pallet::<T>::set_block_number(NOW.into());
+		let netuid = insert_subnet::<T>(SubnetHyperparams::default());
+		let unit = T::BlockEmission::get()
+			.max(<T as pallet_agora_staking::Config>::Currency::minimum_balance())
+			.max(1);
+		let mut page = Vec::new();
+		for i in 0..k {
+			let hotkey: T::AccountId = account("hotkey", i, 0);
+			let coldkey: T::AccountId = account("coldkey", i, 0);
+			pallet_agora_staking::Pallet::<T>::register_hotkey(&hotkey, &coldkey)?;
+			pallet_agora_staking::Pallet::<T>::credit_emission(&hotkey, unit, 1)?;
+			page.push((hotkey, unit));
+		}
+		let total = unit.saturating_mul(Balance::from(k));
+		add_pending::<T>(netuid, total);
+		let queued = Pallet::<T>::queue_payouts(netuid, page.into_iter(), 360);
+		PendingEmission::<T>::mutate(netuid, |p| *p = p.saturating_sub(queued));
+		let queue = Payouts::<T>::get(netuid).ok_or("nothing queued")?;
+
+		#[block]
+		{
+			Pallet::<T>::pay_page(netuid, queue);
+		}
+
+		assert!(!Payouts::<T>::contains_key(netuid), "the page was not paid");
+		assert_eq!(TotalPending::<T>::get(), 0);
 		Ok(())
 	}
 

@@ -62,9 +62,12 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+mod payouts;
 #[cfg(test)]
 mod tests;
 pub mod weights;
+
+pub use payouts::PayoutQueue;
 
 use agora_primitives::{
 	traits::{StakeInterface, SubnetsInterface},
@@ -115,6 +118,10 @@ pub mod pallet {
 		/// Most epochs run in one block; the rest wait.
 		#[pallet::constant]
 		type MaxEpochsPerBlock: Get<u32>;
+		/// Most neurons credited in one block, and the size of a payout page: an epoch queues
+		/// its payouts in pages of this many, paid from its own block on, whole pages at a time.
+		#[pallet::constant]
+		type MaxPayoutsPerBlock: Get<u32>;
 		/// Weights of the block hook and the epoch.
 		type WeightInfo: WeightInfo;
 	}
@@ -139,19 +146,45 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalEmitted<T> = StorageValue<_, Balance, ValueQuery>;
 
+	/// Each subnet's epoch payouts not credited yet (none when the map has no entry). Its next
+	/// epoch waits until they are.
+	#[pallet::storage]
+	pub type Payouts<T> = StorageMap<_, Twox64Concat, NetUid, PayoutQueue>;
+
+	/// The queued payouts themselves, by subnet and page: `(hotkey, planck)`.
+	#[pallet::storage]
+	pub type PayoutPages<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		NetUid,
+		Twox64Concat,
+		u16,
+		BoundedVec<(T::AccountId, Balance), T::MaxPayoutsPerBlock>,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A subnet ran its epoch and paid its pending emission.
+		/// A subnet ran its epoch and paid its pending emission: the owner's cut at once, the
+		/// neurons' through the payout queue ([`Event::EmissionPaid`]).
 		EpochRun {
 			/// The subnet.
 			netuid: NetUid,
 			/// Neurons in the epoch.
 			neurons: u16,
-			/// AGR minted in all (owner cut included).
+			/// AGR paid in all: the owner's cut minted and the neurons' payouts queued.
 			emission: Balance,
 			/// Of which the owner's cut.
 			owner_cut: Balance,
+		},
+		/// Part of an epoch's payouts was credited as stake.
+		EmissionPaid {
+			/// The subnet.
+			netuid: NetUid,
+			/// Neurons credited.
+			neurons: u32,
+			/// AGR minted for them.
+			amount: Balance,
 		},
 		/// A subnet ran its epoch but no neuron earned anything; its pending emission waits for
 		/// the next epoch.
@@ -216,6 +249,10 @@ pub mod pallet {
 					continue;
 				};
 				let Some(hp) = T::Subnets::hyperparams(netuid) else { continue };
+				// The next epoch waits until the last one's payouts are credited.
+				if Payouts::<T>::contains_key(netuid) {
+					continue;
+				}
 				let since = now.saturating_sub(last);
 				if since >= BlockNumber::from(hp.tempo) {
 					due.push((since - BlockNumber::from(hp.tempo), netuid));
@@ -230,7 +267,7 @@ pub mod pallet {
 				let rows = Self::run_epoch(netuid, now);
 				weight = weight.saturating_add(T::WeightInfo::epoch(n.into(), rows.max(1)));
 			}
-			weight
+			weight.saturating_add(Self::pay_queued(&netuids))
 		}
 
 		/// Adds `emission` to the subnets' pending emission by the split rule.
@@ -331,10 +368,12 @@ pub mod pallet {
 					stake: stake_now[i],
 				})
 				.collect();
-			let new_bonds: Vec<Vec<(Uid, u64)>> = out
-				.bonds
-				.iter()
-				.map(|row| row.iter().map(|&(u, b)| (u, b.raw())).collect())
+			// The bond rows that changed, of permit holders then or now (nobody else holds any).
+			let new_bonds: Vec<(Uid, Vec<(Uid, u64)>)> = (0..neurons.len())
+				.filter(|&i| neurons[i].validator_permit || out.validator_permit[i])
+				.map(|i| (i, out.bonds[i].iter().map(|&(u, b)| (u, b.raw())).collect::<Vec<_>>()))
+				.filter(|(i, row)| *row != neurons[*i].bonds)
+				.map(|(i, row)| (i as Uid, row))
 				.collect();
 			let drop_weights: Vec<Uid> = (0..neurons.len())
 				.filter(|&i| !out.validator_permit[i] && neurons[i].weights.len() > 1)
@@ -354,30 +393,26 @@ pub mod pallet {
 				Self::deposit_event(Event::EmissionHeld { netuid, pending });
 				return rows;
 			}
-			let mut minted = 0;
 			// The cut actually paid: a mint into a reaped owner account fails below the
-			// existential deposit, and the event must not claim it.
+			// existential deposit, and the event must not claim it (it stays pending).
 			let mut cut_paid = 0;
 			if T::Currency::mint_into(&owner, owner_cut).is_ok() {
-				minted += owner_cut;
 				cut_paid = owner_cut;
 			}
-			for (neuron, amount) in neurons.iter().zip(amounts) {
-				if amount > 0
-					&& T::Stake::credit_emission(&neuron.hotkey, amount, hp.tempo.into()).is_ok()
-				{
-					minted += amount;
-				}
-			}
-			// Whatever could not be paid (it should not happen) stays pending, not lost.
-			let left = pending - minted;
-			PendingEmission::<T>::insert(netuid, left);
-			TotalPending::<T>::mutate(|t| *t = t.saturating_sub(minted));
-			TotalEmitted::<T>::mutate(|t| *t = t.saturating_add(minted));
+			let queued = Self::queue_payouts(
+				netuid,
+				neurons.iter().zip(amounts).map(|(n, a)| (n.hotkey.clone(), a)),
+				hp.tempo.into(),
+			);
+			// Whatever is neither minted nor queued (a failed cut) stays pending, not lost;
+			// the queued AGR counts in `TotalPending` until it is minted.
+			PendingEmission::<T>::insert(netuid, pending - cut_paid - queued);
+			TotalPending::<T>::mutate(|t| *t = t.saturating_sub(cut_paid));
+			TotalEmitted::<T>::mutate(|t| *t = t.saturating_add(cut_paid));
 			Self::deposit_event(Event::EpochRun {
 				netuid,
 				neurons: neurons.len() as u16,
-				emission: minted,
+				emission: cut_paid + queued,
 				owner_cut: cut_paid,
 			});
 			rows
@@ -402,9 +437,26 @@ pub mod pallet {
 				ensure!(netuids.contains(&netuid), "pending emission of a missing subnet");
 				total = total.saturating_add(pending);
 			}
+			for (netuid, queue) in Payouts::<T>::iter() {
+				ensure!(netuids.contains(&netuid), "payouts of a missing subnet");
+				let mut pages = 0u128;
+				for (page, payouts) in PayoutPages::<T>::iter_prefix(netuid) {
+					ensure!(
+						(queue.next..queue.end).contains(&page),
+						"a payout page outside its queue"
+					);
+					pages += payouts.iter().map(|(_, a)| a).sum::<Balance>();
+				}
+				ensure!(pages == queue.unpaid, "a payout queue's total differs from its pages");
+				total = total.saturating_add(queue.unpaid);
+			}
+			ensure!(
+				PayoutPages::<T>::iter_keys().all(|(n, _)| Payouts::<T>::contains_key(n)),
+				"payout pages without a queue"
+			);
 			ensure!(
 				total == TotalPending::<T>::get(),
-				"TotalPending differs from the subnets' sum"
+				"TotalPending differs from the subnets' pending and queued emission"
 			);
 			ensure!(
 				LastEpoch::<T>::iter_keys().all(|n| netuids.contains(&n)),

@@ -75,6 +75,7 @@ parameter_types! {
 	};
 	/// Most epochs per block; tests may lower it.
 	pub static MaxEpochsPerBlock: u32 = 2;
+	pub static MaxPayoutsPerBlock: u32 = 256;
 	/// Emission per block before halvings; tests may change it (at most the cap).
 	pub static BlockEmission: Balance = AGR;
 	/// AGR the test minted itself (not emission), for the issuance check of
@@ -117,6 +118,7 @@ impl pallet_rewards::Config for Test {
 	type IssuanceCap = ConstU128<CAP>;
 	type OwnerCut = OwnerCut;
 	type MaxEpochsPerBlock = MaxEpochsPerBlock;
+	type MaxPayoutsPerBlock = MaxPayoutsPerBlock;
 	type WeightInfo = ();
 }
 
@@ -138,10 +140,11 @@ pub fn new_test_ext() -> TestState {
 }
 
 /// Runs `test` at block 1, then checks every pallet's invariants and that issuance moved only by
-/// burns (subnet creations, registrations, forfeited vesting), emission (`EpochRun`) and the
+/// burns (subnet creations, registrations, forfeited vesting), emission (`EpochRun`'s cut, `EmissionPaid`) and the
 /// test's own mints.
 pub fn build_and_execute(test: impl FnOnce()) {
 	MaxEpochsPerBlock::set(2);
+	MaxPayoutsPerBlock::set(256);
 	BlockEmission::set(AGR);
 	TestMinted::set(0);
 	new_test_ext().execute_with(|| {
@@ -159,8 +162,10 @@ pub fn build_and_execute(test: impl FnOnce()) {
 					amount: cost,
 					..
 				}) => burned += cost,
-				RuntimeEvent::Rewards(crate::Event::EpochRun { emission, .. }) => {
-					emitted += emission
+				// Minted: the owner's cut at the epoch, the neurons' payouts page by page.
+				RuntimeEvent::Rewards(crate::Event::EpochRun { owner_cut: amount, .. })
+				| RuntimeEvent::Rewards(crate::Event::EmissionPaid { amount, .. }) => {
+					emitted += amount
 				},
 				_ => {},
 			}

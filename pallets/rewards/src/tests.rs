@@ -4,13 +4,13 @@
 #![allow(unreachable_pub, clippy::unwrap_used)]
 
 use crate::{
-	mock::*, to_u16, Event, LastEpoch, PendingEmission, SubnetStake, TotalEmitted, TotalPending,
-	WeightInfo,
+	mock::*, to_u16, Event, LastEpoch, PayoutPages, PayoutQueue, Payouts, PendingEmission,
+	SubnetStake, TotalEmitted, TotalPending, WeightInfo,
 };
 use agora_primitives::{Balance, NetUid, SubnetHyperparams, Uid};
 use agora_yuma::Fixed;
 use frame::testing_prelude::*;
-use pallet_subnets::{Bonds, Stats};
+use pallet_subnets::Bonds;
 use polkadot_sdk::{
 	frame_support::traits::Hooks, polkadot_sdk_frame as frame, sp_runtime::Perbill,
 };
@@ -59,9 +59,9 @@ fn scenario_subnet() -> NetUid {
 fn epochs() -> Vec<NetUid> {
 	rewards_events()
 		.into_iter()
-		.map(|e| match e {
-			Event::EpochRun { netuid, .. } | Event::EmissionHeld { netuid, .. } => netuid,
-			_ => unreachable!(),
+		.filter_map(|e| match e {
+			Event::EpochRun { netuid, .. } | Event::EmissionHeld { netuid, .. } => Some(netuid),
+			_ => None,
 		})
 		.collect()
 }
@@ -265,8 +265,8 @@ fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
 		let netuid = scenario_subnet();
 		run_to_block(12);
 		// First epoch: no stake counts yet (none was there at an earlier epoch): no permit.
-		assert!(!Stats::<Test>::get(netuid, 0).validator_permit);
-		assert_eq!(Stats::<Test>::get(netuid, 0).stake, 100 * AGR);
+		assert!(!Subnets::stats(netuid, 0).validator_permit);
+		assert_eq!(Subnets::stats(netuid, 0).stake, 100 * AGR);
 		run_to_block(22);
 
 		// Second epoch: the staked neuron gets a permit; nobody has weights, so nothing is paid.
@@ -277,8 +277,8 @@ fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
 				Event::EmissionHeld { netuid, pending: 21 * AGR },
 			]
 		);
-		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
-		assert!((1..=3).all(|uid| !Stats::<Test>::get(netuid, uid).validator_permit));
+		assert!(Subnets::stats(netuid, 0).validator_permit);
+		assert!((1..=3).all(|uid| !Subnets::stats(netuid, uid).validator_permit));
 		assert_eq!(SubnetStake::<Test>::get(netuid), 100 * AGR);
 		assert_noop!(
 			set_weights(netuid, 11, &[2], &[1]),
@@ -306,7 +306,7 @@ fn an_epoch_pays_by_weights_the_owner_cut_and_stake() {
 		assert_eq!(TotalEmitted::<Test>::get(), emission);
 		assert_eq!(Balances::free_balance(1) - owner_before, owner_cut);
 
-		let stats: Vec<_> = (0..4).map(|uid| Stats::<Test>::get(netuid, uid)).collect();
+		let stats: Vec<_> = (0..4).map(|uid| Subnets::stats(netuid, uid)).collect();
 		// Incentive follows the weights, to rounding.
 		assert_eq!(stats[0].incentive, 0);
 		assert!(stats[1].incentive > stats[2].incentive);
@@ -488,7 +488,7 @@ fn an_owner_cut_that_cannot_be_minted_stays_pending() {
 		System::assert_has_event(
 			Event::EpochRun { netuid, neurons: 4, emission: 10 - cut, owner_cut: 0 }.into(),
 		);
-		let paid: Balance = (0..4).map(|uid| Stats::<Test>::get(netuid, uid).emission).sum();
+		let paid: Balance = (0..4).map(|uid| Subnets::stats(netuid, uid).emission).sum();
 		assert_eq!(paid, 10 - cut);
 		assert_eq!(pending(netuid), cut);
 		assert_eq!(Balances::free_balance(1), 0);
@@ -606,18 +606,18 @@ fn just_arrived_stake_decides_nothing() {
 		hp.max_uids = 64;
 		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
 		run_to_block(22);
-		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
+		assert!(Subnets::stats(netuid, 0).validator_permit);
 		// Block 31: the attacker stakes five times the validator's stake on its own hotkey.
 		run_to_block(31);
 		stake(3, 20, 500 * AGR);
 		run_to_block(32);
-		assert!(Stats::<Test>::get(netuid, 0).validator_permit);
-		assert!(!Stats::<Test>::get(netuid, 1).validator_permit);
-		assert_eq!(Stats::<Test>::get(netuid, 1).stake, 500 * AGR);
+		assert!(Subnets::stats(netuid, 0).validator_permit);
+		assert!(!Subnets::stats(netuid, 1).validator_permit);
+		assert_eq!(Subnets::stats(netuid, 1).stake, 500 * AGR);
 		// Held through that epoch, it counts at the next.
 		run_to_block(42);
-		assert!(Stats::<Test>::get(netuid, 1).validator_permit);
-		assert!(!Stats::<Test>::get(netuid, 0).validator_permit);
+		assert!(Subnets::stats(netuid, 1).validator_permit);
+		assert!(!Subnets::stats(netuid, 0).validator_permit);
 	});
 }
 
@@ -640,7 +640,9 @@ fn a_replaced_uid_starts_without_bonds() {
 		// UID 1 changes hands at block 33 (made the weakest, so that it is the one replaced);
 		// the validator does not weight it again.
 		run_to_block(33);
-		Stats::<Test>::mutate(netuid, 1, |s| s.emission = 0);
+		let mut stats = Subnets::stats(netuid, 1);
+		stats.emission = 0;
+		Subnets::set_stats(netuid, 1, stats);
 		assert_eq!(register(netuid, 4, 12), 1);
 		run_to_block(42);
 		assert!(Bonds::<Test>::get(netuid, 0).is_empty());
@@ -674,7 +676,7 @@ fn stake_shuttled_between_epochs_counts_nowhere() {
 		assert_eq!(SubnetStake::<Test>::get(honest), 100 * AGR);
 		assert_eq!(SubnetStake::<Test>::get(a), 0);
 		assert_eq!(SubnetStake::<Test>::get(b), 0);
-		assert!(!Stats::<Test>::get(a, 0).validator_permit);
+		assert!(!Subnets::stats(a, 0).validator_permit);
 	});
 }
 
@@ -715,11 +717,101 @@ fn a_commit_reveal_validator_stays_active_between_reveals() {
 		for block in [82, 92, 102, 112] {
 			run_to_block(block);
 			assert!(SubnetStake::<Test>::get(netuid) > 0, "inactive at {block}");
-			assert!(Stats::<Test>::get(netuid, 1).incentive > 0, "miner unpaid at {block}");
+			assert!(Subnets::stats(netuid, 1).incentive > 0, "miner unpaid at {block}");
 		}
 		run_to_block(122);
 		reveal();
 		run_to_block(132);
 		assert!(SubnetStake::<Test>::get(netuid) > 0);
+	});
+}
+
+/// Issue 12: an epoch decides every payout at once and credits them `MaxPayoutsPerBlock` a
+/// block; the accounting is exact at every block (`try_state` after each), the next epoch waits
+/// for the queue, and a neuron replaced before its page is paid is still paid (by hotkey) while
+/// its successor gets none of it.
+#[test]
+fn payouts_are_paid_over_blocks_and_never_to_a_successor() {
+	build_and_execute(|| {
+		MaxPayoutsPerBlock::set(1);
+		let netuid = scenario_subnet();
+		let mut hp = DefaultHyperparams::get();
+		hp.max_uids = 4;
+		hp.max_allowed_weights = 4;
+		hp.max_validators = 4;
+		hp.immunity_period = 1;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp.clone()));
+		run_to_block(22);
+		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+		run_to_block(32);
+
+		// The epoch queued four payouts in pages of one; the first is paid in its own block.
+		let stats = Subnets::all_stats(netuid);
+		let queue = Payouts::<Test>::get(netuid).unwrap();
+		assert_eq!((queue.next, queue.end), (1, 4));
+		assert_eq!(queue.unpaid, stats[1..].iter().map(|s| s.emission).sum::<Balance>());
+		assert_eq!(TotalPending::<Test>::get(), queue.unpaid);
+		assert_eq!(pending(netuid), 0);
+		let pool = pallet_agora_staking::Pools::<Test>::get(10);
+		assert_eq!(pool.stake + pool.vesting, 100 * AGR + stats[0].emission);
+		assert!([11, 12, 13].iter().all(|h| Staking::stake_of(h) == 0));
+		Rewards::do_try_state().unwrap();
+
+		// UID 3 (hotkey 13, the least paid) changes hands before its page is paid, and the
+		// subnet's tempo drops to 1: the next epoch is due at once but waits for the queue.
+		assert_eq!(register(netuid, 6, 14), 3);
+		hp.tempo = 1;
+		assert_ok!(Subnets::set_hyperparams(RuntimeOrigin::root(), netuid, hp));
+		for block in 33..=35 {
+			run_to_block(block);
+			Rewards::do_try_state().unwrap();
+			assert_eq!(Rewards::last_epoch(netuid), Some(32), "an epoch ran at {block}");
+		}
+		assert!(!Payouts::<Test>::contains_key(netuid));
+		for (uid, (coldkey, hotkey)) in [(1, (3, 11)), (2, (4, 12)), (3, (5, 13))] {
+			assert_eq!(Staking::stake_of_coldkey(&hotkey, &coldkey), stats[uid].emission);
+		}
+		assert_eq!(Staking::stake_of(&14), 0);
+		let paid: Vec<(u32, Balance)> = rewards_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::EmissionPaid { netuid: n, neurons, amount } if n == netuid =>
+					Some((neurons, amount)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(paid, stats.iter().map(|s| (1, s.emission)).collect::<Vec<_>>());
+		let owner_cut = Perbill::from_percent(18) * (31 * AGR);
+		assert_eq!(
+			TotalEmitted::<Test>::get(),
+			owner_cut + stats.iter().map(|s| s.emission).sum::<Balance>()
+		);
+		run_to_block(36);
+		assert_eq!(Rewards::last_epoch(netuid), Some(36));
+	});
+}
+
+/// `try_state` ties the payout queue to its pages and to `TotalPending`.
+#[test]
+fn try_state_catches_a_broken_payout_queue() {
+	build_and_execute(|| {
+		MaxPayoutsPerBlock::set(1);
+		let netuid = scenario_subnet();
+		run_to_block(22);
+		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+		run_to_block(32);
+		assert_ok!(Rewards::do_try_state());
+		let queue = Payouts::<Test>::get(netuid).unwrap();
+		Payouts::<Test>::insert(netuid, PayoutQueue { unpaid: queue.unpaid + 1, ..queue });
+		assert!(Rewards::do_try_state().is_err());
+		Payouts::<Test>::insert(netuid, PayoutQueue { end: 2, ..queue });
+		assert!(Rewards::do_try_state().is_err());
+		Payouts::<Test>::insert(netuid, queue);
+		let page = PayoutPages::<Test>::take(netuid, 3).unwrap();
+		assert!(Rewards::do_try_state().is_err());
+		PayoutPages::<Test>::insert(netuid, 3, page);
+		assert_ok!(Rewards::do_try_state());
+		// Drained by the end, so that the closing checks see every payout minted.
+		run_to_block(35);
 	});
 }

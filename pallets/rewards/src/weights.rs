@@ -19,6 +19,7 @@ use polkadot_sdk::polkadot_sdk_frame::{
 pub trait WeightInfo {
 	fn on_initialize(s: u32) -> Weight;
 	fn epoch(n: u32, v: u32) -> Weight;
+	fn pay_out(k: u32) -> Weight;
 }
 
 /// Weights measured against the runtime's database weights.
@@ -103,6 +104,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 43457).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(v.into()))
 	}
+	fn pay_out(k: u32) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads(5_u64.saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64.saturating_mul(k.into())))
+	}
 }
 
 /// For tests: the same figures against RocksDB weights.
@@ -127,5 +136,13 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(5_u64.saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43457).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(v.into()))
+	}
+	fn pay_out(k: u32) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads(5_u64.saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64.saturating_mul(k.into())))
 	}
 }

@@ -68,6 +68,8 @@ pub mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod migrations;
+mod stats;
 pub mod weights;
 
 use agora_primitives::{
@@ -78,10 +80,10 @@ use agora_primitives::{
 };
 use alloc::vec::Vec;
 use polkadot_sdk::{
-	frame_support::traits::{
+	frame_support::{BoundedVec, traits::{
 		fungible::Mutate,
 		tokens::{Fortitude, Precision, Preservation},
-	},
+	}},
 	polkadot_sdk_frame as frame,
 	sp_runtime::{
 		traits::{Saturating, UniqueSaturatedInto},
@@ -199,6 +201,9 @@ impl CommitTerms {
 	}
 }
 
+/// One value per UID of a subnet, indexed by UID.
+pub type UidVec<V, T> = BoundedVec<V, <T as Config>::MaxUidsLimit>;
+
 /// The current block as a [`BlockNumber`].
 fn now<T: polkadot_sdk::frame_system::Config>() -> BlockNumber {
 	polkadot_sdk::frame_system::Pallet::<T>::block_number().unique_saturated_into()
@@ -209,7 +214,12 @@ pub mod pallet {
 	use super::*;
 	use frame::prelude::*;
 
+	/// The storage layout's version: 1 since the epoch's results became one vector per subnet
+	/// ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -319,10 +329,61 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// What the last epoch decided about each neuron.
+	// What the last epoch decided, one vector per subnet and quantity, indexed by UID (as
+	// subtensor keeps them): an epoch writes each once, however many neurons the subnet has. A
+	// vector shorter than the subnet reads as zero (`false`) for the UIDs beyond it: neurons
+	// registered since the epoch.
+
+	/// Each neuron's rank at the last epoch, in parts of `u16::MAX`.
 	#[pallet::storage]
-	pub type Stats<T> =
-		StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, Uid, NeuronStats, ValueQuery>;
+	pub type Rank<T: Config> = StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+
+	/// Each neuron's trust at the last epoch, in parts of `u16::MAX`.
+	#[pallet::storage]
+	pub type Trust<T: Config> = StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+
+	/// Each neuron's consensus weight at the last epoch, in parts of `u16::MAX`.
+	#[pallet::storage]
+	pub type Consensus<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+
+	/// Each neuron's incentive at the last epoch, in parts of `u16::MAX`.
+	#[pallet::storage]
+	pub type Incentive<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+
+	/// Each neuron's dividends at the last epoch, in parts of `u16::MAX`.
+	#[pallet::storage]
+	pub type Dividends<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+
+	/// Each neuron's validator trust at the last epoch, in parts of `u16::MAX`.
+	#[pallet::storage]
+	pub type ValidatorTrust<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+
+	/// Which neurons hold a validator permit (decided by the last epoch).
+	#[pallet::storage]
+	pub type ValidatorPermit<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<bool, T>, ValueQuery>;
+
+	/// AGR (planck) each neuron earned at the last epoch.
+	#[pallet::storage]
+	pub type Emission<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<Balance, T>, ValueQuery>;
+
+	/// The most stake (planck) the next epoch counts for each neuron: its hotkey's stake at the
+	/// last epoch, lowered by every decrease since (0 for a neuron registered since).
+	#[pallet::storage]
+	pub type EpochStake<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<Balance, T>, ValueQuery>;
+
+	/// Block at which each UID's current neuron registered (a copy of
+	/// `Neurons::registered_at`, so that a registration on a full subnet finds the neuron to
+	/// replace in two reads).
+	#[pallet::storage]
+	pub type BlockAtRegistration<T: Config> =
+		StorageMap<_, Twox64Concat, NetUid, UidVec<BlockNumber, T>, ValueQuery>;
 
 	/// Pending weight commits: hash, block of the commit, and the terms in force then, which
 	/// its reveal is checked against.
@@ -765,6 +826,7 @@ pub mod pallet {
 				},
 			);
 			Uids::<T>::insert(netuid, &hotkey, uid);
+			Self::set_registered_at(netuid, uid, now);
 			let next = cost.saturating_add(T::BurnIncrease::get().mul_floor(cost));
 			Burn::<T>::insert(netuid, (next.clamp(hp.min_burn, hp.max_burn), now));
 			Self::deposit_event(Event::NeuronRegistered { netuid, uid, hotkey, coldkey, cost });
@@ -833,24 +895,24 @@ pub mod pallet {
 		}
 
 		/// The UID a registration on a full subnet takes: the non-immune neuron with the lowest
-		/// emission, ties to the earliest registered, then the lower UID.
+		/// emission, ties to the earliest registered, then the lower UID. Two reads (the
+		/// subnet's emission and registration blocks), whatever its size.
 		fn replacement(
 			netuid: NetUid,
 			n: u16,
 			immunity_period: u32,
 			now: BlockNumber,
 		) -> Result<Uid, DispatchError> {
+			let emission = Emission::<T>::get(netuid);
+			let registered = BlockAtRegistration::<T>::get(netuid);
 			(0..n)
 				.filter_map(|uid| {
-					let neuron = Neurons::<T>::get(netuid, uid)?;
-					let immune = now < neuron.registered_at.saturating_add(immunity_period);
-					(!immune).then(|| {
-						let emission = Stats::<T>::get(netuid, uid).emission;
-						((emission, neuron.registered_at, uid), uid)
-					})
+					let registered_at = stats::at(&registered, uid);
+					let immune = now < registered_at.saturating_add(immunity_period);
+					(!immune).then(|| (stats::at(&emission, uid), registered_at, uid))
 				})
-				.min_by_key(|(key, _)| *key)
-				.map(|(_, uid)| uid)
+				.min()
+				.map(|(_, _, uid)| uid)
 				.ok_or_else(|| Error::<T>::AllNeuronsImmune.into())
 		}
 
@@ -864,7 +926,7 @@ pub mod pallet {
 			Uids::<T>::remove(netuid, hotkey);
 			Weights::<T>::remove(netuid, uid);
 			Bonds::<T>::remove(netuid, uid);
-			Stats::<T>::remove(netuid, uid);
+			Self::reset_stats(netuid, uid);
 			WeightCommits::<T>::remove(netuid, hotkey);
 			T::Stake::deregister_hotkey(hotkey);
 		}
@@ -1009,10 +1071,7 @@ pub mod pallet {
 			}
 			let self_only = uids == [uid];
 			if !self_only {
-				ensure!(
-					Stats::<T>::get(netuid, uid).validator_permit,
-					Error::<T>::NoValidatorPermit
-				);
+				ensure!(Self::has_validator_permit(netuid, uid), Error::<T>::NoValidatorPermit);
 			}
 			let n = SubnetN::<T>::get(netuid);
 			let mut pairs: Vec<(Uid, u16)> =
@@ -1098,23 +1157,43 @@ pub mod pallet {
 					Bonds::<T>::iter_keys().all(|(s, uid)| s != netuid || uid < n),
 					"bonds of a missing UID"
 				);
-				// Only permit holders weight others and hold bonds: what bounds the epoch's cost.
+				// Only permit holders weight others and hold bonds: what bounds the epoch's cost
+				// (and lets it read the weights and bonds of permit holders alone).
+				let permit = ValidatorPermit::<T>::get(netuid);
 				for (uid, weights) in Weights::<T>::iter_prefix(netuid) {
 					ensure!(
-						weights.len() <= 1 || Stats::<T>::get(netuid, uid).validator_permit,
+						weights.len() <= 1 || stats::at(&permit, uid),
 						"weights on others without a validator permit"
 					);
 				}
 				for uid in Bonds::<T>::iter_key_prefix(netuid) {
+					ensure!(stats::at(&permit, uid), "bonds without a validator permit");
+				}
+				let n = usize::from(n);
+				ensure!(
+					[
+						Rank::<T>::decode_len(netuid),
+						Trust::<T>::decode_len(netuid),
+						Consensus::<T>::decode_len(netuid),
+						Incentive::<T>::decode_len(netuid),
+						Dividends::<T>::decode_len(netuid),
+						ValidatorTrust::<T>::decode_len(netuid),
+						ValidatorPermit::<T>::decode_len(netuid),
+						Emission::<T>::decode_len(netuid),
+						EpochStake::<T>::decode_len(netuid),
+						BlockAtRegistration::<T>::decode_len(netuid),
+					]
+					.iter()
+					.all(|len| len.unwrap_or(0) <= n),
+					"epoch results of a missing UID"
+				);
+				let registered = BlockAtRegistration::<T>::get(netuid);
+				for (uid, neuron) in Neurons::<T>::iter_prefix(netuid) {
 					ensure!(
-						Stats::<T>::get(netuid, uid).validator_permit,
-						"bonds without a validator permit"
+						stats::at(&registered, uid) == neuron.registered_at,
+						"BlockAtRegistration differs from the neuron's registration"
 					);
 				}
-				ensure!(
-					Stats::<T>::iter_keys().all(|(s, uid)| s != netuid || uid < n),
-					"stats of a missing UID"
-				);
 			}
 			// The staking pallet counts each hotkey's subnets (it takes stake only while > 0).
 			let mut registrations = alloc::collections::BTreeMap::<T::AccountId, u16>::new();
@@ -1151,17 +1230,31 @@ pub mod pallet {
 		}
 
 		fn epoch_neurons(netuid: NetUid) -> Vec<EpochNeuron<T::AccountId>> {
+			// Only permit holders weight others or hold bonds (`try_state`), and Yuma ignores
+			// self-weights: the weights and bonds of everyone else are not read.
+			let permit = ValidatorPermit::<T>::get(netuid);
+			let counted = EpochStake::<T>::get(netuid);
 			(0..SubnetN::<T>::get(netuid))
 				.filter_map(|uid| {
 					let neuron = Neurons::<T>::get(netuid, uid)?;
+					let validator = stats::at(&permit, uid);
 					Some(EpochNeuron {
 						hotkey: neuron.hotkey,
 						registered_at: neuron.registered_at,
 						last_update: neuron.last_update,
 						weights_at: neuron.weights_at,
-						weights: Weights::<T>::get(netuid, uid).into_inner(),
-						bonds: Bonds::<T>::get(netuid, uid).into_inner(),
-						last_epoch_stake: Stats::<T>::get(netuid, uid).stake,
+						validator_permit: validator,
+						weights: if validator {
+							Weights::<T>::get(netuid, uid).into_inner()
+						} else {
+							Vec::new()
+						},
+						bonds: if validator {
+							Bonds::<T>::get(netuid, uid).into_inner()
+						} else {
+							Vec::new()
+						},
+						last_epoch_stake: stats::at(&counted, uid),
 					})
 				})
 				.collect()
@@ -1170,7 +1263,7 @@ pub mod pallet {
 		fn record_epoch(
 			netuid: NetUid,
 			stats: Vec<NeuronStats>,
-			bonds: Vec<Vec<(Uid, u64)>>,
+			bonds: Vec<(Uid, Vec<(Uid, u64)>)>,
 			drop_weights: Vec<Uid>,
 		) {
 			// Without a permit a UID may not weight others: its weights go, so that what the
@@ -1178,11 +1271,8 @@ pub mod pallet {
 			for uid in drop_weights {
 				Weights::<T>::remove(netuid, uid);
 			}
-			for (uid, s) in stats.into_iter().enumerate() {
-				Stats::<T>::insert(netuid, uid as Uid, s);
-			}
-			for (uid, row) in bonds.into_iter().enumerate() {
-				let uid = uid as Uid;
+			Self::put_stats(netuid, &stats);
+			for (uid, row) in bonds {
 				match BoundedVec::<(Uid, u64), T::MaxUidsLimit>::try_from(row) {
 					Ok(row) if !row.is_empty() => Bonds::<T>::insert(netuid, uid, row),
 					_ => Bonds::<T>::remove(netuid, uid),
@@ -1198,7 +1288,7 @@ impl<T: Config> OnStakeDecrease<T::AccountId> for Pallet<T> {
 	fn on_stake_decrease(hotkey: &T::AccountId, stake: Balance) {
 		for netuid in Subnets::<T>::iter_keys() {
 			if let Some(uid) = Uids::<T>::get(netuid, hotkey) {
-				Stats::<T>::mutate(netuid, uid, |s| s.stake = s.stake.min(stake));
+				Pallet::<T>::lower_epoch_stake(netuid, uid, stake);
 			}
 		}
 	}

@@ -6,7 +6,7 @@
 
 use crate::{
 	mock::*, Bonds, Burn, Error, Event, HyperparamsSetAt, LastSubnetCost, Neuron, Neurons,
-	NextNetUid, PeerIdOwners, Stats, Subnet, SubnetCount, SubnetN, Subnets as SubnetRecords, Uids,
+	NextNetUid, PeerIdOwners, Subnet, SubnetCount, SubnetN, Subnets as SubnetRecords, Uids,
 	WeightCommits, WeightInfo, Weights,
 };
 use agora_primitives::{
@@ -77,11 +77,7 @@ fn commit_reveal(hp: &mut SubnetHyperparams) {
 
 /// Grants `uid` a validator permit, as an epoch would.
 fn permit(netuid: NetUid, uid: Uid) {
-	Stats::<Test>::insert(
-		netuid,
-		uid,
-		NeuronStats { validator_permit: true, ..Default::default() },
-	);
+	Subnets::set_stats(netuid, uid, NeuronStats { validator_permit: true, ..Default::default() });
 }
 
 fn set_weights(hotkey: u64, netuid: NetUid, uids: &[Uid], values: &[u16]) -> DispatchResult {
@@ -131,9 +127,17 @@ fn try_state_catches_corruption() {
 		System::set_block_number(1);
 		let netuid = subnet_with(2);
 		assert_ok!(Subnets::do_try_state());
-		Stats::<Test>::insert(netuid, 2, NeuronStats::default());
+		Subnets::set_stats(netuid, 2, NeuronStats { emission: 1, ..Default::default() });
 		assert!(Subnets::do_try_state().is_err());
-		Stats::<Test>::remove(netuid, 2);
+		Subnets::set_stats(netuid, 2, NeuronStats::default());
+		crate::Emission::<Test>::mutate(netuid, |e| {
+			e.pop();
+		});
+		assert_ok!(Subnets::do_try_state());
+		crate::BlockAtRegistration::<Test>::insert(netuid, bounded(&[1, 2]));
+		assert!(Subnets::do_try_state().is_err());
+		crate::BlockAtRegistration::<Test>::insert(netuid, bounded(&[1, 1]));
+		assert_ok!(Subnets::do_try_state());
 		Weights::<Test>::insert(netuid, 0, bounded(&[(1, 1), (0, 1)]));
 		assert!(Subnets::do_try_state().is_err());
 		Weights::<Test>::remove(netuid, 0);
@@ -590,7 +594,7 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 			[(0, 100, true), (1, 5, true), (2, 5, false), (3, 50, false)]
 		{
 			let stats = NeuronStats { emission, validator_permit, ..Default::default() };
-			Stats::<Test>::insert(netuid, uid, stats);
+			Subnets::set_stats(netuid, uid, stats);
 		}
 		assert_ok!(set_weights(11, netuid, &[0, 2], &[1, 1]));
 		assert_ok!(set_weights(10, netuid, &[1, 3], &[1, 1]));
@@ -634,7 +638,8 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 		);
 		assert!(!Weights::<Test>::contains_key(netuid, 1));
 		assert!(!Bonds::<Test>::contains_key(netuid, 1));
-		assert!(!Stats::<Test>::contains_key(netuid, 1));
+		assert_eq!(Subnets::stats(netuid, 1), NeuronStats::default());
+		assert_eq!(crate::BlockAtRegistration::<Test>::get(netuid)[1], 6);
 		assert_eq!(WeightCommits::<Test>::get(netuid, 11).map(|c| (c.0, c.1)), None);
 		// Others' weights on the UID stay; the old hotkey keeps its owner.
 		assert_eq!(Weights::<Test>::get(netuid, 0).into_inner(), vec![(1, 1), (3, 1)]);
@@ -1156,6 +1161,7 @@ fn subnets_interface_reads_and_records_epochs() {
 					registered_at: 1,
 					last_update: 3,
 					weights_at: 3,
+					validator_permit: true,
 					weights: vec![(0, 2), (1, 5)],
 					bonds: vec![],
 					last_epoch_stake: 0,
@@ -1165,6 +1171,7 @@ fn subnets_interface_reads_and_records_epochs() {
 					registered_at: 2,
 					last_update: 2,
 					weights_at: 2,
+					validator_permit: false,
 					weights: vec![],
 					bonds: vec![],
 					last_epoch_stake: 0,
@@ -1178,11 +1185,15 @@ fn subnets_interface_reads_and_records_epochs() {
 		<I as SubnetsInterface<AccountId>>::record_epoch(
 			a,
 			stats.clone(),
-			vec![vec![(1, 1 << 32)], vec![]],
+			vec![(0, vec![(1, 1 << 32)]), (1, vec![])],
 			vec![],
 		);
-		assert_eq!(Stats::<Test>::get(a, 0), stats[0]);
-		assert_eq!(Stats::<Test>::get(a, 1), stats[1]);
+		assert_eq!(Subnets::stats(a, 0), stats[0]);
+		assert_eq!(Subnets::stats(a, 1), stats[1]);
+		assert_eq!(Subnets::all_stats(a), stats);
+		// One vector per quantity: the epoch wrote each once, whatever the neurons.
+		assert_eq!(crate::Emission::<Test>::get(a).into_inner(), vec![42, 0]);
+		assert_eq!(crate::ValidatorPermit::<Test>::get(a).into_inner(), vec![true, false]);
 		assert_eq!(Bonds::<Test>::get(a, 0).into_inner(), vec![(1, 1 << 32)]);
 		assert!(!Bonds::<Test>::contains_key(a, 1));
 		assert_eq!(
@@ -1190,9 +1201,9 @@ fn subnets_interface_reads_and_records_epochs() {
 			vec![(1, 1 << 32)]
 		);
 		// An empty row clears the bonds.
-		<I as SubnetsInterface<AccountId>>::record_epoch(a, vec![], vec![vec![]], vec![]);
+		<I as SubnetsInterface<AccountId>>::record_epoch(a, stats.clone(), vec![(0, vec![])], vec![]);
 		assert!(!Bonds::<Test>::contains_key(a, 0));
-		assert_eq!(Stats::<Test>::get(a, 0), stats[0]);
+		assert_eq!(Subnets::stats(a, 0), stats[0]);
 	});
 }
 
@@ -1304,12 +1315,12 @@ fn revealed_weights_count_as_of_their_commit() {
 			hp.max_allowed_weights = 3;
 			hp.max_validators = 3;
 		});
-		Stats::<Test>::insert(
+		Subnets::set_stats(
 			netuid,
 			0,
 			NeuronStats { validator_permit: true, emission: 9, ..Default::default() },
 		);
-		Stats::<Test>::insert(netuid, 1, NeuronStats { emission: 5, ..Default::default() });
+		Subnets::set_stats(netuid, 1, NeuronStats { emission: 5, ..Default::default() });
 		// Block 45: the validator commits weights on UIDs 1 and 2, both past their immunity.
 		run_to_block(45);
 		let (uids, values, salt) = ([1u16, 2], [1u16, 1], b"s".to_vec());

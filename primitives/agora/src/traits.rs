@@ -59,9 +59,13 @@ pub struct EpochNeuron<AccountId> {
 	/// Block its stored weights count from: when they were set, or committed for revealed ones
 	/// (its registration until it sets any). Weights on a UID registered since are dropped.
 	pub weights_at: BlockNumber,
-	/// Its weights: `(uid, weight)`.
+	/// Whether it held a validator permit after the previous epoch.
+	pub validator_permit: bool,
+	/// Its weights, `(uid, weight)`, if it held a validator permit (only permit holders weight
+	/// others; Yuma ignores a self-weight); empty otherwise.
 	pub weights: Vec<(Uid, u16)>,
-	/// Its bonds from the previous epoch: `(uid, bond as a U32F32 raw value)`.
+	/// Its bonds from the previous epoch, `(uid, bond as a U32F32 raw value)`, if it held a
+	/// validator permit (only permit holders hold bonds); empty otherwise.
 	pub bonds: Vec<(Uid, u64)>,
 	/// The least stake behind its hotkey since the previous epoch (0 for a neuron registered
 	/// since).
@@ -80,13 +84,14 @@ pub trait SubnetsInterface<AccountId> {
 	fn neuron_count(netuid: NetUid) -> u16;
 	/// Every neuron of a subnet, in UID order.
 	fn epoch_neurons(netuid: NetUid) -> Vec<EpochNeuron<AccountId>>;
-	/// Stores an epoch's results, one entry per UID in the order of
-	/// [`SubnetsInterface::epoch_neurons`], and deletes the weights of `drop_weights` (UIDs
+	/// Stores an epoch's results: `stats` one entry per UID in the order of
+	/// [`SubnetsInterface::epoch_neurons`]; `bonds` the new bond rows of the UIDs whose bonds
+	/// changed (an empty row deletes them); and deletes the weights of `drop_weights` (UIDs
 	/// left without a validator permit that weight others).
 	fn record_epoch(
 		netuid: NetUid,
 		stats: Vec<NeuronStats>,
-		bonds: Vec<Vec<(Uid, u64)>>,
+		bonds: Vec<(Uid, Vec<(Uid, u64)>)>,
 		drop_weights: Vec<Uid>,
 	);
 }

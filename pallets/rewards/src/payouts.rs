@@ -1,0 +1,126 @@
+//! The payout queue: an epoch decides every neuron's emission at once but credits it as stake
+//! over the next blocks, at most `MaxPayoutsPerBlock` neurons a block, so that a 4,096-UID
+//! epoch does not write 4,096 stake pools in one block.
+//!
+//! ```text
+//! epoch:        PendingEmission[s] −= cut + queued      TotalPending −= cut
+//! page paid:    TotalPending −= minted                  TotalEmitted += minted
+//! invariant:    TotalPending = Σ PendingEmission + Σ Payouts.unpaid        (every block)
+//! ```
+//!
+//! Payouts name hotkeys, not UIDs: a neuron replaced before its page is paid is still paid (a
+//! hotkey keeps its owner and stake after losing its UID), and its successor gets none of it.
+//! A subnet's next epoch waits until its queue is empty.
+
+use crate::*;
+use polkadot_sdk::frame_support::{traits::Get, weights::Weight, BoundedVec};
+
+/// A subnet's queued payouts: pages `next..end` of [`PayoutPages`], `unpaid` planck in all.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	codec::Encode,
+	codec::Decode,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct PayoutQueue {
+	/// The next page to pay.
+	pub next: u16,
+	/// One past the last page.
+	pub end: u16,
+	/// Blocks over which nominators' part vests (the subnet's tempo at the epoch).
+	pub release_blocks: BlockNumber,
+	/// Planck queued and not yet minted.
+	pub unpaid: Balance,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Queues `payouts` (zero amounts left out) in pages of `MaxPayoutsPerBlock`; returns the
+	/// planck queued.
+	pub(crate) fn queue_payouts(
+		netuid: NetUid,
+		payouts: impl Iterator<Item = (T::AccountId, Balance)>,
+		release_blocks: BlockNumber,
+	) -> Balance {
+		let size = T::MaxPayoutsPerBlock::get().max(1) as usize;
+		let mut queue = PayoutQueue { release_blocks, ..Default::default() };
+		let mut page = Vec::with_capacity(size);
+		let flush = |page: &mut Vec<(T::AccountId, Balance)>, queue: &mut PayoutQueue| {
+			if page.is_empty() {
+				return;
+			}
+			queue.unpaid += page.iter().map(|(_, a)| a).sum::<Balance>();
+			// A page holds at most `MaxPayoutsPerBlock` payouts: nothing is cut.
+			PayoutPages::<T>::insert(
+				netuid,
+				queue.end,
+				BoundedVec::truncate_from(core::mem::take(page)),
+			);
+			queue.end += 1;
+		};
+		for payout in payouts.filter(|(_, amount)| *amount > 0) {
+			page.push(payout);
+			if page.len() == size {
+				flush(&mut page, &mut queue);
+			}
+		}
+		flush(&mut page, &mut queue);
+		if queue.end > 0 {
+			Payouts::<T>::insert(netuid, queue);
+		}
+		queue.unpaid
+	}
+
+	/// Pays queued pages, subnets in `netuids` order, while the block's `MaxPayoutsPerBlock`
+	/// allows a whole page; returns the weight used.
+	pub(crate) fn pay_queued(netuids: &[NetUid]) -> Weight {
+		let mut budget = T::MaxPayoutsPerBlock::get().max(1);
+		let mut weight = Weight::zero();
+		for &netuid in netuids {
+			while let Some(queue) = Payouts::<T>::get(netuid) {
+				let len = PayoutPages::<T>::decode_len(netuid, queue.next).unwrap_or(0) as u32;
+				if len > budget {
+					return weight;
+				}
+				budget -= len;
+				Self::pay_page(netuid, queue);
+				weight = weight.saturating_add(T::WeightInfo::pay_out(len));
+			}
+		}
+		weight
+	}
+
+	/// Credits the next page of `netuid`'s queue as stake.
+	pub(crate) fn pay_page(netuid: NetUid, mut queue: PayoutQueue) {
+		let page = PayoutPages::<T>::take(netuid, queue.next).unwrap_or_default();
+		let total: Balance = page.iter().map(|(_, a)| a).sum();
+		let mut minted = 0;
+		for (hotkey, amount) in &page {
+			if T::Stake::credit_emission(hotkey, *amount, queue.release_blocks).is_ok() {
+				minted += amount;
+			}
+		}
+		// A payout that cannot be credited (it should not happen) goes back to the subnet's
+		// pending emission: not lost.
+		PendingEmission::<T>::mutate(netuid, |p| *p = p.saturating_add(total - minted));
+		TotalPending::<T>::mutate(|t| *t = t.saturating_sub(minted));
+		TotalEmitted::<T>::mutate(|t| *t = t.saturating_add(minted));
+		queue.next += 1;
+		queue.unpaid = queue.unpaid.saturating_sub(total);
+		if queue.next >= queue.end {
+			Payouts::<T>::remove(netuid);
+		} else {
+			Payouts::<T>::insert(netuid, queue);
+		}
+		Self::deposit_event(Event::EmissionPaid {
+			netuid,
+			neurons: page.len() as u32,
+			amount: minted,
+		});
+	}
+}
