@@ -12,6 +12,9 @@ use core::{
 /// Number of fractional bits.
 pub const FRAC_BITS: u32 = 32;
 
+/// The raw representation of one.
+const ONE_RAW: u64 = 1 << FRAC_BITS;
+
 /// A non-negative fraction `raw / 2^32` (U32F32). Saturates instead of overflowing.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fixed(u64);
@@ -20,7 +23,7 @@ impl Fixed {
 	/// 0.
 	pub const ZERO: Fixed = Fixed(0);
 	/// 1.
-	pub const ONE: Fixed = Fixed(1 << FRAC_BITS);
+	pub const ONE: Fixed = Fixed(ONE_RAW);
 
 	/// From the raw representation (`raw / 2^32`).
 	pub const fn from_raw(raw: u64) -> Self {
@@ -57,13 +60,32 @@ impl Fixed {
 
 	/// `self * rhs`, rounded down.
 	pub fn mul_floor(self, rhs: Fixed) -> Fixed {
-		let p = (self.0 as u128 * rhs.0 as u128) >> FRAC_BITS;
+		let (a, b) = (self.0, rhs.0);
+		// Fractions of at most one, not both exactly one, multiply within 64 bits: the epoch's
+		// products all are, and u128 arithmetic is a library call in wasm.
+		if a.max(b) <= ONE_RAW && a.min(b) < ONE_RAW {
+			return Fixed((a * b) >> FRAC_BITS);
+		}
+		let p = (a as u128 * b as u128) >> FRAC_BITS;
 		Fixed(u64::try_from(p).unwrap_or(u64::MAX))
 	}
 
 	/// `self / rhs`, rounded down; zero when `rhs` is zero.
 	pub fn div_floor(self, rhs: Fixed) -> Fixed {
-		Fixed::from_ratio(self.0 as u128, rhs.0 as u128)
+		let (num, den) = (self.0, rhs.0);
+		// The epoch divides fractions of at most one (by column sums): 64-bit division suffices.
+		if den == 0 {
+			Fixed::ZERO
+		} else if num < ONE_RAW {
+			Fixed((num << FRAC_BITS) / den)
+		} else if num == ONE_RAW {
+			// 2^64 / den: one more than (2^64 - 1) / den exactly when den divides 2^64;
+			// saturating for den = 1.
+			let (q, r) = (u64::MAX / den, u64::MAX % den);
+			Fixed(if r == den - 1 { q.saturating_add(1) } else { q })
+		} else {
+			Fixed::from_ratio(num as u128, den as u128)
+		}
 	}
 
 	/// Whether this is zero.
@@ -118,6 +140,77 @@ impl fmt::Display for Fixed {
 /// part is non-zero (all zero otherwise). Rounding leftovers go to the largest remainders, ties
 /// to the lower index, so the split is deterministic.
 pub fn apportion(total: u128, parts: &[u128]) -> Vec<u128> {
+	if let Ok(total) = u64::try_from(total) {
+		let small: Option<Vec<u64>> = parts.iter().map(|&p| u64::try_from(p).ok()).collect();
+		if let Some(small) = small {
+			let mut out = alloc::vec![0u64; small.len()];
+			if apportion_u64(total, &small, &mut out, &mut Vec::new()) {
+				return out.into_iter().map(u128::from).collect();
+			}
+		}
+	}
+	apportion_u128(total, parts)
+}
+
+/// [`apportion`] in 64-bit arithmetic, into `out` (one entry per part), for parts summing to at
+/// most 2^32 (every remainder then fits in 32 bits and every product in 64); `remainders` is
+/// scratch space. Returns `false`, leaving `out` unspecified, when the parts sum to more.
+///
+/// The epoch normalises each validator's `u16` weights this way: at most 65,536 of them sum to
+/// less than 2^32.
+pub(crate) fn apportion_u64(
+	total: u64,
+	parts: &[u64],
+	out: &mut [u64],
+	remainders: &mut Vec<u64>,
+) -> bool {
+	debug_assert_eq!(parts.len(), out.len());
+	let mut sum = 0u64;
+	for &p in parts {
+		sum += p.min(ONE_RAW + 1);
+		if sum > ONE_RAW {
+			return false;
+		}
+	}
+	// Remainders carry the part's index in their low 32 bits.
+	if u32::try_from(parts.len()).is_err() {
+		return false;
+	}
+	if sum == 0 {
+		out.fill(0);
+		return true;
+	}
+	// total = qt * sum + rt, so total * p / sum = qt * p + rt * p / sum, with rt * p < sum^2.
+	let (qt, rt) = (total / sum, total % sum);
+	remainders.clear();
+	let mut given = 0u64;
+	for (i, (&p, o)) in parts.iter().zip(out.iter_mut()).enumerate() {
+		let rp = rt * p;
+		let q = qt * p + rp / sum;
+		*o = q;
+		given += q;
+		let r = rp % sum;
+		if r != 0 {
+			// Descending order of this key is largest remainder first, ties to the lower index.
+			remainders.push((r << 32) | u64::from(u32::MAX - i as u32));
+		}
+	}
+	// The leftover is the sum of the fractional parts, so fewer units than non-zero remainders;
+	// only which remainders are the largest matters, not their order.
+	let left = (total - given) as usize;
+	let top = if left < remainders.len() {
+		remainders.select_nth_unstable_by(left, |a, b| b.cmp(a)).0
+	} else {
+		&mut remainders[..]
+	};
+	for &key in top.iter() {
+		out[(u32::MAX - key as u32) as usize] += 1;
+	}
+	true
+}
+
+/// [`apportion`] for totals and parts beyond [`apportion_u64`].
+fn apportion_u128(total: u128, parts: &[u128]) -> Vec<u128> {
 	// Keep every product below 2^128: parts are scaled down (by a power of two, the same for
 	// all) until their sum and the total fit in 64 bits. Only astronomically large inputs lose
 	// their lowest bits this way.
@@ -146,10 +239,15 @@ pub fn apportion(total: u128, parts: &[u128]) -> Vec<u128> {
 			remainders.push((rp % sum, i));
 		}
 	}
-	// Largest remainder first; ties to the lower index.
-	remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-	let left = total - given;
-	for &(_, i) in remainders.iter().take(left as usize) {
+	// Largest remainder first, ties to the lower index; only the leftover's worth of them count.
+	let order = |a: &(u128, usize), b: &(u128, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+	let left = usize::try_from(total - given).unwrap_or(usize::MAX);
+	let top = if left < remainders.len() {
+		remainders.select_nth_unstable_by(left, order).0
+	} else {
+		&mut remainders[..]
+	};
+	for &(_, i) in top.iter() {
 		out[i] += 1;
 	}
 	out

@@ -32,9 +32,14 @@
 //! D[i]      = Σ_j B[i][j]·I[j],  D = D / Σ D                   dividends
 //! ```
 //!
-//! Everything is sparse: the cost grows with the number of non-zero weights and bonds, plus a
-//! sort per column for the median. Fractions are U32F32 ([`Fixed`]); every normalisation
-//! distributes its rounding so that the parts sum to exactly one ([`normalize`]).
+//! Everything is sparse: weights, bond deltas and previous bonds live in compressed rows (one
+//! array of entries and one of row offsets, not a vector per row), so the cost grows with the
+//! number of non-zero weights and bonds, plus a selection per column for the median (expected
+//! linear in the column's length). Fractions are U32F32 ([`Fixed`]); products and quotients of
+//! fractions of at most one, and the normalisation of `u16` weights, stay in 64-bit arithmetic
+//! (u128 is a library call in wasm). Every normalisation distributes its rounding so that the
+//! parts sum to exactly one ([`normalize`]). `benches/epoch.rs` times an epoch at Bittensor's
+//! scale: 4,096 UIDs, 64 validators weighting and bonding every one of them.
 //!
 //! ## Invariants (property-tested)
 //!
@@ -79,8 +84,12 @@
 extern crate alloc;
 
 mod fixed;
+mod sparse;
 
 pub use fixed::{apportion, normalize, normalize_fixed, Fixed, FRAC_BITS};
+
+use fixed::apportion_u64;
+use sparse::{strictly_increasing, Csr};
 
 use alloc::{vec, vec::Vec};
 
@@ -187,146 +196,50 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 		(0..n).map(|i| if is_validator[i] { input.stake[i] as u128 } else { 0 }).collect();
 	let s = normalize(&raw_stake);
 
-	// Row-normalised weights of validators, minus self-weights and outdated weights.
-	let mut w: Vec<Vec<(Uid, Fixed)>> = vec![Vec::new(); n];
-	for i in (0..n).filter(|&i| is_validator[i] && !s[i].is_zero()) {
-		let kept: Vec<(Uid, u16)> = input.weights[i]
-			.iter()
-			.copied()
-			.filter(|&(j, v)| {
-				let j = j as usize;
-				v > 0 && j < n && j != i && input.last_update[i] > input.registered_at[j]
-			})
-			.collect();
-		let norm = normalize(&kept.iter().map(|&(_, v)| v as u128).collect::<Vec<_>>());
-		w[i] = kept.iter().map(|&(j, _)| j).zip(norm).collect();
-	}
+	let w = row_normalised_weights(input, &is_validator, &s);
+	let (consensus, pre_rank) = consensus_and_pre_rank(&w, &s, params.kappa);
 
-	// Columns: (weight, stake) of every validator that weights each UID.
-	let mut columns: Vec<Vec<(Fixed, Fixed)>> = vec![Vec::new(); n];
-	for (i, row) in w.iter().enumerate() {
-		for &(j, wij) in row {
-			columns[j as usize].push((wij, s[i]));
-		}
-	}
-
-	// Consensus: the stake-weighted median at kappa, and the pre-rank.
-	let mut consensus = vec![Fixed::ZERO; n];
-	let mut pre_rank = vec![Fixed::ZERO; n];
-	for (j, col) in columns.iter_mut().enumerate() {
-		pre_rank[j] = col.iter().map(|&(wij, si)| si.mul_floor(wij)).sum();
-		col.sort_unstable_by_key(|&(wij, _)| core::cmp::Reverse(wij));
-		let mut support = Fixed::ZERO;
-		for &(wij, si) in col.iter() {
-			support = support + si;
-			if support >= params.kappa {
-				consensus[j] = wij;
-				break;
-			}
-		}
-	}
-
-	// Clip to consensus; rank, trust, validator trust, raw bond deltas.
+	// Clip to consensus; rank, trust, validator trust, and the raw bond deltas, which take the
+	// weights' place (entries clipped to zero leave).
 	let mut rank = vec![Fixed::ZERO; n];
 	let mut validator_trust = vec![Fixed::ZERO; n];
-	let mut delta: Vec<Vec<(Uid, Fixed)>> = vec![Vec::new(); n];
 	let mut delta_col_sum = vec![Fixed::ZERO; n];
-	for i in 0..n {
-		for &(j, wij) in &w[i] {
-			let clipped = wij.min(consensus[j as usize]);
-			if clipped.is_zero() {
-				continue;
-			}
-			validator_trust[i] = validator_trust[i] + clipped;
-			let contribution = s[i].mul_floor(clipped);
-			rank[j as usize] = rank[j as usize] + contribution;
-			delta[i].push((j, contribution));
-			delta_col_sum[j as usize] = delta_col_sum[j as usize] + contribution;
+	let mut delta = w;
+	delta.retain(|i, j, wij| {
+		let clipped = (*wij).min(consensus[j as usize]);
+		if clipped.is_zero() {
+			return false;
 		}
-	}
+		validator_trust[i] = validator_trust[i] + clipped;
+		let contribution = s[i].mul_floor(clipped);
+		rank[j as usize] = rank[j as usize] + contribution;
+		delta_col_sum[j as usize] = delta_col_sum[j as usize] + contribution;
+		*wij = contribution;
+		true
+	});
 	let trust: Vec<Fixed> =
 		(0..n).map(|j| rank[j].div_floor(pre_rank[j]).min(Fixed::ONE)).collect();
 	let incentive = normalize_fixed(&rank);
 
-	// Bonds. The previous bonds of permit holders, minus those on UIDs whose current holder
-	// registered at or after the epoch that formed them (a UID's new holder inherits nothing),
-	// renormalised per column; then blended with the new deltas. Permit holders that were
-	// inactive this epoch keep their bonds, decayed by the moving average; UIDs without a
-	// permit lose theirs.
-	let mut prev: Vec<Vec<(Uid, Fixed)>> = vec![Vec::new(); n];
-	let mut prev_col_sum = vec![Fixed::ZERO; n];
-	for i in (0..n).filter(|&i| permit[i]) {
-		let mut row: Vec<(Uid, Fixed)> = input.bonds[i]
-			.iter()
-			.copied()
-			.filter(|&(j, b)| {
-				let j = j as usize;
-				!b.is_zero() && j < n && j != i && input.registered_at[j] < input.last_epoch
-			})
-			.collect();
-		row.sort_unstable_by_key(|&(j, _)| j);
-		row.dedup_by(|later, kept| {
-			let same = later.0 == kept.0;
-			if same {
-				kept.1 = kept.1 + later.1;
-			}
-			same
-		});
-		for &(j, b) in &row {
-			prev_col_sum[j as usize] = prev_col_sum[j as usize] + b;
-		}
-		prev[i] = row;
-	}
-	let alpha = params.bonds_moving_average.one_minus();
-	let keep = params.bonds_moving_average.min(Fixed::ONE);
-	let mut bonds: Vec<Vec<(Uid, Fixed)>> = vec![Vec::new(); n];
-	let mut bond_col_sum = vec![Fixed::ZERO; n];
-	for i in (0..n).filter(|&i| permit[i]) {
-		let old: Vec<(Uid, Fixed)> = prev[i]
-			.iter()
-			.map(|&(j, b)| (j, b.div_floor(prev_col_sum[j as usize]).min(Fixed::ONE)))
-			.collect();
-		let mut new: Vec<(Uid, Fixed)> = delta[i]
-			.iter()
-			.map(|&(j, d)| (j, d.div_floor(delta_col_sum[j as usize]).min(Fixed::ONE)))
-			.collect();
-		new.sort_unstable_by_key(|&(j, _)| j);
-		// Merge the two sorted sparse rows (each UID at most once in each) by target UID.
-		let mut row: Vec<(Uid, Fixed)> = Vec::with_capacity(old.len().max(new.len()));
-		let (mut a, mut b) = (0, 0);
-		while a < old.len() || b < new.len() {
-			let ja = old.get(a).map_or(u32::MAX, |&(j, _)| u32::from(j));
-			let jb = new.get(b).map_or(u32::MAX, |&(j, _)| u32::from(j));
-			let j = ja.min(jb);
-			let mut b_old = Fixed::ZERO;
-			let mut b_new = Fixed::ZERO;
-			if ja == j {
-				b_old = old[a].1;
-				a += 1;
-			}
-			if jb == j {
-				b_new = new[b].1;
-				b += 1;
-			}
-			let bond = alpha.mul_floor(b_new) + keep.mul_floor(b_old);
-			if !bond.is_zero() {
-				row.push((j as Uid, bond));
-				bond_col_sum[j as usize] = bond_col_sum[j as usize] + bond;
-			}
-		}
-		bonds[i] = row;
-	}
-	for row in bonds.iter_mut() {
-		for (j, b) in row.iter_mut() {
-			*b = b.div_floor(bond_col_sum[*j as usize]).min(Fixed::ONE);
-		}
-	}
+	let (prev, prev_col_sum) = previous_bonds(input, &permit);
+	let (mut bonds, bond_col_sum) = blend_bonds(
+		&permit,
+		(&prev, &prev_col_sum),
+		(&delta, &delta_col_sum),
+		params.bonds_moving_average,
+	);
 
-	// Dividends: each validator's bonds weighted by the incentive they bought into.
+	// New bonds, column-normalised; dividends: each validator's bonds weighted by the incentive
+	// they bought into.
 	let raw_dividends: Vec<u128> = bonds
-		.iter()
+		.iter_mut()
 		.map(|row| {
-			row.iter().map(|&(j, b)| b.mul_floor(incentive[j as usize]).raw() as u128).sum::<u128>()
+			row.iter_mut()
+				.map(|(j, b)| {
+					*b = b.div_floor(bond_col_sum[*j as usize]).min(Fixed::ONE);
+					b.mul_floor(incentive[*j as usize]).raw() as u128
+				})
+				.sum()
 		})
 		.collect();
 	let dividends = normalize(&raw_dividends);
@@ -342,6 +255,251 @@ pub fn epoch(input: &EpochInput<'_>, params: &Params) -> Result<EpochOutput, Yum
 		dividends,
 		bonds,
 	})
+}
+
+/// Row-normalised weights `W` of validators with stake, minus self-weights, weights of
+/// non-validators and weights on UIDs registered after the validator's last update.
+fn row_normalised_weights(
+	input: &EpochInput<'_>,
+	is_validator: &[bool],
+	s: &[Fixed],
+) -> Csr<Fixed> {
+	let n = input.stake.len();
+	let entries = (0..n).filter(|&i| is_validator[i]).map(|i| input.weights[i].len()).sum();
+	let mut w = Csr::with_capacity(n, entries);
+	let (mut raw, mut norm, mut remainders) = (Vec::new(), Vec::new(), Vec::new());
+	for i in 0..n {
+		if !is_validator[i] || s[i].is_zero() {
+			w.end_row();
+			continue;
+		}
+		raw.clear();
+		for &(j, v) in &input.weights[i] {
+			let ju = j as usize;
+			if v > 0 && ju < n && ju != i && input.last_update[i] > input.registered_at[ju] {
+				w.push(j, Fixed::ZERO);
+				raw.push(u64::from(v));
+			}
+		}
+		norm.clear();
+		norm.resize(raw.len(), 0);
+		let vals = w.open_row_mut();
+		if apportion_u64(Fixed::ONE.raw(), &raw, &mut norm, &mut remainders) {
+			for (v, &q) in vals.iter_mut().zip(&norm) {
+				*v = Fixed::from_raw(q);
+			}
+		} else {
+			// Only a row repeating targets can hold enough weight to need the wide path.
+			let wide: Vec<u128> = raw.iter().map(|&v| u128::from(v)).collect();
+			vals.copy_from_slice(&normalize(&wide));
+		}
+		w.end_row();
+	}
+	w
+}
+
+/// Consensus `C`, the stake-weighted median of each column at `kappa`, and pre-rank `P`.
+fn consensus_and_pre_rank(w: &Csr<Fixed>, s: &[Fixed], kappa: Fixed) -> (Vec<Fixed>, Vec<Fixed>) {
+	let n = w.rows();
+	// Columns: (weight, stake) of every validator that weights each UID, column after column.
+	let mut start = vec![0usize; n + 1];
+	for &j in w.entries().0 {
+		start[j as usize + 1] += 1;
+	}
+	for j in 0..n {
+		start[j + 1] += start[j];
+	}
+	let mut next = start.clone();
+	let mut columns = vec![(Fixed::ZERO, Fixed::ZERO); w.len()];
+	for (i, &si) in s.iter().enumerate() {
+		let (cols, vals) = w.row(i);
+		for (&j, &wij) in cols.iter().zip(vals) {
+			columns[next[j as usize]] = (wij, si);
+			next[j as usize] += 1;
+		}
+	}
+	let mut consensus = vec![Fixed::ZERO; n];
+	let mut pre_rank = vec![Fixed::ZERO; n];
+	for j in 0..n {
+		let col = &mut columns[start[j]..start[j + 1]];
+		pre_rank[j] = col.iter().map(|&(wij, si)| si.mul_floor(wij)).sum();
+		consensus[j] = weighted_median(col, kappa);
+	}
+	(consensus, pre_rank)
+}
+
+/// The largest weight backed by at least `kappa` stake, `max { c : Σ_{w ≥ c} s ≥ κ }` over the
+/// `(w, s)` pairs of `col` (zero when all of them fall short); reorders `col`.
+///
+/// The answer depends only on the pairs, not their order, so a selection (partitions into
+/// above, at and below a pivot; expected linear time) gives the same as walking the sorted
+/// column. After a few rounds without converging it sorts what is left, which bounds the worst
+/// case.
+fn weighted_median(mut col: &mut [(Fixed, Fixed)], kappa: Fixed) -> Fixed {
+	// Stake on weights above every weight left in `col`; below `kappa` except at the start.
+	let mut above = Fixed::ZERO;
+	let mut rounds = 0;
+	while !col.is_empty() {
+		rounds += 1;
+		if rounds > 8 && col.len() > 16 {
+			col.sort_unstable_by_key(|&(wij, _)| core::cmp::Reverse(wij));
+			for &(wij, si) in col.iter() {
+				above = above + si;
+				if above >= kappa {
+					return wij;
+				}
+			}
+			return Fixed::ZERO;
+		}
+		// Weights above the pivot to the front, then those below it to the front of the rest;
+		// branch-free (Lomuto with unconditional swaps), as the comparisons are unpredictable.
+		let pivot = col[col.len() / 2].0;
+		let (hi, higher) = partition(col, |wij| wij > pivot);
+		if hi > 0 && above + higher >= kappa {
+			col = &mut col[..hi];
+			continue;
+		}
+		let rest = &mut col[hi..];
+		let (lo, _) = partition(rest, |wij| wij < pivot);
+		let equal: Fixed = rest[lo..].iter().map(|&(_, si)| si).sum();
+		above = above + higher + equal;
+		if above >= kappa {
+			return pivot;
+		}
+		col = &mut rest[..lo];
+	}
+	Fixed::ZERO
+}
+
+/// Moves the pairs whose weight satisfies `first` to the front, keeping the others after them;
+/// returns how many moved and their total stake.
+fn partition(col: &mut [(Fixed, Fixed)], first: impl Fn(Fixed) -> bool) -> (usize, Fixed) {
+	let (mut k, mut stake) = (0, 0u64);
+	for i in 0..col.len() {
+		let pair = col[i];
+		let moves = first(pair.0);
+		col[i] = col[k];
+		col[k] = pair;
+		k += usize::from(moves);
+		stake = stake.saturating_add(pair.1.raw() & 0u64.wrapping_sub(u64::from(moves)));
+	}
+	(k, Fixed::from_raw(stake))
+}
+
+/// The previous bonds `B_prev` of permit holders, with their column sums: bonds on UIDs whose
+/// current holder registered at or after the epoch that formed them are dropped (a UID's new
+/// holder inherits nothing), and each row is sorted by target with repeats merged. UIDs without
+/// a permit lose their bonds.
+fn previous_bonds(input: &EpochInput<'_>, permit: &[bool]) -> (Csr<Fixed>, Vec<Fixed>) {
+	let n = input.stake.len();
+	let entries = (0..n).filter(|&i| permit[i]).map(|i| input.bonds[i].len()).sum();
+	let mut prev = Csr::with_capacity(n, entries);
+	let mut col_sum = vec![Fixed::ZERO; n];
+	let mut unsorted: Vec<(Uid, Fixed)> = Vec::new();
+	for (i, &holds_permit) in permit.iter().enumerate() {
+		if !holds_permit {
+			prev.end_row();
+			continue;
+		}
+		for &(j, b) in &input.bonds[i] {
+			let ju = j as usize;
+			if !b.is_zero() && ju < n && ju != i && input.registered_at[ju] < input.last_epoch {
+				prev.push(j, b);
+			}
+		}
+		if !strictly_increasing(prev.open_row().0) {
+			let (cols, vals) = prev.open_row();
+			unsorted.clear();
+			unsorted.extend(cols.iter().copied().zip(vals.iter().copied()));
+			unsorted.sort_unstable_by_key(|&(j, _)| j);
+			unsorted.dedup_by(|later, kept| {
+				let same = later.0 == kept.0;
+				if same {
+					kept.1 = kept.1 + later.1;
+				}
+				same
+			});
+			prev.truncate_row();
+			for &(j, b) in &unsorted {
+				prev.push(j, b);
+			}
+		}
+		let (cols, vals) = prev.open_row();
+		for (&j, &b) in cols.iter().zip(vals) {
+			col_sum[j as usize] = col_sum[j as usize] + b;
+		}
+		prev.end_row();
+	}
+	(prev, col_sum)
+}
+
+/// The blend `α·ΔB + (1 − α)·B_prev` (each column-normalised first) of every permit holder, one
+/// row per UID, with its column sums. Permit holders inactive this epoch have no deltas: their
+/// bonds decay.
+fn blend_bonds(
+	permit: &[bool],
+	(prev, prev_col_sum): (&Csr<Fixed>, &[Fixed]),
+	(delta, delta_col_sum): (&Csr<Fixed>, &[Fixed]),
+	bonds_moving_average: Fixed,
+) -> (Vec<Vec<(Uid, Fixed)>>, Vec<Fixed>) {
+	let n = permit.len();
+	let alpha = bonds_moving_average.one_minus();
+	let keep = bonds_moving_average.min(Fixed::ONE);
+	let mut blend = vec![Vec::new(); n];
+	let mut col_sum = vec![Fixed::ZERO; n];
+	let (mut row, mut unsorted) = (Vec::new(), Vec::new());
+	for i in (0..n).filter(|&i| permit[i]) {
+		let (old_cols, old_vals) = prev.row(i);
+		let old = old_cols.iter().zip(old_vals).map(col_normalised(prev_col_sum));
+		let (new_cols, new_vals) = delta.row(i);
+		let new = new_cols.iter().zip(new_vals).map(col_normalised(delta_col_sum));
+		row.clear();
+		let mut blend_entry = |j: Uid, b_old: Fixed, b_new: Fixed| {
+			let bond = alpha.mul_floor(b_new) + keep.mul_floor(b_old);
+			if !bond.is_zero() {
+				row.push((j, bond));
+				col_sum[j as usize] = col_sum[j as usize] + bond;
+			}
+		};
+		if strictly_increasing(new_cols) {
+			merge_rows(old, new, &mut blend_entry);
+		} else {
+			// Repeated weights on one target: order the deltas by target as before.
+			unsorted.clear();
+			unsorted.extend(new);
+			unsorted.sort_unstable_by_key(|&(j, _)| j);
+			merge_rows(old, unsorted.iter().copied(), &mut blend_entry);
+		}
+		// Built in scratch space first, so that the row returned has no spare capacity.
+		blend[i] = row.clone();
+	}
+	(blend, col_sum)
+}
+
+/// Divides each entry by its column's sum (at most one), for [`Iterator::map`] over a row.
+fn col_normalised(col_sum: &[Fixed]) -> impl Fn((&Uid, &Fixed)) -> (Uid, Fixed) + '_ {
+	move |(&j, &b)| (j, b.div_floor(col_sum[j as usize]).min(Fixed::ONE))
+}
+
+/// Walks two rows sorted by target together, calling `f(j, a, b)` once per target in either
+/// (zero where a row has none): a target repeated in a row pairs with the other row once.
+fn merge_rows(
+	a: impl Iterator<Item = (Uid, Fixed)>,
+	b: impl Iterator<Item = (Uid, Fixed)>,
+	f: &mut impl FnMut(Uid, Fixed, Fixed),
+) {
+	let (mut a, mut b) = (a.peekable(), b.peekable());
+	loop {
+		let ja = a.peek().map_or(u32::MAX, |&(j, _)| u32::from(j));
+		let jb = b.peek().map_or(u32::MAX, |&(j, _)| u32::from(j));
+		let j = ja.min(jb);
+		if j == u32::MAX {
+			return;
+		}
+		let va = if ja == j { a.next().map_or(Fixed::ZERO, |(_, v)| v) } else { Fixed::ZERO };
+		let vb = if jb == j { b.next().map_or(Fixed::ZERO, |(_, v)| v) } else { Fixed::ZERO };
+		f(j as Uid, va, vb);
+	}
 }
 
 /// Splits an epoch's `total` emission (after the subnet owner's cut): half to neurons by

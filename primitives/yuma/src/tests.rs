@@ -398,3 +398,147 @@ proptest! {
 		}
 	}
 }
+
+mod reference;
+
+/// A random subnet for comparing against [`reference::epoch`]: up to `max_n` UIDs, some
+/// inactive, some re-registered, random weights (sometimes unsorted or repeated) and bonds.
+fn random_net(seed: u64, max_n: usize) -> (Net, Params) {
+	let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+	let mut next = move |m: u64| {
+		x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+		(x >> 17) % m.max(1)
+	};
+	let n = 1 + next(max_n as u64) as usize;
+	let mut net = Net::new((0..n).map(|_| if next(3) == 0 { 0 } else { next(1 << 40) }).collect());
+	for i in 0..n {
+		net.active[i] = next(8) != 0;
+		net.last_update[i] = next(20);
+		net.registered_at[i] = next(12);
+		let dense = next(4) == 0;
+		let len = if dense { n } else { next(n as u64 + 1) as usize };
+		let mut row: Vec<(Uid, u16)> = (0..len)
+			.map(|k| {
+				let j = if dense { k as u64 } else { next(n as u64 + 2) };
+				let v = match next(6) {
+					0 => 0,
+					1 => u16::MAX,
+					_ => next(1 << 16) as u16,
+				};
+				(j as Uid, v)
+			})
+			.collect();
+		if next(3) != 0 {
+			row.sort_unstable_by_key(|&(j, _)| j);
+			row.dedup_by_key(|&mut (j, _)| j);
+		}
+		net.weights[i] = row;
+		let len = next(n as u64 + 1) as usize;
+		let mut bonds: Vec<(Uid, Fixed)> = (0..len)
+			.map(|_| {
+				let b = match next(5) {
+					0 => Fixed::ZERO,
+					1 => Fixed::ONE,
+					_ => Fixed::from_raw(next(1 << 33)),
+				};
+				(next(n as u64 + 2) as Uid, b)
+			})
+			.collect();
+		if next(3) != 0 {
+			bonds.sort_unstable_by_key(|&(j, _)| j);
+			bonds.dedup_by_key(|&mut (j, _)| j);
+		}
+		net.bonds[i] = bonds;
+	}
+	net.last_epoch = next(14);
+	let p = Params {
+		kappa: Fixed::from_raw(match next(4) {
+			0 => 0,
+			1 => 1 << 32,
+			_ => next(1 << 32),
+		}),
+		bonds_moving_average: Fixed::from_raw(next((1 << 32) + 2)),
+		max_validators: next(n as u64 + 2) as u16,
+		min_validator_stake: next(1 << 20),
+	};
+	(net, p)
+}
+
+fn run_reference(net: &Net, p: &Params) -> EpochOutput {
+	reference::epoch(
+		&EpochInput {
+			stake: &net.stake,
+			active: &net.active,
+			last_update: &net.last_update,
+			registered_at: &net.registered_at,
+			weights: &net.weights,
+			bonds: &net.bonds,
+			last_epoch: net.last_epoch,
+		},
+		p,
+	)
+	.expect("consistent input")
+}
+
+/// Issue 12: the compressed-row epoch with 64-bit fast paths gives exactly the outputs of the
+/// nested-row, u128 epoch it replaced.
+#[test]
+fn epoch_matches_the_reference_bit_for_bit() {
+	for seed in 0..400 {
+		let (net, p) = random_net(seed, if seed % 10 == 0 { 300 } else { 40 });
+		assert_eq!(net.run(&p), run_reference(&net, &p), "seed {seed}");
+	}
+	// Many validators per column, so the median's selection recurses and falls back to sorting.
+	for seed in 0..4 {
+		let n = 600;
+		let mut net = Net::new((0..n as u64).map(|i| 1 + (i * 7_919 + seed) % 1_000).collect());
+		for i in 0..n {
+			let w = |j: u64| 1 + ((j * 7_919 + i as u64 * 104_729) % 65_535) as u16;
+			net.weights[i] = (0..n as u16).map(|j| (j, w(u64::from(j)))).collect();
+		}
+		let p = Params { max_validators: 500, ..params() };
+		assert_eq!(net.run(&p), run_reference(&net, &p), "seed {seed}");
+	}
+}
+
+/// The fixed-point fast paths against the u128 reference, at the edges and at random.
+#[test]
+fn fixed_ops_match_the_reference() {
+	let one = Fixed::ONE.raw();
+	let mut values = vec![0, 1, 2, 3, one - 1, one, one + 1, 2 * one, u64::MAX - 1, u64::MAX];
+	let mut x = 12_345u64;
+	for _ in 0..3_000 {
+		x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+		values.push(match x % 4 {
+			0 => x >> 31,
+			1 => x >> 32,
+			2 => one - (x >> 40),
+			_ => x,
+		});
+	}
+	for (k, &a) in values.iter().enumerate() {
+		for &b in values.iter().skip(k % 7).step_by(37).chain(&values[..10]) {
+			let (fa, fb) = (Fixed::from_raw(a), Fixed::from_raw(b));
+			assert_eq!(fa.mul_floor(fb), reference::mul_floor(fa, fb), "{a} * {b}");
+			assert_eq!(fa.div_floor(fb), reference::div_floor(fa, fb), "{a} / {b}");
+		}
+	}
+	for len in [0usize, 1, 2, 3, 7, 100, 1_000] {
+		for round in 0..20u64 {
+			let parts: Vec<u128> = (0..len)
+				.map(|_| {
+					x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+					match round % 4 {
+						0 => u128::from(x >> 48),
+						1 => u128::from(x >> 33) % 3,
+						2 => u128::from(x >> 40),
+						_ => u128::from(x) * u128::from(x >> 20),
+					}
+				})
+				.collect();
+			for total in [0u128, 1, 7, 1 << 32, u64::MAX as u128, u128::MAX / 3] {
+				assert_eq!(apportion(total, &parts), reference::apportion_ref(total, &parts));
+			}
+		}
+	}
+}
