@@ -148,14 +148,16 @@ fn the_largest_epoch_fits_in_a_block() {
 	let subnets = u32::from(subnets);
 	let epochs: u32 = <Runtime as pallet_rewards::Config>::MaxEpochsPerBlock::get();
 	type W = <Runtime as pallet_rewards::Config>::WeightInfo;
-	let payouts: u32 = <Runtime as pallet_rewards::Config>::MaxPayoutsPerBlock::get();
-	let hook = W::on_initialize(subnets)
-		.saturating_add(
-			W::epoch(max_uids, u32::from(agora_primitives::MAX_VALIDATORS))
-				.saturating_mul(epochs.into()),
-		)
-		.saturating_add(W::pay_out(payouts));
 	let block = crate::configs::RuntimeBlockWeights::get().max_block;
+	let payouts: u32 = <Runtime as pallet_rewards::Config>::MaxPayoutsPerBlock::get();
+	let max_uids = u16::try_from(max_uids).unwrap();
+	let epoch = Rewards::epoch_weight(max_uids, u32::from(agora_primitives::MAX_VALIDATORS));
+	let hook = W::on_initialize(subnets)
+		.saturating_add(epoch.saturating_mul(epochs.into()))
+		.saturating_add(W::pay_out(payouts));
+	// Issue 12: the largest epoch and a block's payouts take at most a quarter of the block.
+	let quarter = block.ref_time() / 4;
+	assert!(hook.ref_time() <= quarter, "epoch hook {hook:?} above a quarter of the block");
 	assert!(hook.all_lte(block), "epoch hook {hook:?} above the block's {block:?}");
 	assert_eq!(agora_primitives::MAX_VALIDATORS, 64, "the epoch benchmark measures 64 validators");
 }

@@ -521,7 +521,7 @@ fn on_initialize_weighs_the_hook_and_each_epoch() {
 		System::set_block_number(13);
 		assert_eq!(
 			<Rewards as Hooks<u64>>::on_initialize(13),
-			<() as WeightInfo>::on_initialize(1).saturating_add(<() as WeightInfo>::epoch(4, 1))
+			<() as WeightInfo>::on_initialize(1).saturating_add(Rewards::epoch_weight(4, 1))
 		);
 		assert_eq!(Rewards::last_epoch(1), Some(13));
 	});

@@ -610,8 +610,14 @@ pub mod pallet {
 			let take_shares = pool.shares_for(take);
 			pool.stake = pool.stake.saturating_add(take);
 			pool.shares = pool.shares.saturating_add(take_shares);
-			let held = Shares::<T>::get(hotkey, &owner).saturating_add(take_shares);
-			Self::set_shares(hotkey, &owner, held);
+			let before = Shares::<T>::get(hotkey, &owner);
+			if before == 0 {
+				Self::set_shares(hotkey, &owner, take_shares);
+			} else if take_shares > 0 {
+				// The owner's position is indexed already: one write, not two (an epoch's
+				// payouts credit hundreds of hotkeys a block).
+				Shares::<T>::insert(hotkey, &owner, before.saturating_add(take_shares));
+			}
 			Pools::<T>::insert(hotkey, pool);
 			TotalStake::<T>::mutate(|t| *t = t.saturating_add(amount));
 			Self::deposit_event(Event::EmissionCredited { hotkey: hotkey.clone(), amount, take });

@@ -31,8 +31,16 @@
 //!   limits (the runtime wraps its fee payment in `SkipCheckIfFeeless`).
 //! - **Epoch cost.** At each epoch ([`SubnetsInterface::record_epoch`]) the weights of every
 //!   UID left without a validator permit are deleted (a self-weight alone stays), so the
-//!   stored weights an epoch reads never exceed `max_validators` (≤ 64) full rows plus one
-//!   self-weight per UID: the case `pallet-rewards`' `epoch(n)` benchmark measures.
+//!   stored weights an epoch reads never exceed `max_validators` (≤ 64) full rows: the epoch
+//!   reads the weights and bonds of the last epoch's permit holders only (Yuma ignores
+//!   self-weights), the case `pallet-rewards`' `epoch(n, v)` benchmark measures.
+//! - **Epoch results** are kept as subtensor keeps them: one vector per subnet and quantity,
+//!   indexed by UID ([`Rank`], [`Trust`], [`Consensus`], [`Incentive`], [`Dividends`],
+//!   [`ValidatorTrust`], [`ValidatorPermit`], [`Emission`], [`EpochStake`]), so an epoch
+//!   writes each once, and only when it changed, however many neurons the subnet holds.
+//!   [`BlockAtRegistration`] mirrors each neuron's registration block, so a registration on a
+//!   full subnet picks the neuron to replace from two reads. Storage version 1; chains in the
+//!   earlier per-neuron layout migrate with [`migrations::v1::MigrateToV1`].
 //!
 //! Epochs are not run here: `pallet-rewards` reads neurons and weights through
 //! [`SubnetsInterface`] and writes each epoch's results back the same way.

@@ -42,9 +42,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::Subnets` (r:0 w:1)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
-		// Proof size measured: 466 bytes.
-		// Minimum execution time: 35_943 ns.
-		Weight::from_parts(39_108_000, 3_593)
+		// Proof size measured: 639 bytes.
+		// Minimum execution time: 38_217 ns.
+		Weight::from_parts(40_710_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -55,9 +55,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::HyperparamsSetAt` (r:1 w:1)
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
-		// Proof size measured: 420 bytes.
-		// Minimum execution time: 17_906 ns.
-		Weight::from_parts(19_869_000, 3_601)
+		// Proof size measured: 535 bytes.
+		// Minimum execution time: 17_446 ns.
+		Weight::from_parts(18_988_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -71,14 +71,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Burn` (r:1 w:1)
 	/// Proof: `Subnets::Burn` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Subnets::Neurons` (r:4096 w:1)
-	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
-	/// Storage: `Subnets::Stats` (r:4096 w:1)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Emission` (r:1 w:1)
+	/// Proof: `Subnets::Emission` (`max_values`: None, `max_size`: Some(65548), added: 68023, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::BlockAtRegistration` (r:1 w:1)
+	/// Proof: `Subnets::BlockAtRegistration` (`max_values`: None, `max_size`: Some(16396), added: 18871, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Registrations` (r:2 w:2)
 	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Neurons` (r:1 w:1)
+	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Rank` (r:1 w:1)
+	/// Proof: `Subnets::Rank` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Trust` (r:1 w:1)
+	/// Proof: `Subnets::Trust` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Consensus` (r:1 w:1)
+	/// Proof: `Subnets::Consensus` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Incentive` (r:1 w:1)
+	/// Proof: `Subnets::Incentive` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Dividends` (r:1 w:1)
+	/// Proof: `Subnets::Dividends` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::ValidatorTrust` (r:1 w:1)
+	/// Proof: `Subnets::ValidatorTrust` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::ValidatorPermit` (r:1 w:1)
+	/// Proof: `Subnets::ValidatorPermit` (`max_values`: None, `max_size`: Some(4108), added: 6583, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::EpochStake` (r:1 w:1)
+	/// Proof: `Subnets::EpochStake` (`max_values`: None, `max_size`: Some(65548), added: 68023, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Bonds` (r:0 w:1)
 	/// Proof: `Subnets::Bonds` (`max_values`: None, `max_size`: Some(40982), added: 43457, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::WeightCommits` (r:0 w:1)
@@ -87,15 +105,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
-		// Proof size measured: 5901 + n * 155 bytes.
-		// Minimum execution time: 93_800 ns.
-		Weight::from_parts(95_763_000, 6_196)
-			// Standard error: 249_094.
-			.saturating_add(Weight::from_parts(10_769_296, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
-			.saturating_add(Weight::from_parts(0, 3163).saturating_mul(n.into()))
+		// Proof size measured: 6771 + n * 23 bytes.
+		// Minimum execution time: 130_324 ns.
+		Weight::from_parts(180_936_098, 69_013)
+			// Standard error: 2_634.
+			.saturating_add(Weight::from_parts(71_419, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
@@ -108,9 +124,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::Neurons` (r:1 w:1)
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
-		// Proof size measured: 706 bytes.
-		// Minimum execution time: 66_610 ns.
-		Weight::from_parts(78_888_000, 4_153)
+		// Proof size measured: 821 bytes.
+		// Minimum execution time: 66_880 ns.
+		Weight::from_parts(71_997_000, 4_153)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -122,17 +138,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Weights` (r:1 w:1)
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
-	/// Storage: `Subnets::Stats` (r:1 w:0)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::ValidatorPermit` (r:1 w:0)
+	/// Proof: `Subnets::ValidatorPermit` (`max_values`: None, `max_size`: Some(4108), added: 6583, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::SubnetN` (r:1 w:0)
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
-		// Proof size measured: 3428 bytes.
-		// Minimum execution time: 27_871 ns.
-		Weight::from_parts(63_618_405, 19_871)
-			// Standard error: 3_216.
-			.saturating_add(Weight::from_parts(30_159, 0).saturating_mul(n.into()))
+		// Proof size measured: 2718 + n * 1 bytes.
+		// Minimum execution time: 26_730 ns.
+		Weight::from_parts(60_223_856, 19_871)
+			// Standard error: 2_037.
+			.saturating_add(Weight::from_parts(29_257, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -143,9 +159,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Subnets::WeightCommits` (r:1 w:1)
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
-		// Proof size measured: 638 bytes.
-		// Minimum execution time: 21_302 ns.
-		Weight::from_parts(23_215_000, 3_601)
+		// Proof size measured: 822 bytes.
+		// Minimum execution time: 22_354 ns.
+		Weight::from_parts(24_717_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -157,19 +173,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Neurons` (r:1 w:1)
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
-	/// Storage: `Subnets::Stats` (r:1 w:0)
-	/// Proof: `Subnets::Stats` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::ValidatorPermit` (r:1 w:0)
+	/// Proof: `Subnets::ValidatorPermit` (`max_values`: None, `max_size`: Some(4108), added: 6583, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::SubnetN` (r:1 w:0)
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Weights` (r:0 w:1)
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
-		// Proof size measured: 3538 bytes.
-		// Minimum execution time: 32_548 ns.
-		Weight::from_parts(72_401_942, 4_153)
-			// Standard error: 3_481.
-			.saturating_add(Weight::from_parts(36_162, 0).saturating_mul(n.into()))
+		// Proof size measured: 2899 + n * 1 bytes.
+		// Minimum execution time: 34_031 ns.
+		Weight::from_parts(65_179_500, 7_573)
+			// Standard error: 2_059.
+			.saturating_add(Weight::from_parts(34_567, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -178,42 +194,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(39_108_000, 3_593)
+		Weight::from_parts(40_710_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(19_869_000, 3_601)
+		Weight::from_parts(18_988_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(95_763_000, 6_196)
-			.saturating_add(Weight::from_parts(10_769_296, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
-			.saturating_add(Weight::from_parts(0, 3163).saturating_mul(n.into()))
+		Weight::from_parts(180_936_098, 69_013)
+			.saturating_add(Weight::from_parts(71_419, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
+			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(78_888_000, 4_153)
+		Weight::from_parts(71_997_000, 4_153)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(63_618_405, 19_871)
-			.saturating_add(Weight::from_parts(30_159, 0).saturating_mul(n.into()))
+		Weight::from_parts(60_223_856, 19_871)
+			.saturating_add(Weight::from_parts(29_257, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(23_215_000, 3_601)
+		Weight::from_parts(24_717_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(72_401_942, 4_153)
-			.saturating_add(Weight::from_parts(36_162, 0).saturating_mul(n.into()))
+		Weight::from_parts(65_179_500, 7_573)
+			.saturating_add(Weight::from_parts(34_567, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
