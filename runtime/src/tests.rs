@@ -54,10 +54,7 @@ fn subnet_with_validator_and_miners() -> (u16, AccountId, AccountId) {
 		(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
 	call(
 		&alice(),
-		pallet_subnets::Call::create_subnet {
-			task: TaskKind::TextEmbedding,
-			max_cost: 100 * AGR,
-		},
+		pallet_subnets::Call::create_subnet { task: TaskKind::TextEmbedding, max_cost: 100 * AGR },
 	);
 	let netuid = 1;
 	let hp = SubnetHyperparams {
@@ -71,10 +68,7 @@ fn subnet_with_validator_and_miners() -> (u16, AccountId, AccountId) {
 	RuntimeCall::from(pallet_subnets::Call::set_hyperparams { netuid, hyperparams: hp })
 		.dispatch(RuntimeOrigin::root())
 		.unwrap();
-	call(
-		&charlie,
-		pallet_subnets::Call::register { netuid, hotkey: hotkey(100), max_cost: AGR },
-	);
+	call(&charlie, pallet_subnets::Call::register { netuid, hotkey: hotkey(100), max_cost: AGR });
 	for i in 1..=3 {
 		call(
 			&dave,

@@ -7,9 +7,9 @@
 
 use super::*;
 use agora_primitives::SubnetHyperparams;
-use polkadot_sdk::frame_support::BoundedVec;
 use frame::benchmarking::prelude::*;
 use pallet_subnets::{Neuron, Subnet};
+use polkadot_sdk::frame_support::BoundedVec;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
 /// Most validators a subnet may have, as the epoch benchmark's `v` ranges.
@@ -163,8 +163,9 @@ mod benchmarks {
 	}
 
 	/// Crediting a page of `k` queued payouts (at most the runtime's `MaxPayoutsPerBlock`),
-	/// each to a hotkey whose pool already holds shares, so that the owner's take and the
-	/// vesting part are both computed and written.
+	/// each to a hotkey whose pool's shares are all a nominator's: the owner's take and the
+	/// vesting part are both computed, and the owner's new position is written and indexed
+	/// (`Shares` and `Nominations`), the most a credit writes.
 	#[benchmark]
 	fn pay_out(k: Linear<1, 64>) -> Result<(), BenchmarkError> {
 		if k > T::MaxPayoutsPerBlock::get() {
@@ -181,6 +182,13 @@ mod benchmarks {
 			let coldkey: T::AccountId = account("coldkey", i, 0);
 			pallet_agora_staking::Pallet::<T>::register_hotkey(&hotkey, &coldkey)?;
 			pallet_agora_staking::Pallet::<T>::credit_emission(&hotkey, unit, 1)?;
+			// The owner's shares pass to a nominator: the pool keeps its shares, the owner
+			// holds none.
+			let nominator: T::AccountId = account("nominator", i, 0);
+			let shares = pallet_agora_staking::Shares::<T>::take(&hotkey, &coldkey);
+			pallet_agora_staking::Nominations::<T>::remove(&coldkey, &hotkey);
+			pallet_agora_staking::Shares::<T>::insert(&hotkey, &nominator, shares);
+			pallet_agora_staking::Nominations::<T>::insert(&nominator, &hotkey, ());
 			page.push((hotkey, unit));
 		}
 		let total = unit.saturating_mul(Balance::from(k));

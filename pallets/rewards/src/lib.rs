@@ -88,6 +88,9 @@ use polkadot_sdk::{
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::rewards";
 
+/// The most payouts a page may hold, whatever `MaxPayoutsPerBlock` is.
+pub const MAX_PAYOUT_PAGE: u32 = 1024;
+
 /// A fraction in U32F32 as parts of `u16::MAX`, rounded to nearest.
 pub fn to_u16(f: Fixed) -> u16 {
 	let scaled = (u128::from(f.raw()) * u128::from(u16::MAX) + (1 << 31)) >> 32;
@@ -155,7 +158,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Payouts<T> = StorageMap<_, Twox64Concat, NetUid, PayoutQueue>;
 
-	/// The queued payouts themselves, by subnet and page: `(hotkey, planck)`.
+	/// The queued payouts themselves, by subnet and page: `(hotkey, planck)`, at most
+	/// `MaxPayoutsPerBlock` a page (bounded by [`MAX_PAYOUT_PAGE`], so that pages queued before
+	/// a runtime lowers `MaxPayoutsPerBlock` still decode).
 	#[pallet::storage]
 	pub type PayoutPages<T: Config> = StorageDoubleMap<
 		_,
@@ -163,7 +168,7 @@ pub mod pallet {
 		NetUid,
 		Twox64Concat,
 		u16,
-		BoundedVec<(T::AccountId, Balance), T::MaxPayoutsPerBlock>,
+		BoundedVec<(T::AccountId, Balance), ConstU32<MAX_PAYOUT_PAGE>>,
 	>;
 
 	#[pallet::event]
@@ -208,6 +213,11 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxEpochsPerBlock::get() >= 1, "MaxEpochsPerBlock must be at least 1");
+			let payouts = T::MaxPayoutsPerBlock::get();
+			assert!(
+				(1..=MAX_PAYOUT_PAGE).contains(&payouts),
+				"MaxPayoutsPerBlock must be 1 ..= MAX_PAYOUT_PAGE"
+			);
 			assert!(T::BlockEmission::get() <= T::IssuanceCap::get(), "emission above the cap");
 		}
 
@@ -311,7 +321,10 @@ pub mod pallet {
 				return 0;
 			};
 			let neurons = T::Subnets::epoch_neurons(netuid);
-			let rows = neurons.iter().filter(|n| n.weights.len() > 1).count() as u32;
+			// Rows read: a permit holder's weights on others or its bonds (a holder weighting only
+			// itself keeps its bond row, which the epoch still reads and blends).
+			let rows = neurons.iter().filter(|n| n.weights.len() > 1 || !n.bonds.is_empty()).count()
+				as u32;
 			let stake_now: Vec<Balance> =
 				neurons.iter().map(|n| T::Stake::stake_of(&n.hotkey)).collect();
 			// Only stake that stayed since the last epoch counts (`last_epoch_stake` is the least

@@ -164,9 +164,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 				}) => burned += cost,
 				// Minted: the owner's cut at the epoch, the neurons' payouts page by page.
 				RuntimeEvent::Rewards(crate::Event::EpochRun { owner_cut: amount, .. })
-				| RuntimeEvent::Rewards(crate::Event::EmissionPaid { amount, .. }) => {
-					emitted += amount
-				},
+				| RuntimeEvent::Rewards(crate::Event::EmissionPaid { amount, .. }) => emitted += amount,
 				_ => {},
 			}
 		}

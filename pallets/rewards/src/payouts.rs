@@ -13,6 +13,7 @@
 //! A subnet's next epoch waits until its queue is empty.
 
 use crate::*;
+use alloc::vec::Vec;
 use polkadot_sdk::frame_support::{traits::Get, weights::Weight, BoundedVec};
 
 /// A subnet's queued payouts: pages `next..end` of [`PayoutPages`], `unpaid` planck in all.
@@ -47,7 +48,7 @@ impl<T: Config> Pallet<T> {
 		payouts: impl Iterator<Item = (T::AccountId, Balance)>,
 		release_blocks: BlockNumber,
 	) -> Balance {
-		let size = T::MaxPayoutsPerBlock::get().max(1) as usize;
+		let size = T::MaxPayoutsPerBlock::get().clamp(1, MAX_PAYOUT_PAGE) as usize;
 		let mut queue = PayoutQueue { release_blocks, ..Default::default() };
 		let mut page = Vec::with_capacity(size);
 		let flush = |page: &mut Vec<(T::AccountId, Balance)>, queue: &mut PayoutQueue| {
@@ -55,7 +56,7 @@ impl<T: Config> Pallet<T> {
 				return;
 			}
 			queue.unpaid += page.iter().map(|(_, a)| a).sum::<Balance>();
-			// A page holds at most `MaxPayoutsPerBlock` payouts: nothing is cut.
+			// A page holds at most `size` ≤ `MAX_PAYOUT_PAGE` payouts: nothing is cut.
 			PayoutPages::<T>::insert(
 				netuid,
 				queue.end,
@@ -76,18 +77,29 @@ impl<T: Config> Pallet<T> {
 		queue.unpaid
 	}
 
-	/// Pays queued pages, subnets in `netuids` order, while the block's `MaxPayoutsPerBlock`
-	/// allows a whole page; returns the weight used.
+	/// Pays queued pages while the block's `MaxPayoutsPerBlock` allows a whole page (the
+	/// first page of a block always: a page left longer than a lowered budget still goes),
+	/// the queue of the oldest epoch first (ties to the lower netuid), so that no subnet's
+	/// payouts, and so its next epoch, wait behind others' indefinitely: when the subnets'
+	/// sizes over their tempos exceed what the blocks pay, epochs come later than `tempo`, in
+	/// turn, and their emission keeps accruing. Returns the weight used.
 	pub(crate) fn pay_queued(netuids: &[NetUid]) -> Weight {
-		let mut budget = T::MaxPayoutsPerBlock::get().max(1);
+		let mut queued: Vec<(BlockNumber, NetUid)> = netuids
+			.iter()
+			.filter(|&&netuid| Payouts::<T>::contains_key(netuid))
+			.map(|&netuid| (LastEpoch::<T>::get(netuid).unwrap_or_default(), netuid))
+			.collect();
+		queued.sort_unstable();
+		let full = T::MaxPayoutsPerBlock::get().max(1);
+		let mut budget = full;
 		let mut weight = Weight::zero();
-		for &netuid in netuids {
+		for (_, netuid) in queued {
 			while let Some(queue) = Payouts::<T>::get(netuid) {
 				let len = PayoutPages::<T>::decode_len(netuid, queue.next).unwrap_or(0) as u32;
-				if len > budget {
+				if len > budget && budget < full {
 					return weight;
 				}
-				budget -= len;
+				budget = budget.saturating_sub(len);
 				Self::pay_page(netuid, queue);
 				weight = weight.saturating_add(T::WeightInfo::pay_out(len));
 			}
@@ -107,12 +119,19 @@ impl<T: Config> Pallet<T> {
 		}
 		// A payout that cannot be credited (it should not happen) goes back to the subnet's
 		// pending emission: not lost.
-		PendingEmission::<T>::mutate(netuid, |p| *p = p.saturating_add(total - minted));
+		if total > minted {
+			PendingEmission::<T>::mutate(netuid, |p| *p = p.saturating_add(total - minted));
+		}
 		TotalPending::<T>::mutate(|t| *t = t.saturating_sub(minted));
 		TotalEmitted::<T>::mutate(|t| *t = t.saturating_add(minted));
 		queue.next += 1;
 		queue.unpaid = queue.unpaid.saturating_sub(total);
 		if queue.next >= queue.end {
+			// Nothing is left unless a page went missing (it should not happen): whatever
+			// was queued and not paid goes back to pending, not lost.
+			if queue.unpaid > 0 {
+				PendingEmission::<T>::mutate(netuid, |p| *p = p.saturating_add(queue.unpaid));
+			}
 			Payouts::<T>::remove(netuid);
 		} else {
 			Payouts::<T>::insert(netuid, queue);

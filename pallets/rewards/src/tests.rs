@@ -775,8 +775,9 @@ fn payouts_are_paid_over_blocks_and_never_to_a_successor() {
 		let paid: Vec<(u32, Balance)> = rewards_events()
 			.into_iter()
 			.filter_map(|e| match e {
-				Event::EmissionPaid { netuid: n, neurons, amount } if n == netuid =>
-					Some((neurons, amount)),
+				Event::EmissionPaid { netuid: n, neurons, amount } if n == netuid => {
+					Some((neurons, amount))
+				},
 				_ => None,
 			})
 			.collect();
@@ -813,5 +814,51 @@ fn try_state_catches_a_broken_payout_queue() {
 		assert_ok!(Rewards::do_try_state());
 		// Drained by the end, so that the closing checks see every payout minted.
 		run_to_block(35);
+	});
+}
+
+/// Queues `payouts` on `netuid` as its epoch at block `at` would, `TotalPending` in step.
+fn queue(netuid: NetUid, payouts: Vec<(u64, Balance)>, at: u32) {
+	let total: Balance = payouts.iter().map(|(_, a)| a).sum();
+	TotalPending::<Test>::mutate(|t| *t += total);
+	assert_eq!(Rewards::queue_payouts(netuid, payouts.into_iter(), 10), total);
+	LastEpoch::<Test>::insert(netuid, at);
+}
+
+/// Review of issue 12: the block's payout budget goes to the oldest epoch's queue first, so no
+/// subnet waits behind lower netuids forever; a page longer than a lowered budget still goes,
+/// alone in its block; a page that went missing returns its AGR to pending, not lost.
+#[test]
+fn the_oldest_epochs_payouts_go_first_and_none_is_stranded() {
+	build_and_execute(|| {
+		MaxPayoutsPerBlock::set(2);
+		let a = subnet_with(1, (2, 10), 100 * AGR, &[(3, 11)]);
+		let b = subnet_with(1, (4, 20), 100 * AGR, &[(5, 21)]);
+		let c = subnet_with(1, (6, 30), 100 * AGR, &[(7, 31)]);
+		queue(a, vec![(10, 70), (11, 80)], 9);
+		queue(b, vec![(20, 50), (21, 60)], 5);
+		queue(c, vec![(30, 40)], 7);
+		// One page of two a block: b's epoch (block 5) is the oldest.
+		Rewards::pay_queued(&[a, b, c]);
+		assert!(!Payouts::<Test>::contains_key(b));
+		assert!(Payouts::<Test>::contains_key(a) && Payouts::<Test>::contains_key(c));
+		assert_eq!(Staking::stake_of_coldkey(&21, &5), 60);
+		// The budget drops to one: c's page of one (block 7) goes, then a's page of two waits
+		// for a block of its own, where it goes alone.
+		MaxPayoutsPerBlock::set(1);
+		Rewards::pay_queued(&[a, b, c]);
+		assert!(!Payouts::<Test>::contains_key(c) && Payouts::<Test>::contains_key(a));
+		Rewards::pay_queued(&[a, b, c]);
+		assert!(!Payouts::<Test>::contains_key(a));
+		assert_eq!(Staking::stake_of_coldkey(&11, &3), 80);
+		assert_ok!(Rewards::do_try_state());
+
+		// A page lost from storage: the queue ends and its AGR is pending again.
+		queue(a, vec![(10, 90)], 12);
+		PayoutPages::<Test>::remove(a, 0);
+		let before = pending(a);
+		Rewards::pay_queued(&[a]);
+		assert!(!Payouts::<Test>::contains_key(a));
+		assert_eq!(pending(a), before + 90);
 	});
 }

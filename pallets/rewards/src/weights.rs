@@ -40,10 +40,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 64]`.
 	fn on_initialize(s: u32) -> Weight {
 		// Proof size measured: 325 + s * 221 bytes.
-		// Minimum execution time: 22_814 ns.
-		Weight::from_parts(6_267_629, 3_601)
-			// Standard error: 9_259.
-			.saturating_add(Weight::from_parts(14_109_619, 0).saturating_mul(s.into()))
+		// Minimum execution time: 23_766 ns.
+		Weight::from_parts(9_364_431, 3_601)
+			// Standard error: 5_124.
+			.saturating_add(Weight::from_parts(14_068_934, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads(5_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -95,19 +95,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Rewards::Payouts` (r:0 w:1)
 	/// Proof: `Rewards::Payouts` (`max_values`: None, `max_size`: Some(34), added: 2509, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::PayoutPages` (r:0 w:64)
-	/// Proof: `Rewards::PayoutPages` (`max_values`: None, `max_size`: Some(3094), added: 5569, mode: `MaxEncodedLen`)
+	/// Proof: `Rewards::PayoutPages` (`max_values`: None, `max_size`: Some(49174), added: 51649, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::SubnetStake` (r:0 w:1)
 	/// Proof: `Rewards::SubnetStake` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	/// The range of component `v` is `[1, 64]`.
 	fn epoch(n: u32, v: u32) -> Weight {
 		// Proof size measured: 0 + n * 1011 + v * 57891 bytes.
-		// Minimum execution time: 78_407 ns.
-		Weight::from_parts(78_407_000, 69_013)
-			// Standard error: 436_649.
-			.saturating_add(Weight::from_parts(9_803_062, 0).saturating_mul(n.into()))
-			// Standard error: 27_944_997.
-			.saturating_add(Weight::from_parts(121_201_443, 0).saturating_mul(v.into()))
+		// Minimum execution time: 79_829 ns.
+		Weight::from_parts(79_829_000, 69_013)
+			// Standard error: 428_727.
+			.saturating_add(Weight::from_parts(10_021_895, 0).saturating_mul(n.into()))
+			// Standard error: 27_438_039.
+			.saturating_add(Weight::from_parts(99_846_105, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(v.into())))
@@ -117,7 +117,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 29725).saturating_mul(v.into()))
 	}
 	/// Storage: `Rewards::PayoutPages` (r:1 w:1)
-	/// Proof: `Rewards::PayoutPages` (`max_values`: None, `max_size`: Some(3094), added: 5569, mode: `MaxEncodedLen`)
+	/// Proof: `Rewards::PayoutPages` (`max_values`: None, `max_size`: Some(49174), added: 51649, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Owner` (r:64 w:0)
 	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -130,25 +130,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Shares` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::TotalStake` (r:1 w:1)
 	/// Proof: `Staking::TotalStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::PendingEmission` (r:1 w:1)
-	/// Proof: `Rewards::PendingEmission` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::TotalPending` (r:1 w:1)
 	/// Proof: `Rewards::TotalPending` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::TotalEmitted` (r:1 w:1)
 	/// Proof: `Rewards::TotalEmitted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Payouts` (r:0 w:1)
 	/// Proof: `Rewards::Payouts` (`max_values`: None, `max_size`: Some(34), added: 2509, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::Nominations` (r:0 w:64)
+	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 64]`.
 	fn pay_out(k: u32) -> Weight {
-		// Proof size measured: 595 + k * 341 bytes.
-		// Minimum execution time: 55_433 ns.
-		Weight::from_parts(19_335_374, 6_559)
-			// Standard error: 26_980.
-			.saturating_add(Weight::from_parts(34_444_387, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size measured: 582 + k * 341 bytes.
+		// Minimum execution time: 55_693 ns.
+		Weight::from_parts(17_312_163, 52_639)
+			// Standard error: 18_456.
+			.saturating_add(Weight::from_parts(36_574_893, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads(4_u64.saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64.saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64.saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(k.into()))
 	}
 }
@@ -156,8 +156,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn on_initialize(s: u32) -> Weight {
-		Weight::from_parts(6_267_629, 3_601)
-			.saturating_add(Weight::from_parts(14_109_619, 0).saturating_mul(s.into()))
+		Weight::from_parts(9_364_431, 3_601)
+			.saturating_add(Weight::from_parts(14_068_934, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads(5_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -165,9 +165,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2611).saturating_mul(s.into()))
 	}
 	fn epoch(n: u32, v: u32) -> Weight {
-		Weight::from_parts(78_407_000, 69_013)
-			.saturating_add(Weight::from_parts(9_803_062, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(121_201_443, 0).saturating_mul(v.into()))
+		Weight::from_parts(79_829_000, 69_013)
+			.saturating_add(Weight::from_parts(10_021_895, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(99_846_105, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(v.into())))
@@ -177,12 +177,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 29725).saturating_mul(v.into()))
 	}
 	fn pay_out(k: u32) -> Weight {
-		Weight::from_parts(19_335_374, 6_559)
-			.saturating_add(Weight::from_parts(34_444_387, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(17_312_163, 52_639)
+			.saturating_add(Weight::from_parts(36_574_893, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads(4_u64.saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64.saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64.saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(k.into()))
 	}
 }

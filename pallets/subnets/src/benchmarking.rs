@@ -165,6 +165,34 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Worst case of telling the pallet that a hotkey lost stake: it holds the last UID of `s`
+	/// full subnets (the runtime's `MaxUidsLimit` neurons each), on each of which the counted
+	/// stake is lowered (each subnet's `EpochStake` vector decoded, changed and written).
+	#[benchmark]
+	fn on_stake_decrease(s: Linear<1, 32>) -> Result<(), BenchmarkError> {
+		let n = T::MaxUidsLimit::get().min(u32::from(u16::MAX)) as u16;
+		let last = n.checked_sub(1).ok_or("MaxUidsLimit is 0")?;
+		let who = hotkey::<T>(last);
+		let mut netuids = Vec::new();
+		for _ in 0..s {
+			let netuid = subnet::<T>(1, false)?;
+			Uids::<T>::insert(netuid, &who, last);
+			let counted = alloc::vec![Balance::MAX; usize::from(n)];
+			EpochStake::<T>::insert(netuid, BoundedVec::truncate_from(counted));
+			netuids.push(netuid);
+		}
+
+		#[block]
+		{
+			<Pallet<T> as OnStakeDecrease<T::AccountId>>::on_stake_decrease(&who, 1);
+		}
+
+		for netuid in netuids {
+			assert_eq!(stats::at(&EpochStake::<T>::get(netuid), last), 1);
+		}
+		Ok(())
+	}
+
 	/// Worst case: a full subnet of `n` neurons, none immune, so every UID's emission and
 	/// registration block are compared (two vectors read) and the weakest (the last) is
 	/// replaced, its entry reset in every vector.

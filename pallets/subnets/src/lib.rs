@@ -72,12 +72,12 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod stats;
 #[cfg(test)]
 mod tests;
-pub mod migrations;
-mod stats;
 pub mod weights;
 
 use agora_primitives::{
@@ -88,10 +88,13 @@ use agora_primitives::{
 };
 use alloc::vec::Vec;
 use polkadot_sdk::{
-	frame_support::{BoundedVec, traits::{
-		fungible::Mutate,
-		tokens::{Fortitude, Precision, Preservation},
-	}},
+	frame_support::{
+		traits::{
+			fungible::Mutate,
+			tokens::{Fortitude, Precision, Preservation},
+		},
+		BoundedVec,
+	},
 	polkadot_sdk_frame as frame,
 	sp_runtime::{
 		traits::{Saturating, UniqueSaturatedInto},
@@ -352,18 +355,15 @@ pub mod pallet {
 
 	/// Each neuron's consensus weight at the last epoch, in parts of `u16::MAX`.
 	#[pallet::storage]
-	pub type Consensus<T: Config> =
-		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+	pub type Consensus<T: Config> = StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
 
 	/// Each neuron's incentive at the last epoch, in parts of `u16::MAX`.
 	#[pallet::storage]
-	pub type Incentive<T: Config> =
-		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+	pub type Incentive<T: Config> = StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
 
 	/// Each neuron's dividends at the last epoch, in parts of `u16::MAX`.
 	#[pallet::storage]
-	pub type Dividends<T: Config> =
-		StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
+	pub type Dividends<T: Config> = StorageMap<_, Twox64Concat, NetUid, UidVec<u16, T>, ValueQuery>;
 
 	/// Each neuron's validator trust at the last epoch, in parts of `u16::MAX`.
 	#[pallet::storage]
@@ -1203,6 +1203,25 @@ pub mod pallet {
 					);
 				}
 			}
+			// Epoch results exist only for subnets that exist.
+			let netuids: Vec<NetUid> = Subnets::<T>::iter_keys().collect();
+			for keys in [
+				Rank::<T>::iter_keys().collect::<Vec<_>>(),
+				Trust::<T>::iter_keys().collect(),
+				Consensus::<T>::iter_keys().collect(),
+				Incentive::<T>::iter_keys().collect(),
+				Dividends::<T>::iter_keys().collect(),
+				ValidatorTrust::<T>::iter_keys().collect(),
+				ValidatorPermit::<T>::iter_keys().collect(),
+				Emission::<T>::iter_keys().collect(),
+				EpochStake::<T>::iter_keys().collect(),
+				BlockAtRegistration::<T>::iter_keys().collect(),
+			] {
+				ensure!(
+					keys.iter().all(|n| netuids.contains(n)),
+					"epoch results of a missing subnet"
+				);
+			}
 			// The staking pallet counts each hotkey's subnets (it takes stake only while > 0).
 			let mut registrations = alloc::collections::BTreeMap::<T::AccountId, u16>::new();
 			for (_, hotkey, _) in Uids::<T>::iter() {
@@ -1301,10 +1320,9 @@ impl<T: Config> OnStakeDecrease<T::AccountId> for Pallet<T> {
 		}
 	}
 
+	/// Benchmarked at its worst: the hotkey on `MaxSubnets` full subnets.
 	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
 		use polkadot_sdk::frame_support::traits::Get;
-		let subnets = u64::from(T::MaxSubnets::get());
-		<T as polkadot_sdk::frame_system::Config>::DbWeight::get()
-			.reads_writes(subnets.saturating_mul(3), subnets)
+		T::WeightInfo::on_stake_decrease(u32::from(T::MaxSubnets::get()))
 	}
 }

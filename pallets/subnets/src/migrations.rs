@@ -9,6 +9,10 @@ use polkadot_sdk::frame_support::{
 /// vector per subnet and quantity ([`Rank`] … [`EpochStake`]), and [`BlockAtRegistration`] is
 /// filled from the neurons, so that an epoch writes O(1) items per subnet and a registration
 /// on a full subnet reads two.
+///
+/// It runs in one block: two reads and a deletion per neuron (~66 µs of database weight at
+/// ParityDB's costs), so ~0.55 s for 32 subnets of the default 256 UIDs. A chain whose subnets
+/// root has grown far beyond that needs it as a multi-block migration instead.
 pub mod v1 {
 	use super::*;
 	#[cfg(feature = "try-runtime")]
@@ -48,8 +52,10 @@ pub mod v1 {
 					.map(|uid| Neurons::<T>::get(netuid, uid).map_or(0, |n| n.registered_at))
 					.collect();
 				reads += 2 * u64::from(n);
+				// `put_stats` reads each of its nine vectors before writing it.
 				Pallet::<T>::put_stats(netuid, &stats);
 				BlockAtRegistration::<T>::insert(netuid, BoundedVec::truncate_from(registered));
+				reads += 9;
 				writes += 10;
 			}
 			// Entries of UIDs beyond a subnet's neurons cannot exist (`try_state`), and those
@@ -105,8 +111,8 @@ mod tests {
 		BlockAtRegistration, Emission, EpochStake, Incentive, NetUid, NeuronStats, NextNetUid,
 		Rank, TaskKind, Uids, ValidatorPermit,
 	};
-	use polkadot_sdk::polkadot_sdk_frame::testing_prelude::*;
 	use polkadot_sdk::frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade};
+	use polkadot_sdk::polkadot_sdk_frame::testing_prelude::*;
 
 	/// A chain in the version-0 layout (two subnets with neurons, one replaced, results per
 	/// neuron in `Stats`) upgrades to per-subnet vectors with every neuron's results intact.

@@ -138,6 +138,10 @@ fn try_state_catches_corruption() {
 		assert!(Subnets::do_try_state().is_err());
 		crate::BlockAtRegistration::<Test>::insert(netuid, bounded(&[1, 1]));
 		assert_ok!(Subnets::do_try_state());
+		crate::Incentive::<Test>::insert(netuid + 1, bounded(&[1]));
+		assert!(Subnets::do_try_state().is_err());
+		crate::Incentive::<Test>::remove(netuid + 1);
+		assert_ok!(Subnets::do_try_state());
 		Weights::<Test>::insert(netuid, 0, bounded(&[(1, 1), (0, 1)]));
 		assert!(Subnets::do_try_state().is_err());
 		Weights::<Test>::remove(netuid, 0);
@@ -1201,7 +1205,12 @@ fn subnets_interface_reads_and_records_epochs() {
 			vec![(1, 1 << 32)]
 		);
 		// An empty row clears the bonds.
-		<I as SubnetsInterface<AccountId>>::record_epoch(a, stats.clone(), vec![(0, vec![])], vec![]);
+		<I as SubnetsInterface<AccountId>>::record_epoch(
+			a,
+			stats.clone(),
+			vec![(0, vec![])],
+			vec![],
+		);
 		assert!(!Bonds::<Test>::contains_key(a, 0));
 		assert_eq!(Subnets::stats(a, 0), stats[0]);
 	});

@@ -19,6 +19,7 @@ use polkadot_sdk::polkadot_sdk_frame::{
 pub trait WeightInfo {
 	fn create_subnet() -> Weight;
 	fn set_hyperparams() -> Weight;
+	fn on_stake_decrease(s: u32) -> Weight;
 	fn register(n: u32) -> Weight;
 	fn serve() -> Weight;
 	fn set_weights(n: u32) -> Weight;
@@ -43,8 +44,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
 		// Proof size measured: 639 bytes.
-		// Minimum execution time: 38_217 ns.
-		Weight::from_parts(40_710_000, 3_593)
+		// Minimum execution time: 38_798 ns.
+		Weight::from_parts(41_231_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -56,10 +57,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
 		// Proof size measured: 535 bytes.
-		// Minimum execution time: 17_446 ns.
-		Weight::from_parts(18_988_000, 3_601)
+		// Minimum execution time: 17_987 ns.
+		Weight::from_parts(19_749_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Subnets::Subnets` (r:33 w:0)
+	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::Uids` (r:32 w:0)
+	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Subnets::EpochStake` (r:32 w:32)
+	/// Proof: `Subnets::EpochStake` (`max_values`: None, `max_size`: Some(65548), added: 68023, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[1, 32]`.
+	fn on_stake_decrease(s: u32) -> Weight {
+		// Proof size measured: 65955 + s * 186 bytes.
+		// Minimum execution time: 59_499 ns.
+		Weight::from_parts(15_598_354, 3_601)
+			// Standard error: 38_078.
+			.saturating_add(Weight::from_parts(50_575_756, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64.saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64.saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 68023).saturating_mul(s.into()))
 	}
 	/// Storage: `Subnets::SubnetN` (r:1 w:0)
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
@@ -106,10 +125,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
 		// Proof size measured: 6771 + n * 23 bytes.
-		// Minimum execution time: 130_324 ns.
-		Weight::from_parts(180_936_098, 69_013)
-			// Standard error: 2_634.
-			.saturating_add(Weight::from_parts(71_419, 0).saturating_mul(n.into()))
+		// Minimum execution time: 135_683 ns.
+		Weight::from_parts(179_420_217, 69_013)
+			// Standard error: 2_366.
+			.saturating_add(Weight::from_parts(71_778, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
@@ -125,8 +144,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
 		// Proof size measured: 821 bytes.
-		// Minimum execution time: 66_880 ns.
-		Weight::from_parts(71_997_000, 4_153)
+		// Minimum execution time: 66_870 ns.
+		Weight::from_parts(71_527_000, 4_153)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -145,10 +164,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
 		// Proof size measured: 2718 + n * 1 bytes.
-		// Minimum execution time: 26_730 ns.
-		Weight::from_parts(60_223_856, 19_871)
-			// Standard error: 2_037.
-			.saturating_add(Weight::from_parts(29_257, 0).saturating_mul(n.into()))
+		// Minimum execution time: 27_491 ns.
+		Weight::from_parts(58_690_829, 19_871)
+			// Standard error: 1_897.
+			.saturating_add(Weight::from_parts(29_990, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -160,8 +179,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
 		// Proof size measured: 822 bytes.
-		// Minimum execution time: 22_354 ns.
-		Weight::from_parts(24_717_000, 3_601)
+		// Minimum execution time: 23_265 ns.
+		Weight::from_parts(24_918_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -182,10 +201,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
 		// Proof size measured: 2899 + n * 1 bytes.
-		// Minimum execution time: 34_031 ns.
-		Weight::from_parts(65_179_500, 7_573)
-			// Standard error: 2_059.
-			.saturating_add(Weight::from_parts(34_567, 0).saturating_mul(n.into()))
+		// Minimum execution time: 32_859 ns.
+		Weight::from_parts(64_795_195, 7_573)
+			// Standard error: 1_998.
+			.saturating_add(Weight::from_parts(34_178, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -194,40 +213,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(40_710_000, 3_593)
+		Weight::from_parts(41_231_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(18_988_000, 3_601)
+		Weight::from_parts(19_749_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
+	fn on_stake_decrease(s: u32) -> Weight {
+		Weight::from_parts(15_598_354, 3_601)
+			.saturating_add(Weight::from_parts(50_575_756, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads(3_u64.saturating_mul(s.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64.saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 68023).saturating_mul(s.into()))
+	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(180_936_098, 69_013)
-			.saturating_add(Weight::from_parts(71_419, 0).saturating_mul(n.into()))
+		Weight::from_parts(179_420_217, 69_013)
+			.saturating_add(Weight::from_parts(71_778, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(71_997_000, 4_153)
+		Weight::from_parts(71_527_000, 4_153)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(60_223_856, 19_871)
-			.saturating_add(Weight::from_parts(29_257, 0).saturating_mul(n.into()))
+		Weight::from_parts(58_690_829, 19_871)
+			.saturating_add(Weight::from_parts(29_990, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(24_717_000, 3_601)
+		Weight::from_parts(24_918_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(65_179_500, 7_573)
-			.saturating_add(Weight::from_parts(34_567, 0).saturating_mul(n.into()))
+		Weight::from_parts(64_795_195, 7_573)
+			.saturating_add(Weight::from_parts(34_178, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

@@ -272,7 +272,7 @@ impl pallet_rewards::Config for Runtime {
 	type OwnerCut = OwnerCut;
 	/// One epoch per block bounds the hook's weight; due epochs queue, most overdue first.
 	type MaxEpochsPerBlock = ConstU32<1>;
-	/// 64 stake pools credited a block at most (`pay_out(64)`, about 0.6% of a block): a
+	/// 64 stake pools credited a block at most (`pay_out(64)`, about 0.7% of a block): a
 	/// 256-UID epoch's payouts take 4 blocks, a 4,096-UID one's 64, well within its tempo.
 	type MaxPayoutsPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
