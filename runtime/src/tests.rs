@@ -48,8 +48,8 @@ fn check_invariants() {
 }
 
 /// Subnet 1 (Alice's, tempo 10): Charlie's validator hotkey 100 at UID 0 with 1,000 AGR staked,
-/// Dave's miners 101..=103 at UIDs 1..=3; its netuid, Charlie and Dave.
-fn subnet_with_validator_and_miners() -> (u16, AccountId, AccountId) {
+/// Dave's miners 101..=103 at UIDs 1..=3; its netuid and Dave.
+fn subnet_with_validator_and_miners() -> (u16, AccountId) {
 	let (charlie, dave) =
 		(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Dave.to_account_id());
 	call(
@@ -79,14 +79,27 @@ fn subnet_with_validator_and_miners() -> (u16, AccountId, AccountId) {
 		&charlie,
 		pallet_agora_staking::Call::add_stake { hotkey: hotkey(100), amount: 1000 * AGR },
 	);
-	(netuid, charlie, dave)
+	(netuid, dave)
+}
+
+/// The validator (hotkey 100) weights the three miners 0.6, 0.3 and 0.1.
+fn validator_weights_miners(netuid: u16) {
+	call(
+		&hotkey(100),
+		pallet_subnets::Call::set_weights {
+			netuid,
+			uids: vec![1, 2, 3].try_into().unwrap(),
+			values: vec![39_321, 19_661, 6_553].try_into().unwrap(),
+			version_key: 0,
+		},
+	);
 }
 
 #[test]
 fn a_subnet_pays_its_miners_validator_and_owner() {
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to(1);
-		let (netuid, _, dave) = subnet_with_validator_and_miners();
+		let (netuid, dave) = subnet_with_validator_and_miners();
 		check_invariants();
 
 		// The first epoch (block 12) counts no stake: none was there at an earlier epoch. The
@@ -95,15 +108,7 @@ fn a_subnet_pays_its_miners_validator_and_owner() {
 		assert!(!agora_api::neuron(netuid, 0).unwrap().validator_permit);
 		run_to(22);
 		assert!(agora_api::neuron(netuid, 0).unwrap().validator_permit);
-		call(
-			&hotkey(100),
-			pallet_subnets::Call::set_weights {
-				netuid,
-				uids: vec![1, 2, 3].try_into().unwrap(),
-				values: vec![39_321, 19_661, 6_553].try_into().unwrap(),
-				version_key: 0,
-			},
-		);
+		validator_weights_miners(netuid);
 		let issued = Balances::total_issuance();
 		let owner_before = Balances::balance(&alice());
 		run_to(33);
@@ -165,17 +170,9 @@ fn the_runtime_upgrade_migrates_epoch_results() {
 	use polkadot_sdk::frame_support::traits::{GetStorageVersion, StorageVersion};
 	build(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to(1);
-		let (netuid, _, _) = subnet_with_validator_and_miners();
+		let (netuid, _) = subnet_with_validator_and_miners();
 		run_to(22);
-		call(
-			&hotkey(100),
-			pallet_subnets::Call::set_weights {
-				netuid,
-				uids: vec![1, 2, 3].try_into().unwrap(),
-				values: vec![39_321, 19_661, 6_553].try_into().unwrap(),
-				version_key: 0,
-			},
-		);
+		validator_weights_miners(netuid);
 		run_to(33);
 		let before = agora_api::metagraph(netuid).unwrap();
 		let stats = Subnets::all_stats(netuid);
