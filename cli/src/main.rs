@@ -110,6 +110,10 @@ enum Command {
 	/// Use a gateway: a local OpenAI-compatible proxy that pays it per request from a channel.
 	#[command(subcommand)]
 	Gateway(commands::gateway::GatewayCmd),
+	/// Let another account act for a coldkey within a proxy type (staking only, no transfers,
+	/// or anything); list and remove proxies.
+	#[command(subcommand)]
+	Proxy(commands::proxy::ProxyCmd),
 	/// Check a validator's signed audit log, offline or against the chain.
 	#[command(subcommand)]
 	Audit(AuditCmd),
@@ -129,6 +133,11 @@ pub(crate) struct Failure {
 impl Failure {
 	pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
 		Self { code: 2, message: message.to_string() }
+	}
+
+	/// A refusal the CLI foresaw before signing (exit code 1): nothing was signed or sent.
+	pub(crate) fn refused(message: impl std::fmt::Display) -> Self {
+		Self { code: 1, message: format!("{message}; nothing was signed or sent") }
 	}
 }
 
@@ -293,6 +302,7 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 		Command::Chain(cmd) => chain::run(&ctx, out, cmd).await,
 		Command::Channel(cmd) => commands::channel::run(&ctx, out, cmd).await,
 		Command::Gateway(cmd) => commands::gateway::run(&ctx, out, cmd).await,
+		Command::Proxy(cmd) => commands::proxy::run(&ctx, out, cmd).await,
 		Command::Audit(cmd) => commands::audit::run(&ctx, out, cmd).await,
 	}
 }

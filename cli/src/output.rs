@@ -25,7 +25,8 @@ fn frac(v: u16) -> f64 {
 	f64::from(v) / f64::from(u16::MAX)
 }
 
-fn agr(plancks: u128) -> Value {
+/// An amount in JSON: `{"agr": "1.5", "plancks": 1500000000}`.
+pub(crate) fn agr(plancks: u128) -> Value {
 	json!({ "agr": format_agr(plancks), "plancks": plancks })
 }
 

@@ -5,7 +5,8 @@
 //! before signing when amount + fee + existential deposit (or the minimum stake) is not there,
 //! keyfiles with out-of-range KDF parameters, mnemonics on stdin one word a line, two submissions from one key
 //! at once, mortal eras, and whole stake positions left while emission moves them. And the payment
-//! channels of issue 14: open, show, top up, extend, close refused before the expiry and done after.
+//! channels of issue 14: open, show, top up, extend, close refused before the expiry and done after;
+//! and proxies (issue 13): add, list, refusals, remove.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../node/tests/it/harness.rs"]
@@ -873,5 +874,41 @@ fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
 		run(&["channel", "list", "-w", "me"])?["channels"] == serde_json::json!([]),
 		"closed, not listed"
 	);
+
+	// Proxies (issue 13, key safety): "gateway" may stake for "me"; refusals foreseen cost
+	// nothing; the deposit returns on removal.
+	let proxy = |verb: &'static str, kind: &'static str| {
+		["proxy", verb, "-w", "me", "--delegate", gateway.as_str(), "--type", kind]
+	};
+	let free = || -> Result<u128> { Ok(plancks(&run(&["balance", "-w", "me"])?["free"])) };
+	let before = free()?;
+	let added = run(&proxy("add", "staking"))?;
+	ensure!(added["ok"] == true, "{added}");
+	let listed = run(&["proxy", "list", "-w", "me"])?;
+	ensure!(
+		listed["proxies"][0]["delegate"] == gateway.as_str()
+			&& listed["proxies"][0]["proxy_type"] == "staking"
+			&& listed["proxies"][0]["delay"] == 0
+			&& plancks(&listed["deposit"]) > 0,
+		"{listed}"
+	);
+	for (args, says) in [
+		(proxy("add", "staking"), "is already a proxy of"),
+		(proxy("remove", "any"), "is not a proxy of"),
+	] {
+		let (code, _, err) = fails(&args)?;
+		ensure!(code == 1 && err.contains(says) && err.contains("nothing was signed"), "{err}");
+	}
+	let (code, _, err) = fails(&["proxy", "add", "-w", "me", "--delegate", &me, "--type", "any"])?;
+	ensure!(code == 1 && err.contains("its own proxy"), "{code} {err}");
+	run(&proxy("remove", "staking"))?;
+	let listed = run(&["proxy", "list", &me])?;
+	ensure!(
+		listed["proxies"] == serde_json::json!([]) && plancks(&listed["deposit"]) == 0,
+		"{listed}"
+	);
+	// Only the two fees are gone: the deposit came back.
+	let spent = before - free()?;
+	ensure!(spent > 0 && spent < AGR / 100, "add + remove cost {spent} planck");
 	Ok(())
 }

@@ -7,6 +7,8 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]
+	[pallet_proxy, Proxy]
+	[pallet_multisig, Multisig]
 	[pallet_authority, Authority]
 	[pallet_agora_staking, Staking]
 	[pallet_subnets, Subnets]

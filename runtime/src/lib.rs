@@ -4,7 +4,8 @@
 //! (for the node and tests) and to wasm (the on-chain code every node executes).
 //!
 //! Pallets: System, Timestamp, Aura, Grandpa, Session with [`pallet_authority`] (a validator set
-//! governance edits), Balances (AGR, 9 decimals), TransactionPayment, Sudo, Utility, and Agora's
+//! governance edits), Balances (AGR, 9 decimals), TransactionPayment, Sudo, Utility, Proxy and
+//! Multisig (key safety, [`configs::proxy`]), and Agora's
 //! own: Staking ([`pallet_agora_staking`]), Subnets ([`pallet_subnets`]) and Rewards
 //! ([`pallet_rewards`]), with the [`agora_primitives::AgoraApi`] runtime API. The block
 //! time and session length are genesis values ([`pallet_authority`]), so one wasm serves the dev
@@ -83,7 +84,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("agora"),
 	impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -228,4 +229,10 @@ mod runtime {
 
 	#[runtime::pallet_index(14)]
 	pub type Payments = pallet_payments;
+
+	#[runtime::pallet_index(15)]
+	pub type Proxy = pallet_proxy;
+
+	#[runtime::pallet_index(16)]
+	pub type Multisig = pallet_multisig;
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::{
 	account::{parse_address, who_address, WalletArg, Who},
-	output::Out,
+	output::{agr, Out},
 	Ctx, Failure, Result,
 };
 
@@ -297,10 +297,6 @@ fn account(signer: &Keypair) -> AccountId32 {
 
 fn block(n: u64) -> Result<BlockNumber> {
 	BlockNumber::try_from(n).map_err(|_| Failure::usage(format!("block {n} is out of range")))
-}
-
-fn agr(plancks: u128) -> Value {
-	json!({ "agr": format_agr(plancks), "plancks": plancks })
 }
 
 /// Channel `id`, which must exist and have been opened by `signer` (only its consumer may top

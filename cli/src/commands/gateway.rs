@@ -46,7 +46,11 @@ use axum::{
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
-use crate::{account::WalletArg, output::Out, Ctx, Failure, Result};
+use crate::{
+	account::WalletArg,
+	output::{agr, Out},
+	Ctx, Failure, Result,
+};
 
 /// The paid endpoints (POST).
 const PAID: [&str; 3] = ["/v1/embeddings", "/v1/completions", "/v1/chat/completions"];
@@ -555,10 +559,6 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Option<Value>> {
 
 fn hex_encode(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn agr(plancks: Balance) -> Value {
-	json!({ "agr": format_agr(plancks), "plancks": plancks })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub(crate) mod chain;
 pub(crate) mod channel;
 pub(crate) mod gateway;
 pub(crate) mod metagraph;
+pub(crate) mod proxy;
 pub(crate) mod stake;
 pub(crate) mod subnet;
 pub(crate) mod wallet;

@@ -94,6 +94,7 @@ pub const STORAGE_READ: &[(&str, &str)] = &[
 	("Staking", "Pools"),
 	("Staking", "Shares"),
 	("Payments", "Channels"),
+	("Proxy", "Proxies"),
 ];
 
 /// The calls, storage items and runtime API this client relies on: a node whose runtime changed
@@ -101,6 +102,7 @@ pub const STORAGE_READ: &[(&str, &str)] = &[
 pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
 	("Payments", &["open", "top_up", "extend", "claim", "close"]),
+	("Proxy", &["add_proxy", "remove_proxy"]),
 	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
 	(
 		"Subnets",
@@ -115,6 +117,22 @@ pub const USED_CALLS: &[(&str, &[&str])] = &[
 		],
 	),
 ];
+
+/// A proxy of an account as `pallet-proxy` stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Decode, Encode, serde::Serialize)]
+pub struct ProxyDefinition {
+	/// The account that may act.
+	#[serde(serialize_with = "ss58")]
+	pub delegate: AccountId32,
+	/// What it may do.
+	pub proxy_type: agora_primitives::ProxyType,
+	/// Blocks between its announcement of a call and the call (0: none needed).
+	pub delay: BlockNumber,
+}
+
+fn ss58<S: serde::Serializer>(a: &AccountId32, s: S) -> Result<S::Ok, S::Error> {
+	s.serialize_str(&a.to_string())
+}
 
 /// How long a submission waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -896,6 +914,24 @@ impl Client {
 		}
 	}
 
+	/// The proxies that may act for `account` (`Proxy.Proxies`) and the deposit they hold, at
+	/// the best block; none and 0 when it has none.
+	pub async fn proxies(
+		&self,
+		account: &AccountId32,
+	) -> Result<(Vec<ProxyDefinition>, Balance), ClientError> {
+		use polkadot_sdk::sp_crypto_hashing::{twox_128, twox_64};
+		let mut key = twox_128(b"Proxy").to_vec();
+		key.extend(twox_128(b"Proxies"));
+		key.extend(twox_64(&account.0));
+		key.extend(account.0);
+		match self.rpc.state_get_storage(&key, None).await.map_err(other)? {
+			Some(bytes) => <(Vec<ProxyDefinition>, Balance)>::decode(&mut &bytes[..])
+				.map_err(|e| other(format!("Proxy.Proxies: {e}"))),
+			None => Ok((Vec::new(), 0)),
+		}
+	}
+
 	/// Every payment channel stored at the best block, by id: `Payments.Channels` iterated
 	/// (its keys a page of [`CHANNEL_PAGE`] at a time, then their values in one request per
 	/// page), all read at one block.
@@ -1237,6 +1273,38 @@ pub mod calls {
 	/// `Payments.close(id)`.
 	pub fn channel_close(channel: ChannelId) -> impl Payload {
 		dynamic::tx("Payments", "close", (channel,))
+	}
+
+	/// `Proxy.add_proxy(delegate, proxy_type, delay)`: `delegate` may act for the signer within
+	/// `proxy_type`, `delay` blocks after announcing (0: at once).
+	pub fn add_proxy(
+		delegate: &AccountId32,
+		proxy_type: agora_primitives::ProxyType,
+		delay: BlockNumber,
+	) -> impl Payload {
+		dynamic::tx("Proxy", "add_proxy", (address(delegate), proxy_variant(proxy_type), delay))
+	}
+
+	/// `Proxy.remove_proxy(delegate, proxy_type, delay)`: the exact proxy added before.
+	pub fn remove_proxy(
+		delegate: &AccountId32,
+		proxy_type: agora_primitives::ProxyType,
+		delay: BlockNumber,
+	) -> impl Payload {
+		dynamic::tx("Proxy", "remove_proxy", (address(delegate), proxy_variant(proxy_type), delay))
+	}
+
+	fn address(a: &AccountId32) -> subxt::utils::MultiAddress<AccountId32, ()> {
+		subxt::utils::MultiAddress::Id(*a)
+	}
+
+	fn proxy_variant(proxy_type: agora_primitives::ProxyType) -> Value {
+		let name = match proxy_type {
+			agora_primitives::ProxyType::Any => "Any",
+			agora_primitives::ProxyType::NonTransfer => "NonTransfer",
+			agora_primitives::ProxyType::Staking => "Staking",
+		};
+		Value::unnamed_variant(name, [])
 	}
 
 	/// `Subnets.create_subnet(task, max_cost)`.

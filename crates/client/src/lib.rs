@@ -25,6 +25,7 @@ pub mod payments;
 pub mod stake;
 pub mod wallet;
 
-pub use chain::{Client, ClientError, Wait};
+pub use agora_primitives::ProxyType;
+pub use chain::{Client, ClientError, ProxyDefinition, Wait};
 pub use subxt::utils::{AccountId32, H256};
 pub use subxt_signer::sr25519::Keypair;

@@ -78,6 +78,50 @@ pub enum TaskKind {
 	TextEmbedding,
 }
 
+/// What a proxy (`pallet-proxy`) may do for the account it acts for; the runtime's
+/// `InstanceFilter` says which calls each allows. `Any` is the default and the widest.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize), serde(rename_all = "kebab-case"))]
+pub enum ProxyType {
+	/// Every call.
+	#[default]
+	Any,
+	/// Every call that cannot move AGR out of the account: no transfers, no payment channels,
+	/// no `Sudo`, no multisig approvals.
+	NonTransfer,
+	/// Staking only (`add_stake`, `remove_stake`, `move_stake`, `set_take`, alone or batched):
+	/// the stake and its AGR stay the account's.
+	Staking,
+}
+
+impl ProxyType {
+	/// Every proxy type, widest first.
+	pub const ALL: [ProxyType; 3] = [ProxyType::Any, ProxyType::NonTransfer, ProxyType::Staking];
+
+	/// Its name on the command line and in JSON: `any`, `non-transfer`, `staking`.
+	pub fn name(self) -> &'static str {
+		match self {
+			ProxyType::Any => "any",
+			ProxyType::NonTransfer => "non-transfer",
+			ProxyType::Staking => "staking",
+		}
+	}
+}
+
 /// A subnet's hyperparameters. Its owner may change them within the bounds of
 /// [`SubnetHyperparams::validate`]; root may set any valid value.
 #[derive(

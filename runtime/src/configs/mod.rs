@@ -28,6 +28,8 @@ use polkadot_sdk::{
 	*,
 };
 
+pub mod proxy;
+
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
 parameter_types! {

@@ -1,0 +1,291 @@
+//! Key safety: proxies (`pallet-proxy`) and multisig accounts (`pallet-multisig`).
+//!
+//! A proxy lets one account act for another within a [`ProxyType`], so that a coldkey can stay
+//! offline while a hot key stakes for it; a multisig account needs `threshold` of its
+//! signatories to approve each call. Both are polkadot-sdk's pallets, configured here.
+
+use crate::{Balance, Balances, Runtime, RuntimeCall, RuntimeEvent, MILLI_AGR};
+pub use agora_primitives::ProxyType;
+use polkadot_sdk::{
+	frame_support::traits::{ConstU128, ConstU32, InstanceFilter},
+	frame_system, pallet_multisig, pallet_proxy,
+	sp_runtime::traits::BlakeTwo256,
+};
+
+/// What a deposit for `items` storage items of `bytes` bytes in all holds: 100 mAGR an item and
+/// 0.1 mAGR a byte, returned when the items go.
+pub const fn deposit(items: u32, bytes: u32) -> Balance {
+	items as Balance * 100 * MILLI_AGR + bytes as Balance * (MILLI_AGR / 10)
+}
+
+/// Which calls each [`ProxyType`] lets a proxy make (the type is shared with clients through
+/// `agora-primitives`).
+impl InstanceFilter<RuntimeCall> for ProxyType {
+	fn filter(&self, call: &RuntimeCall) -> bool {
+		match self {
+			ProxyType::Any => true,
+			ProxyType::NonTransfer => !matches!(
+				call,
+				RuntimeCall::Balances(..)
+					| RuntimeCall::Payments(..)
+					| RuntimeCall::Sudo(..)
+					| RuntimeCall::Multisig(..)
+			),
+			// A batch's calls are each checked against the same filter when dispatched.
+			ProxyType::Staking => {
+				matches!(call, RuntimeCall::Staking(..) | RuntimeCall::Utility(..))
+			},
+		}
+	}
+
+	fn is_superset(&self, other: &Self) -> bool {
+		match (self, other) {
+			(x, y) if x == y => true,
+			(ProxyType::Any, _) => true,
+			(_, ProxyType::Any) => false,
+			(ProxyType::NonTransfer, ProxyType::Staking) => true,
+			_ => false,
+		}
+	}
+}
+
+impl pallet_proxy::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type Currency = Balances;
+	type ProxyType = ProxyType;
+	/// A proxy list: one item of an account and its deposit.
+	type ProxyDepositBase = ConstU128<{ deposit(1, 40) }>;
+	/// Each proxy in it: an account, a type and a delay.
+	type ProxyDepositFactor = ConstU128<{ deposit(0, 37) }>;
+	type MaxProxies = ConstU32<32>;
+	type WeightInfo = pallet_proxy::weights::SubstrateWeight<Runtime>;
+	type MaxPending = ConstU32<32>;
+	type CallHasher = BlakeTwo256;
+	type AnnouncementDepositBase = ConstU128<{ deposit(1, 48) }>;
+	type AnnouncementDepositFactor = ConstU128<{ deposit(0, 68) }>;
+	type BlockNumberProvider = frame_system::Pallet<Runtime>;
+}
+
+impl pallet_multisig::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type Currency = Balances;
+	/// A pending multisig call: one item (its timepoint, deposit, depositor, approvals).
+	type DepositBase = ConstU128<{ deposit(1, 88) }>;
+	/// Each approval: an account.
+	type DepositFactor = ConstU128<{ deposit(0, 32) }>;
+	type MaxSignatories = ConstU32<100>;
+	type WeightInfo = pallet_multisig::weights::SubstrateWeight<Runtime>;
+	type BlockNumberProvider = frame_system::Pallet<Runtime>;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::ProxyType;
+	use crate::{
+		genesis_config_presets::tests::build, AccountId, Balances, Runtime, RuntimeCall,
+		RuntimeEvent, RuntimeOrigin, Staking, System, AGR,
+	};
+	use agora_primitives::TaskKind;
+	use polkadot_sdk::{
+		frame_support::{assert_ok, traits::fungible::Inspect},
+		pallet_multisig, pallet_proxy,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+		sp_keyring::Sr25519Keyring,
+		sp_runtime::{traits::Dispatchable, DispatchError},
+	};
+
+	fn key(k: Sr25519Keyring) -> AccountId {
+		k.to_account_id()
+	}
+
+	fn signed(who: &AccountId, call: impl Into<RuntimeCall>) -> Result<(), DispatchError> {
+		let call: RuntimeCall = call.into();
+		call.dispatch(RuntimeOrigin::signed(who.clone())).map(|_| ()).map_err(|e| e.error)
+	}
+
+	/// `proxy` acts for `real`; the inner call's own result.
+	fn as_proxy(
+		proxy: &AccountId,
+		real: &AccountId,
+		call: impl Into<RuntimeCall>,
+	) -> Result<(), DispatchError> {
+		System::reset_events();
+		assert_ok!(signed(
+			proxy,
+			pallet_proxy::Call::proxy {
+				real: real.clone().into(),
+				force_proxy_type: None,
+				call: Box::new(call.into()),
+			}
+		));
+		System::events()
+			.into_iter()
+			.find_map(|r| match r.event {
+				RuntimeEvent::Proxy(pallet_proxy::Event::ProxyExecuted { result }) => Some(result),
+				_ => None,
+			})
+			.expect("ProxyExecuted")
+	}
+
+	fn transfer(to: &AccountId, value: u128) -> RuntimeCall {
+		polkadot_sdk::pallet_balances::Call::transfer_keep_alive { dest: to.clone().into(), value }
+			.into()
+	}
+
+	/// A Staking proxy stakes and unstakes for its account, whose AGR stays its own: it cannot
+	/// transfer (alone or in a batch), open a payment channel or add a wider proxy.
+	#[test]
+	fn a_staking_proxy_stakes_but_moves_no_agr() {
+		build(DEV_RUNTIME_PRESET).execute_with(|| {
+			System::set_block_number(1);
+			let (alice, bob, eve) =
+				(key(Sr25519Keyring::Alice), key(Sr25519Keyring::Bob), key(Sr25519Keyring::Eve));
+			let hotkey = AccountId::from([7u8; 32]);
+			assert_ok!(signed(
+				&alice,
+				pallet_subnets::Call::create_subnet {
+					task: TaskKind::TextEmbedding,
+					max_cost: 100 * AGR
+				}
+			));
+			assert_ok!(signed(
+				&alice,
+				pallet_subnets::Call::register { netuid: 1, hotkey: hotkey.clone(), max_cost: AGR }
+			));
+			assert_ok!(signed(
+				&alice,
+				pallet_proxy::Call::add_proxy {
+					delegate: bob.clone().into(),
+					proxy_type: ProxyType::Staking,
+					delay: 0
+				}
+			));
+
+			// Staking for Alice works; the stake is Alice's.
+			let stake =
+				pallet_agora_staking::Call::add_stake { hotkey: hotkey.clone(), amount: 10 * AGR };
+			assert_ok!(as_proxy(&bob, &alice, stake));
+			assert_eq!(Staking::stake_of_coldkey(&hotkey, &alice), 10 * AGR);
+			assert_eq!(Staking::stake_of_coldkey(&hotkey, &bob), 0);
+
+			// Anything that moves AGR away is filtered, even wrapped in a batch.
+			let eve_before = Balances::balance(&eve);
+			let filtered = Err(polkadot_sdk::frame_system::Error::<Runtime>::CallFiltered.into());
+			assert_eq!(as_proxy(&bob, &alice, transfer(&eve, AGR)), filtered);
+			let batch =
+				polkadot_sdk::pallet_utility::Call::batch_all { calls: vec![transfer(&eve, AGR)] };
+			assert!(as_proxy(&bob, &alice, batch).is_err());
+			let open = pallet_payments::Call::open {
+				provider: eve.clone(),
+				deposit: AGR,
+				expires_at: 1_000,
+			};
+			assert_eq!(as_proxy(&bob, &alice, open), filtered);
+			let widen = pallet_proxy::Call::add_proxy {
+				delegate: eve.clone().into(),
+				proxy_type: ProxyType::Any,
+				delay: 0,
+			};
+			assert_eq!(as_proxy(&bob, &alice, widen), filtered);
+			assert_eq!(Balances::balance(&eve), eve_before);
+
+			// Unstaking returns the AGR to Alice, not to the proxy.
+			let bob_before = Balances::balance(&bob);
+			let alice_before = Balances::balance(&alice);
+			let unstake = pallet_agora_staking::Call::remove_stake { hotkey, amount: 10 * AGR };
+			assert_ok!(as_proxy(&bob, &alice, unstake));
+			assert_eq!(Balances::balance(&alice), alice_before + 10 * AGR);
+			// (Dispatched directly here: no fees.)
+			assert_eq!(Balances::balance(&bob), bob_before, "the proxy gained nothing");
+		});
+	}
+
+	/// A NonTransfer proxy may stake but not transfer or open channels; it cannot add an `Any`
+	/// proxy, only narrower ones.
+	#[test]
+	fn a_non_transfer_proxy_cannot_widen_itself() {
+		build(DEV_RUNTIME_PRESET).execute_with(|| {
+			System::set_block_number(1);
+			let (alice, bob, eve) =
+				(key(Sr25519Keyring::Alice), key(Sr25519Keyring::Bob), key(Sr25519Keyring::Eve));
+			assert_ok!(signed(
+				&alice,
+				pallet_proxy::Call::add_proxy {
+					delegate: bob.clone().into(),
+					proxy_type: ProxyType::NonTransfer,
+					delay: 0
+				}
+			));
+			let filtered = Err(polkadot_sdk::frame_system::Error::<Runtime>::CallFiltered.into());
+			assert_eq!(as_proxy(&bob, &alice, transfer(&eve, AGR)), filtered);
+			let any = pallet_proxy::Call::add_proxy {
+				delegate: eve.clone().into(),
+				proxy_type: ProxyType::Any,
+				delay: 0,
+			};
+			assert!(as_proxy(&bob, &alice, any).is_err());
+			let staking = pallet_proxy::Call::add_proxy {
+				delegate: eve.clone().into(),
+				proxy_type: ProxyType::Staking,
+				delay: 0,
+			};
+			assert_ok!(as_proxy(&bob, &alice, staking));
+			let proxies = pallet_proxy::Proxies::<Runtime>::get(&alice).0;
+			assert_eq!(proxies.len(), 2);
+		});
+	}
+
+	/// A 2-of-3 multisig account transfers only once a second signatory approves the same call.
+	#[test]
+	fn a_multisig_needs_its_threshold() {
+		build(DEV_RUNTIME_PRESET).execute_with(|| {
+			System::set_block_number(1);
+			let (alice, bob, charlie, eve) = (
+				key(Sr25519Keyring::Alice),
+				key(Sr25519Keyring::Bob),
+				key(Sr25519Keyring::Charlie),
+				key(Sr25519Keyring::Eve),
+			);
+			let mut signatories = vec![alice.clone(), bob.clone(), charlie.clone()];
+			signatories.sort();
+			let multi = pallet_multisig::Pallet::<Runtime>::multi_account_id(&signatories, 2);
+			assert_ok!(signed(&alice, transfer(&multi, 100 * AGR)));
+			let others = |me: &AccountId| -> Vec<AccountId> {
+				signatories.iter().filter(|s| *s != me).cloned().collect()
+			};
+			let pay = transfer(&eve, 5 * AGR);
+			let eve_before = Balances::balance(&eve);
+			assert_ok!(signed(
+				&alice,
+				pallet_multisig::Call::as_multi {
+					threshold: 2,
+					other_signatories: others(&alice),
+					maybe_timepoint: None,
+					call: Box::new(pay.clone()),
+					max_weight: polkadot_sdk::frame_support::weights::Weight::from_parts(
+						1_000_000_000,
+						100_000
+					),
+				}
+			));
+			assert_eq!(Balances::balance(&eve), eve_before, "one approval is not enough");
+			let timepoint = pallet_multisig::Pallet::<Runtime>::timepoint();
+			assert_ok!(signed(
+				&bob,
+				pallet_multisig::Call::as_multi {
+					threshold: 2,
+					other_signatories: others(&bob),
+					maybe_timepoint: Some(timepoint),
+					call: Box::new(pay),
+					max_weight: polkadot_sdk::frame_support::weights::Weight::from_parts(
+						1_000_000_000,
+						100_000
+					),
+				}
+			));
+			assert_eq!(Balances::balance(&eve), eve_before + 5 * AGR);
+		});
+	}
+}
