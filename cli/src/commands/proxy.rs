@@ -1,8 +1,9 @@
 //! `agora proxy`: let another account act for a wallet's coldkey within a proxy type
 //! (`pallet-proxy`), and list or remove such proxies.
 //!
-//! A `staking` proxy may add, remove and move the coldkey's stake (its AGR stays the coldkey's);
-//! `non-transfer` may do anything but move AGR away; `any` everything. Adding one reserves a
+//! A `staking` proxy may add, remove and move the coldkey's stake (unstaked AGR returns to the
+//! coldkey); `non-transfer` may do anything that neither moves nor burns AGR; `any` everything
+//! (see docs/keys.md). Adding one reserves a
 //! deposit (`Proxy.ProxyDepositBase` for the first, `ProxyDepositFactor` for each), returned when
 //! the proxy is removed.
 
@@ -21,7 +22,7 @@ use crate::{
 pub(crate) enum Kind {
 	/// Every call.
 	Any,
-	/// Every call that cannot move AGR out of the account.
+	/// Every call that cannot move or burn the account's AGR (docs/keys.md).
 	NonTransfer,
 	/// Staking calls only.
 	Staking,
@@ -81,6 +82,13 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: ProxyCmd) -> Result<()> {
 					"{delegate} is already a proxy of {me} of type {} with delay {}",
 					kind.name(),
 					args.delay
+				)));
+			}
+			let most = client.u32_constant("Proxy", "MaxProxies").await?;
+			if proxies.len() >= most as usize {
+				return Err(Failure::refused(format!(
+					"{me} has {} proxies, the most the chain allows (remove one first)",
+					proxies.len()
 				)));
 			}
 			let mut deposit = client.balance_constant("Proxy", "ProxyDepositFactor").await?;

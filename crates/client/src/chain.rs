@@ -799,6 +799,14 @@ impl Client {
 			.map_err(|e| other(format!("{pallet}.{name}: {e}")))
 	}
 
+	/// A `u32` constant of the current runtime, e.g. `Proxy.MaxProxies`.
+	pub async fn u32_constant(&self, pallet: &str, name: &str) -> Result<u32, ClientError> {
+		let at = self.api().await?.at_current_block().await.map_err(other)?;
+		at.constants()
+			.entry(subxt::constants::dynamic::<u32>(pallet, name))
+			.map_err(|e| other(format!("{pallet}.{name}: {e}")))
+	}
+
 	/// Calls `AgoraApi_<method>` at the best block and decodes the answer.
 	async fn agora<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R, ClientError> {
 		let bytes = self

@@ -100,11 +100,13 @@ pub enum ProxyType {
 	/// Every call.
 	#[default]
 	Any,
-	/// Every call that cannot move AGR out of the account: no transfers, no payment channels,
-	/// no `Sudo`, no multisig approvals.
+	/// Every call that cannot move or burn the account's AGR or act with another's authority:
+	/// no transfers, payment channels, `Sudo`, multisig approvals, subnet creations or
+	/// registrations, session keys, nested proxy calls, pure proxies or announcements.
 	NonTransfer,
 	/// Staking only (`add_stake`, `remove_stake`, `move_stake`, `set_take`, alone or batched):
-	/// the stake and its AGR stay the account's.
+	/// positions stay the account's and unstaked AGR returns to it, but the proxy chooses the
+	/// hotkeys (and their takes, where it owns them).
 	Staking,
 }
 

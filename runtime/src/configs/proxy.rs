@@ -24,13 +24,32 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 	fn filter(&self, call: &RuntimeCall) -> bool {
 		match self {
 			ProxyType::Any => true,
-			ProxyType::NonTransfer => !matches!(
-				call,
+			ProxyType::NonTransfer => match call {
+				// Moves AGR away, or acts with another account's authority.
 				RuntimeCall::Balances(..)
-					| RuntimeCall::Payments(..)
-					| RuntimeCall::Sudo(..)
-					| RuntimeCall::Multisig(..)
-			),
+				| RuntimeCall::Payments(..)
+				| RuntimeCall::Sudo(..)
+				| RuntimeCall::Multisig(..) => false,
+				// Burns AGR at a price the caller picks (or registers someone else's hotkey).
+				RuntimeCall::Subnets(
+					pallet_subnets::Call::create_subnet { .. }
+					| pallet_subnets::Call::register { .. },
+				) => false,
+				// A validator's session keys: whoever sets them authors blocks as it.
+				RuntimeCall::Session(..) => false,
+				// Its own proxies and announcements only: not acting through the account's own
+				// proxies (a nested `proxy` starts from an unfiltered origin), not creating pure
+				// proxies or announcing (deposits the account pays).
+				RuntimeCall::Proxy(c) => matches!(
+					c,
+					pallet_proxy::Call::add_proxy { .. }
+						| pallet_proxy::Call::remove_proxy { .. }
+						| pallet_proxy::Call::remove_announcement { .. }
+						| pallet_proxy::Call::reject_announcement { .. }
+						| pallet_proxy::Call::poke_deposit { .. }
+				),
+				_ => true,
+			},
 			// A batch's calls are each checked against the same filter when dispatched.
 			ProxyType::Staking => {
 				matches!(call, RuntimeCall::Staking(..) | RuntimeCall::Utility(..))
@@ -205,7 +224,7 @@ mod tests {
 	/// A NonTransfer proxy may stake but not transfer or open channels; it cannot add an `Any`
 	/// proxy, only narrower ones.
 	#[test]
-	fn a_non_transfer_proxy_cannot_widen_itself() {
+	fn a_non_transfer_proxy_cannot_widen_itself_burn_or_reach_further() {
 		build(DEV_RUNTIME_PRESET).execute_with(|| {
 			System::set_block_number(1);
 			let (alice, bob, eve) =
@@ -234,6 +253,40 @@ mod tests {
 			assert_ok!(as_proxy(&bob, &alice, staking));
 			let proxies = pallet_proxy::Proxies::<Runtime>::get(&alice).0;
 			assert_eq!(proxies.len(), 2);
+
+			// Review of issue 13: Alice is Charlie's `Any` proxy; Bob cannot reach Charlie's AGR
+			// through her, burn hers, set her session keys or spawn pure proxies she pays for.
+			let charlie = key(Sr25519Keyring::Charlie);
+			assert_ok!(signed(
+				&charlie,
+				pallet_proxy::Call::add_proxy {
+					delegate: alice.clone().into(),
+					proxy_type: ProxyType::Any,
+					delay: 0
+				}
+			));
+			let through = pallet_proxy::Call::proxy {
+				real: charlie.clone().into(),
+				force_proxy_type: None,
+				call: Box::new(transfer(&bob, AGR)),
+			};
+			assert_eq!(as_proxy(&bob, &alice, through), filtered);
+			let burn = pallet_subnets::Call::create_subnet {
+				task: TaskKind::TextEmbedding,
+				max_cost: u128::MAX,
+			};
+			assert_eq!(as_proxy(&bob, &alice, burn), filtered);
+			let register = pallet_subnets::Call::register {
+				netuid: 1,
+				hotkey: bob.clone(),
+				max_cost: u128::MAX,
+			};
+			assert_eq!(as_proxy(&bob, &alice, register), filtered);
+			let keys = polkadot_sdk::pallet_session::Call::purge_keys {};
+			assert_eq!(as_proxy(&bob, &alice, keys), filtered);
+			let pure =
+				pallet_proxy::Call::create_pure { proxy_type: ProxyType::Any, delay: 0, index: 0 };
+			assert_eq!(as_proxy(&bob, &alice, pure), filtered);
 		});
 	}
 
