@@ -260,6 +260,17 @@ fn values<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&
 	}
 }
 
+/// [`values`], mutable.
+fn values_mut<'a>(
+	storage: &'a mut CpuStorage,
+	layout: &Layout,
+) -> candle_core::Result<&'a mut [f32]> {
+	match (storage, layout.contiguous_offsets()) {
+		(CpuStorage::F32(v), Some((start, end))) => Ok(&mut v[start..end]),
+		_ => candle_core::bail!("bert epilogue: needs contiguous f32"),
+	}
+}
+
 impl InplaceOp2 for InPlace {
 	fn name(&self) -> &'static str {
 		"bert-epilogue"
@@ -273,10 +284,8 @@ impl InplaceOp2 for InPlace {
 		bl: &Layout,
 	) -> candle_core::Result<()> {
 		let bias = values(bias, bl)?;
-		let (CpuStorage::F32(x), Some((start, end))) = (x, xl.contiguous_offsets()) else {
-			candle_core::bail!("bert epilogue: needs contiguous f32");
-		};
-		epilogue_in_place(self.0, &mut x[start..end], bias, None)
+		let x = values_mut(x, xl)?;
+		epilogue_in_place(self.0, x, bias, None)
 	}
 }
 
@@ -295,10 +304,8 @@ impl InplaceOp3 for InPlace {
 		rl: &Layout,
 	) -> candle_core::Result<()> {
 		let (bias, residual) = (values(bias, bl)?, values(residual, rl)?);
-		let (CpuStorage::F32(x), Some((start, end))) = (x, xl.contiguous_offsets()) else {
-			candle_core::bail!("bert epilogue: needs contiguous f32");
-		};
-		epilogue_in_place(self.0, &mut x[start..end], bias, Some(residual))
+		let x = values_mut(x, xl)?;
+		epilogue_in_place(self.0, x, bias, Some(residual))
 	}
 }
 

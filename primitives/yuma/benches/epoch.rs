@@ -6,36 +6,18 @@
 
 use std::{hint::black_box, time::Instant};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use agora_yuma::{epoch, EpochInput, Fixed, Params, Uid};
+use support::{Lcg, Subnet};
 
 /// Validators, each weighting every UID.
 const VALIDATORS: usize = 64;
 
-/// One subnet's inputs, owned.
-struct Subnet {
-	stake: Vec<u64>,
-	active: Vec<bool>,
-	last_update: Vec<u64>,
-	registered_at: Vec<u64>,
-	weights: Vec<Vec<(Uid, u16)>>,
-	bonds: Vec<Vec<(Uid, Fixed)>>,
-}
-
-/// A deterministic pseudo-random stream (64-bit LCG, high bits), so every run sees the same
-/// subnet.
-struct Lcg(u64);
-
-impl Lcg {
-	fn next(&mut self) -> u64 {
-		self.0 =
-			self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-		self.0 >> 16
-	}
-}
-
 fn subnet(n: usize) -> Subnet {
 	let mut rng = Lcg(n as u64);
-	let stake = (0..n)
+	let stake: Vec<u64> = (0..n)
 		.map(|i| if i < VALIDATORS { 1_000_000_000 + rng.next() % 1_000_000_000 } else { 0 })
 		.collect();
 	let weights = (0..n)
@@ -60,12 +42,11 @@ fn subnet(n: usize) -> Subnet {
 		})
 		.collect();
 	Subnet {
-		stake,
-		active: vec![true; n],
 		last_update: vec![100; n],
-		registered_at: vec![0; n],
 		weights,
 		bonds,
+		last_epoch: 50,
+		..Subnet::registered_at_genesis(&stake)
 	}
 }
 
@@ -84,7 +65,7 @@ fn median_ms(n: usize, runs: usize) -> f64 {
 		registered_at: &net.registered_at,
 		weights: &net.weights,
 		bonds: &net.bonds,
-		last_epoch: 50,
+		last_epoch: net.last_epoch,
 	};
 	let mut times: Vec<f64> = (0..runs)
 		.map(|_| {

@@ -42,9 +42,10 @@
 //!   (subtensor floors each share in I96F32; Agora apportions exactly, so either side may be
 //!   one off); otherwise half the emission times `DIV_TOL`.
 
-use agora_yuma::{
-	epoch, split_emission, validator_permits, EpochInput, EpochOutput, Fixed, Params, Uid,
-};
+mod support;
+
+use agora_yuma::{split_emission, validator_permits, EpochOutput, Fixed, Params, Uid};
+use support::{Lcg, Subnet};
 
 /// One unit of a `u16` fraction.
 const U16_TOL: u16 = 1;
@@ -66,75 +67,6 @@ fn subtensor_params(max_validators: u16) -> Params {
 		bonds_moving_average: Fixed::from_millionths(900_000),
 		max_validators,
 		min_validator_stake: 0,
-	}
-}
-
-/// A subnet carried from epoch to epoch: the bonds an epoch forms are the next one's input, and
-/// the block of each epoch is the next one's `last_epoch`.
-#[derive(Clone, Debug)]
-struct Subnet {
-	stake: Vec<u64>,
-	active: Vec<bool>,
-	last_update: Vec<u64>,
-	registered_at: Vec<u64>,
-	weights: Vec<Vec<(Uid, u16)>>,
-	bonds: Vec<Vec<(Uid, Fixed)>>,
-	last_epoch: u64,
-}
-
-impl Subnet {
-	/// Every UID registered at block 0, active, without weights or bonds; no epoch yet.
-	fn registered_at_genesis(stake: &[u64]) -> Self {
-		let n = stake.len();
-		Subnet {
-			stake: stake.to_vec(),
-			active: vec![true; n],
-			last_update: vec![0; n],
-			registered_at: vec![0; n],
-			weights: vec![Vec::new(); n],
-			bonds: vec![Vec::new(); n],
-			last_epoch: 0,
-		}
-	}
-
-	/// `uid` sets `row` (the `u16` values subtensor stores) at `block`.
-	fn set_weights(&mut self, uid: usize, block: u64, row: &[(Uid, u16)]) {
-		self.weights[uid] = row.to_vec();
-		self.last_update[uid] = block;
-	}
-
-	/// A new hotkey takes `uid` at `block`, with `stake`: no weights, no bonds of its own.
-	fn replace(&mut self, uid: usize, block: u64, stake: u64) {
-		self.stake[uid] = stake;
-		self.registered_at[uid] = block;
-		self.last_update[uid] = block;
-		self.weights[uid].clear();
-		self.bonds[uid].clear();
-	}
-
-	/// Runs an epoch on the current state without keeping its results.
-	fn peek(&self, params: &Params) -> EpochOutput {
-		epoch(
-			&EpochInput {
-				stake: &self.stake,
-				active: &self.active,
-				last_update: &self.last_update,
-				registered_at: &self.registered_at,
-				weights: &self.weights,
-				bonds: &self.bonds,
-				last_epoch: self.last_epoch,
-			},
-			params,
-		)
-		.expect("consistent input")
-	}
-
-	/// Runs the epoch of `block` and carries its bonds to the next one.
-	fn epoch_at(&mut self, block: u64, params: &Params) -> EpochOutput {
-		let out = self.peek(params);
-		self.bonds = out.bonds.clone();
-		self.last_epoch = block;
-		out
 	}
 }
 
@@ -888,17 +820,6 @@ fn subtensor_weighted_median() {
 	case(&[0, 49, 0, 51, 0], &[500, 500, 1000, 1000, 500], 1000);
 	case(&[20, 20, 20, 20, 20], &[800, 200, 1000, 600, 400], 600);
 	case(&[10; 10], &[800, 800, 200, 200, 1000, 1000, 600, 600, 400, 400], 600);
-}
-
-/// A tiny deterministic generator for the randomised median cases.
-struct Lcg(u64);
-
-impl Lcg {
-	fn bit(&mut self) -> bool {
-		self.0 =
-			self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-		self.0 >> 63 == 1
-	}
 }
 
 /// From subtensor `test_math_weighted_median` (the randomised part): 100 validators, for
