@@ -32,11 +32,12 @@ declare -A crate_dir=(
 	[pallet_rewards]=rewards
 	[pallet_authority]=authority
 	[pallet_payments]=payments
+	[pallet_governance]=governance
 )
 if (($# > 0)); then
 	selected=("$@")
 else
-	selected=(pallet_agora_staking pallet_subnets pallet_rewards pallet_authority pallet_payments)
+	selected=(pallet_agora_staking pallet_subnets pallet_rewards pallet_authority pallet_payments pallet_governance)
 fi
 for pallet in "${selected[@]}"; do
 	[[ -n "${crate_dir[$pallet]:-}" ]] || {

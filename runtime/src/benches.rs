@@ -14,4 +14,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_subnets, Subnets]
 	[pallet_rewards, Rewards]
 	[pallet_payments, Payments]
+	[pallet_governance, Governance]
 );

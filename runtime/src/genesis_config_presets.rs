@@ -1,8 +1,11 @@
 //! Genesis presets: `development` (one authority, 1 s blocks), `local_testnet` (Alice, Bob,
-//! Charlie and Dave, 2 s blocks) and `live_template` (12 s blocks, keys to be replaced).
+//! Charlie and Dave, 2 s blocks) and `live_template` (12 s blocks, keys to be replaced). The dev
+//! and local chains keep Alice as sudo for convenience and decide referenda in blocks; the live
+//! template has no sudo key and decides them in days.
 
 use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SessionKeys, AGR};
 use alloc::{vec, vec::Vec};
+use pallet_governance::GovernancePeriods;
 use polkadot_sdk::{
 	frame_support::build_struct_json_patch,
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
@@ -25,7 +28,21 @@ pub const DEV_ENDOWMENT: u128 = 100_000 * AGR;
 struct Timing {
 	slot_duration_ms: u64,
 	session_length: u32,
+	/// Governance's periods; `None` keeps the live chain's.
+	governance: Option<GovernancePeriods>,
 }
+
+/// Governance periods of the dev and local chains, in blocks: a referendum that gathers enough
+/// votes passes in about 20 blocks, and the senate is refreshed every 20.
+pub const DEV_GOVERNANCE_PERIODS: GovernancePeriods = GovernancePeriods {
+	prepare: 2,
+	decision: 20,
+	confirm: 3,
+	min_enactment: 2,
+	undeciding_timeout: 40,
+	vote_locking: 10,
+	senate_term: 20,
+};
 
 /// One validator: its account and session keys.
 struct Validator {
@@ -45,7 +62,7 @@ fn genesis(
 	authorities: Vec<Validator>,
 	endowed: Vec<AccountId>,
 	endowment: u128,
-	root: AccountId,
+	root: Option<AccountId>,
 	timing: Timing,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -65,7 +82,8 @@ fn genesis(
 				})
 				.collect::<Vec<_>>(),
 		},
-		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
+		sudo: pallet_sudo::GenesisConfig { key: root },
+		governance: pallet_governance::GenesisConfig { periods: timing.governance },
 	})
 }
 
@@ -79,8 +97,12 @@ pub fn development_config_genesis() -> Value {
 		vec![Validator::dev((Sr25519Keyring::Alice, Ed25519Keyring::Alice))],
 		dev_accounts(),
 		DEV_ENDOWMENT,
-		Sr25519Keyring::Alice.to_account_id(),
-		Timing { slot_duration_ms: 1_000, session_length: 20 },
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Timing {
+			slot_duration_ms: 1_000,
+			session_length: 20,
+			governance: Some(DEV_GOVERNANCE_PERIODS),
+		},
 	)
 }
 
@@ -99,21 +121,26 @@ pub fn local_config_genesis() -> Value {
 		.collect(),
 		dev_accounts(),
 		DEV_ENDOWMENT,
-		Sr25519Keyring::Alice.to_account_id(),
-		Timing { slot_duration_ms: 2_000, session_length: 10 },
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Timing {
+			slot_duration_ms: 2_000,
+			session_length: 10,
+			governance: Some(DEV_GOVERNANCE_PERIODS),
+		},
 	)
 }
 
-/// The `live_template` preset: 12 s blocks (Bittensor parity) and 600-block (2 h) sessions. Its
-/// validator, sudo and endowed accounts are Alice's well-known dev keys, as placeholders that
-/// `docs/validator-node.md` says to replace before a launch.
+/// The `live_template` preset: 12 s blocks (Bittensor parity), 600-block (2 h) sessions and the
+/// live chain's governance periods (days). It has **no sudo key**: `Root` is reached only by a
+/// referendum. Its validator and endowed accounts are Alice's well-known dev keys, as
+/// placeholders that `docs/validator-node.md` says to replace before a launch.
 pub fn live_template_genesis() -> Value {
 	genesis(
 		vec![Validator::dev((Sr25519Keyring::Alice, Ed25519Keyring::Alice))],
 		vec![Sr25519Keyring::Alice.to_account_id()],
 		1_000 * AGR,
-		Sr25519Keyring::Alice.to_account_id(),
-		Timing { slot_duration_ms: 12_000, session_length: 600 },
+		None,
+		Timing { slot_duration_ms: 12_000, session_length: 600, governance: None },
 	)
 }
 
@@ -200,7 +227,18 @@ pub(crate) mod tests {
 					authorities,
 					"{preset}"
 				);
-				assert!(pallet_sudo::Key::<Runtime>::get().is_some());
+				// Dev chains keep a sudo key for convenience; the live chain has none.
+				assert_eq!(
+					pallet_sudo::Key::<Runtime>::get().is_some(),
+					preset != LIVE_TEMPLATE_PRESET,
+					"{preset}"
+				);
+				let periods = pallet_governance::Periods::<Runtime>::get();
+				if preset == LIVE_TEMPLATE_PRESET {
+					assert_eq!(periods, GovernancePeriods::LIVE);
+				} else {
+					assert_eq!(periods, DEV_GOVERNANCE_PERIODS, "{preset}");
+				}
 				pallet_authority::Pallet::<Runtime>::do_try_state().expect("invariants hold");
 			});
 		}

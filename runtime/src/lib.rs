@@ -4,10 +4,12 @@
 //! (for the node and tests) and to wasm (the on-chain code every node executes).
 //!
 //! Pallets: System, Timestamp, Aura, Grandpa, Session with [`pallet_authority`] (a validator set
-//! governance edits), Balances (AGR, 9 decimals), TransactionPayment, Sudo, Utility, Proxy and
-//! Multisig (key safety, [`configs::proxy`]), and Agora's
-//! own: Staking ([`pallet_agora_staking`]), Subnets ([`pallet_subnets`]) and Rewards
-//! ([`pallet_rewards`]), with the [`agora_primitives::AgoraApi`] runtime API. The block
+//! governance edits), Balances (AGR, 9 decimals), TransactionPayment, Sudo (dev chains only: the
+//! live chain has no sudo key), Utility, Proxy and Multisig (key safety, [`configs::proxy`]),
+//! governance ([`configs::governance`]: Preimage, Scheduler, Referenda, ConvictionVoting, Senate,
+//! Treasury and [`pallet_governance`]), and Agora's own: Staking ([`pallet_agora_staking`]),
+//! Subnets ([`pallet_subnets`]) and Rewards ([`pallet_rewards`]), with the
+//! [`agora_primitives::AgoraApi`] runtime API. The block
 //! time and session length are genesis values ([`pallet_authority`]), so one wasm serves the dev
 //! chain (1 s blocks) and the live chain (12 s blocks).
 
@@ -18,6 +20,13 @@
 
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+/// The runtime-upgrade tests' runtime: this one built with the `upgrade-test` feature, whose
+/// `spec_version` is one higher (`UPGRADE_WASM_BINARY`, `None` with `SKIP_WASM_BUILD=1`).
+#[cfg(feature = "std")]
+pub mod upgrade_test {
+	include!(concat!(env!("OUT_DIR"), "/upgrade_wasm_binary.rs"));
+}
 
 extern crate alloc;
 
@@ -32,7 +41,7 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use polkadot_sdk::{
 	sp_runtime::{
@@ -77,19 +86,32 @@ impl_opaque_keys! {
 	}
 }
 
-/// The runtime's version. Bump `spec_version` on every change of logic, `transaction_version` on
-/// every change of call encoding.
-#[runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("agora"),
-	impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
-	authoring_version: 1,
-	spec_version: 107,
-	impl_version: 1,
-	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
-	system_version: 1,
-};
+/// Declares [`VERSION`] with `spec_version` `$spec` (a literal: `#[runtime_version]` writes it
+/// into the wasm's `runtime_version` section at compile time).
+macro_rules! declare_version {
+	($spec:tt) => {
+		/// The runtime's version. Bump `spec_version` on every change of logic (both literals
+		/// below), `transaction_version` on every change of call encoding.
+		#[runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("agora"),
+			impl_name: alloc::borrow::Cow::Borrowed("agora-node"),
+			authoring_version: 1,
+			spec_version: $spec,
+			impl_version: 1,
+			apis: apis::RUNTIME_API_VERSIONS,
+			transaction_version: 2,
+			system_version: 1,
+		};
+	};
+}
+
+#[cfg(not(feature = "upgrade-test"))]
+declare_version!(108);
+// The wasm built with the `upgrade-test` feature (`runtime/upgrade-test`) is this runtime with
+// one more `spec_version`: the upgrade the end-to-end test enacts by referendum.
+#[cfg(feature = "upgrade-test")]
+declare_version!(109);
 
 /// An index to a block.
 pub type BlockNumber = u32;
@@ -235,4 +257,25 @@ mod runtime {
 
 	#[runtime::pallet_index(16)]
 	pub type Multisig = pallet_multisig;
+
+	#[runtime::pallet_index(17)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(18)]
+	pub type Scheduler = pallet_scheduler;
+
+	#[runtime::pallet_index(19)]
+	pub type Referenda = pallet_referenda;
+
+	#[runtime::pallet_index(20)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+
+	#[runtime::pallet_index(21)]
+	pub type Senate = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(22)]
+	pub type Treasury = pallet_treasury;
+
+	#[runtime::pallet_index(23)]
+	pub type Governance = pallet_governance;
 }

@@ -7,3 +7,4 @@ mod dev_chain;
 mod harness;
 mod local_network;
 mod subnet_scenario;
+mod upgrade_check;

@@ -194,8 +194,8 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 	);
 	ensure!(neurons[1]["coldkey"] == json!(ss58(&miner_cold)), "coldkey: {}", neurons[1]);
 
-	// Emission: 1 AGR per block accrues (pending) and what is paid out is exactly what issuance
-	// grew by; the owner got 18% of it.
+	// Emission: 1 AGR per block is created (2% minted to the treasury, the rest pending) and
+	// what is minted is exactly what issuance grew by; the owner got 18% of the subnet's part.
 	let read = |item: &'static str, at: H256| chain.value_at::<u128>("Rewards", item, Some(at));
 	let (emitted0, pending0) =
 		(read("TotalEmitted", start_hash).await?, read("TotalPending", start_hash).await?);
@@ -217,9 +217,19 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 		issued1 - issued0,
 		emitted1 - emitted0
 	);
+	// The treasury (`modl` + its pallet id `agr/trsy`, zero-padded) took 2% of every block's.
+	let mut treasury = [0u8; 32];
+	treasury[..12].copy_from_slice(b"modlagr/trsy");
+	let treasury = AccountId32(treasury);
+	let to_treasury = chain.free_balance_at(&treasury, Some(end_hash)).await?
+		- chain.free_balance_at(&treasury, Some(start_hash)).await?;
+	ensure!(
+		to_treasury == blocks * agr(1) / 50,
+		"the treasury got {to_treasury} in {blocks} blocks, expected 2%"
+	);
 	let owner0 = chain.free_balance_at(&account(&owner), Some(start_hash)).await?;
 	let owner1 = chain.free_balance_at(&account(&owner), Some(end_hash)).await?;
-	let paid = emitted1 - emitted0;
+	let paid = emitted1 - emitted0 - to_treasury;
 	let cut = owner1 - owner0;
 	// 18% of each epoch's emission, each rounded down.
 	ensure!(
@@ -283,5 +293,10 @@ async fn subnet_pays_miners_by_weight_validator_dividends_and_owner() -> Result<
 		"a refused registration cost {} (registration price {cost})",
 		before - after
 	);
+
+	// Issue 13: this build's runtime upgrade (migrations, hooks, invariants, two more epochs)
+	// checked against the state this chain reached, try-runtime style.
+	let check = crate::upgrade_check::check_upgrade(&node, 2 * TEMPO as u32)?;
+	ensure!(check.keys > 100, "a snapshot of {} keys at block {}", check.keys, check.block);
 	Ok(())
 }

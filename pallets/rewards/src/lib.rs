@@ -4,8 +4,9 @@
 //!
 //! ## Overview
 //!
-//! Every block, [`Pallet::block_emission`] AGR accrue to the subnets as *pending emission*
-//! (nothing is minted yet). Each subnet runs an *epoch* once `tempo` blocks have passed since its
+//! Every block, [`Pallet::block_emission`] AGR are created: the treasury's share (`TreasuryCut`)
+//! is minted to the treasury account at once, and the rest accrues to the subnets as *pending
+//! emission* (nothing is minted yet). Each subnet runs an *epoch* once `tempo` blocks have passed since its
 //! last one: Yuma Consensus ([`agora_yuma::epoch`]) over its validators' weights and stake decides
 //! each neuron's incentive and dividends; the pending emission is then minted and paid:
 //!
@@ -74,7 +75,7 @@ pub mod weights;
 pub use payouts::PayoutQueue;
 
 use agora_primitives::{
-	traits::{StakeInterface, SubnetsInterface},
+	traits::{PayoutsQueued, StakeInterface, SubnetsInterface},
 	Balance, BlockNumber, NetUid, NeuronStats, Uid, BONDS_MOVING_AVERAGE_ONE,
 };
 use agora_yuma::{apportion, EpochInput, Fixed, Params};
@@ -122,6 +123,11 @@ pub mod pallet {
 		/// Share of each epoch's emission paid to the subnet's owner.
 		#[pallet::constant]
 		type OwnerCut: Get<Perbill>;
+		/// Share of each block's emission minted to the treasury (before the subnets' split).
+		#[pallet::constant]
+		type TreasuryCut: Get<Perbill>;
+		/// The treasury's account.
+		type TreasuryAccount: Get<Self::AccountId>;
 		/// Most epochs run in one block; the rest wait.
 		#[pallet::constant]
 		type MaxEpochsPerBlock: Get<u32>;
@@ -195,6 +201,11 @@ pub mod pallet {
 			/// AGR minted for them.
 			amount: Balance,
 		},
+		/// The treasury's share of a block's emission was minted to it.
+		TreasuryFunded {
+			/// AGR minted to the treasury.
+			amount: Balance,
+		},
 		/// A subnet ran its epoch but no neuron earned anything; its pending emission waits for
 		/// the next epoch.
 		EmissionHeld {
@@ -254,7 +265,10 @@ pub mod pallet {
 			}
 			let now: BlockNumber =
 				frame_system::Pallet::<T>::block_number().unique_saturated_into();
-			Self::accrue(&netuids, Self::block_emission());
+			let emission = Self::block_emission();
+			let to_treasury = Self::fund_treasury(emission);
+			weight = weight.saturating_add(T::DbWeight::get().reads_writes(1, 1));
+			Self::accrue(&netuids, emission - to_treasury);
 
 			let mut due: Vec<(BlockNumber, NetUid)> = Vec::new();
 			for &netuid in &netuids {
@@ -291,6 +305,19 @@ pub mod pallet {
 			let pages = u64::from(n).div_ceil(u64::from(T::MaxPayoutsPerBlock::get().max(1)));
 			T::WeightInfo::epoch(n.into(), rows.max(1))
 				.saturating_add(T::DbWeight::get().reads_writes(pages, pages))
+		}
+
+		/// Mints the treasury's share (`TreasuryCut`) of a block's `emission` to the treasury;
+		/// returns what was minted (0 if the mint failed, so the subnets get it all: nothing
+		/// is lost).
+		fn fund_treasury(emission: Balance) -> Balance {
+			let cut = T::TreasuryCut::get() * emission;
+			if cut == 0 || T::Currency::mint_into(&T::TreasuryAccount::get(), cut).is_err() {
+				return 0;
+			}
+			TotalEmitted::<T>::mutate(|t| *t = t.saturating_add(cut));
+			Self::deposit_event(Event::TreasuryFunded { amount: cut });
+			cut
 		}
 
 		/// Adds `emission` to the subnets' pending emission by the split rule.
@@ -490,5 +517,13 @@ pub mod pallet {
 			);
 			Ok(())
 		}
+	}
+}
+
+/// A subnet's payouts are queued while its [`Payouts`] entry exists: the subnets pallet refuses
+/// to swap a hotkey holding a UID there until they are credited.
+impl<T: Config> PayoutsQueued for Pallet<T> {
+	fn queued(netuid: NetUid) -> bool {
+		Payouts::<T>::contains_key(netuid)
 	}
 }

@@ -53,6 +53,9 @@ parameter_types! {
 	pub const BurnDecay: Perbill = Perbill::from_percent(99);
 	pub const BurnIncrease: Perbill = Perbill::from_percent(10);
 	pub const OwnerCut: Perbill = Perbill::from_percent(18);
+	/// No treasury share unless a test sets one, so the other tests' figures stay whole.
+	pub static TreasuryCut: Perbill = Perbill::zero();
+	pub const TreasuryAccount: u64 = 999;
 	pub DefaultHyperparams: SubnetHyperparams = SubnetHyperparams {
 		tempo: 10,
 		max_uids: 64,
@@ -108,7 +111,14 @@ impl pallet_subnets::Config for Test {
 	type ServeRateLimit = ConstU32<5>;
 	type DefaultHyperparams = DefaultHyperparams;
 	type WeightInfo = ();
+	type KeySwapCost = ConstU128<KEY_SWAP_COST>;
+	type KeySwapRateLimit = ConstU32<10>;
+	type PayoutsQueued = Rewards;
+	type OnHotkeySwap = ();
 }
+
+/// What a hotkey swap burns in the mock.
+pub const KEY_SWAP_COST: Balance = 1_000;
 
 impl pallet_rewards::Config for Test {
 	type Currency = Balances;
@@ -117,6 +127,8 @@ impl pallet_rewards::Config for Test {
 	type BlockEmission = BlockEmission;
 	type IssuanceCap = ConstU128<CAP>;
 	type OwnerCut = OwnerCut;
+	type TreasuryCut = TreasuryCut;
+	type TreasuryAccount = TreasuryAccount;
 	type MaxEpochsPerBlock = MaxEpochsPerBlock;
 	type MaxPayoutsPerBlock = MaxPayoutsPerBlock;
 	type WeightInfo = ();
@@ -140,7 +152,7 @@ pub fn new_test_ext() -> TestState {
 }
 
 /// Runs `test` at block 1, then checks every pallet's invariants and that issuance moved only by
-/// burns (subnet creations, registrations, forfeited vesting), emission (`EpochRun`'s cut, `EmissionPaid`) and the
+/// burns (subnet creations, registrations, hotkey swaps, forfeited vesting), emission (`EpochRun`'s cut, `EmissionPaid`) and the
 /// test's own mints.
 pub fn build_and_execute(test: impl FnOnce()) {
 	MaxEpochsPerBlock::set(2);
@@ -158,13 +170,15 @@ pub fn build_and_execute(test: impl FnOnce()) {
 			match record.event {
 				RuntimeEvent::Subnets(pallet_subnets::Event::SubnetCreated { cost, .. })
 				| RuntimeEvent::Subnets(pallet_subnets::Event::NeuronRegistered { cost, .. })
+				| RuntimeEvent::Subnets(pallet_subnets::Event::HotkeySwapped { cost, .. })
 				| RuntimeEvent::Staking(pallet_agora_staking::Event::VestingForfeited {
 					amount: cost,
 					..
 				}) => burned += cost,
 				// Minted: the owner's cut at the epoch, the neurons' payouts page by page.
 				RuntimeEvent::Rewards(crate::Event::EpochRun { owner_cut: amount, .. })
-				| RuntimeEvent::Rewards(crate::Event::EmissionPaid { amount, .. }) => emitted += amount,
+				| RuntimeEvent::Rewards(crate::Event::EmissionPaid { amount, .. })
+				| RuntimeEvent::Rewards(crate::Event::TreasuryFunded { amount }) => emitted += amount,
 				_ => {},
 			}
 		}

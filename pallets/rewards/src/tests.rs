@@ -862,3 +862,74 @@ fn the_oldest_epochs_payouts_go_first_and_none_is_stranded() {
 		assert_eq!(pending(a), before + 90);
 	});
 }
+
+#[test]
+fn the_treasury_gets_its_share_of_each_block_and_the_subnets_the_rest() {
+	build_and_execute(|| {
+		TreasuryCut::set(Perbill::from_percent(10));
+		// No subnet, no emission: not for the treasury either.
+		run_to_block(2);
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()), 0);
+		scenario_subnet();
+		let before = TotalPending::<Test>::get();
+		run_to_block(3);
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()), AGR / 10);
+		assert_eq!(TotalPending::<Test>::get() - before, AGR - AGR / 10);
+		System::assert_has_event(crate::Event::TreasuryFunded { amount: AGR / 10 }.into());
+		// The treasury's share counts toward the cap like the rest: near it, both shrink, and
+		// together they never pass it.
+		set_issuance(CAP - TotalPending::<Test>::get() - 2 * AGR);
+		let mut last = Rewards::block_emission();
+		for block in 4..=30 {
+			run_to_block(block);
+			assert!(Balances::total_issuance() + TotalPending::<Test>::get() <= CAP);
+			assert!(Rewards::block_emission() <= last);
+			last = Rewards::block_emission();
+		}
+		assert!(last < AGR, "emission shrank near the cap");
+	});
+}
+
+/// Issue 13: a hotkey swap waits while a subnet its hotkey is on still credits the last epoch's
+/// payouts (they name hotkeys), so that none lands on the abandoned hotkey; afterwards the
+/// neuron's stake and next payouts follow the new hotkey, and a payout to a hotkey without an
+/// owner goes back to pending emission, not lost.
+#[test]
+fn a_hotkey_swap_waits_for_the_payout_queue() {
+	let swap = |coldkey: u64, old: u64, new: u64, nominators: u32| {
+		Subnets::swap_hotkey(RuntimeOrigin::signed(coldkey), old, new, nominators)
+			.map(|_| ())
+			.map_err(|e| e.error)
+	};
+	build_and_execute(|| {
+		MaxPayoutsPerBlock::set(1);
+		let netuid = scenario_subnet();
+		run_to_block(22);
+		assert_ok!(set_weights(netuid, 10, &[1, 2, 3], &WEIGHTS));
+		run_to_block(32);
+		// Pages 1..4 (hotkeys 11, 12, 13) are still to pay.
+		assert!(Payouts::<Test>::contains_key(netuid));
+		assert_noop!(swap(5, 13, 23, 0), pallet_subnets::Error::<Test>::PayoutsQueued);
+		assert_noop!(swap(2, 10, 20, 1), pallet_subnets::Error::<Test>::PayoutsQueued);
+		run_to_block(35);
+		assert!(!Payouts::<Test>::contains_key(netuid));
+		let miner = Staking::stake_of_coldkey(&13, &5);
+		assert!(miner > 0);
+		assert_ok!(swap(5, 13, 23, 1));
+		assert_eq!(Staking::stake_of_coldkey(&23, &5), miner);
+		assert_eq!(Staking::stake_of(&13), 0);
+
+		// The next epoch (block 42) pays UID 3 to the new hotkey; its page goes at block 45.
+		run_to_block(45);
+		assert!(!Payouts::<Test>::contains_key(netuid));
+		assert!(Staking::stake_of_coldkey(&23, &5) > miner);
+		assert_eq!(Staking::stake_of(&13), 0);
+
+		// Were a payout ever queued for the abandoned hotkey, it would return to pending.
+		let before = pending(netuid);
+		queue(netuid, vec![(13, 77)], 45);
+		Rewards::pay_queued(&[netuid]);
+		assert_eq!(pending(netuid), before + 77);
+		assert_eq!(Staking::owner_of(&13), None);
+	});
+}

@@ -32,6 +32,14 @@
 //! provider reference that stays, as the ownership does), so it can sign the subnets pallet's
 //! fee-less calls unfunded.
 //!
+//! **Hotkey swaps** ([`Pallet::swap_hotkey`], called by the subnets pallet's `swap_hotkey`)
+//! move everything kept under a hotkey to a fresh one: its owner, its pool (stake, shares and
+//! what is still vesting, untouched), every nominator's shares and `Nominations` entry, its take
+//! and the block of its last take change, its count of registrations. No AGR moves and no share
+//! changes value. The old hotkey keeps its account's provider reference (as a hotkey that lost
+//! its UIDs does: its nonce must not restart, or its old signed calls could be replayed) but
+//! nothing else; the new one gets its own.
+//!
 //! **Take changes are rate-limited both ways.** Any change of a hotkey's take arms
 //! `TakeRateLimit`; a raise needs that many blocks since the last change, so a take lowered to
 //! attract nominators cannot jump back to the maximum in the next block.
@@ -385,6 +393,15 @@ pub mod pallet {
 			/// Of which the owner's take.
 			take: Balance,
 		},
+		/// Everything kept under a hotkey moved to another (a hotkey swap).
+		HotkeySwapped {
+			/// The hotkey left behind, now without owner or stake.
+			old_hotkey: T::AccountId,
+			/// The hotkey that holds it all now.
+			new_hotkey: T::AccountId,
+			/// Their owner.
+			coldkey: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -411,6 +428,8 @@ pub mod pallet {
 		TakeTooHigh,
 		/// The take changed less than `TakeRateLimit` blocks ago: it may not be raised yet.
 		TakeRateLimited,
+		/// A hotkey swap's new hotkey already has an owner or stake.
+		HotkeyInUse,
 	}
 
 	#[pallet::hooks]
@@ -438,13 +457,7 @@ pub mod pallet {
 			#[pallet::compact] amount: Balance,
 		) -> DispatchResult {
 			let coldkey = ensure_signed(origin)?;
-			ensure!(amount > 0, Error::<T>::ZeroAmount);
-			ensure!(Registrations::<T>::get(&hotkey) > 0, Error::<T>::HotkeyNotRegistered);
-			T::Currency::transfer(&coldkey, &Self::account_id(), amount, Preservation::Preserve)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			let shares = Self::buy(&hotkey, &coldkey, amount)?;
-			Self::deposit_event(Event::StakeAdded { coldkey, hotkey, amount, shares });
-			Ok(())
+			Self::do_add_stake(&coldkey, &hotkey, amount)
 		}
 
 		/// Unstake `amount` from `hotkey` back to the caller's free balance.
@@ -543,6 +556,80 @@ pub mod pallet {
 				},
 			}
 			Registrations::<T>::mutate(hotkey, |n| *n = n.saturating_add(1));
+			Ok(())
+		}
+
+		/// `add_stake` for `coldkey`: moves `amount` planck of its free AGR into `hotkey`'s pool.
+		///
+		/// Errors: `ZeroAmount`, `HotkeyNotRegistered` (on no subnet), `InsufficientBalance`,
+		/// `StakeTooSmall`, `BelowMinStake`.
+		pub fn do_add_stake(
+			coldkey: &T::AccountId,
+			hotkey: &T::AccountId,
+			amount: Balance,
+		) -> DispatchResult {
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			ensure!(Registrations::<T>::get(hotkey) > 0, Error::<T>::HotkeyNotRegistered);
+			T::Currency::transfer(coldkey, &Self::account_id(), amount, Preservation::Preserve)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			let shares = Self::buy(hotkey, coldkey, amount)?;
+			Self::deposit_event(Event::StakeAdded {
+				coldkey: coldkey.clone(),
+				hotkey: hotkey.clone(),
+				amount,
+				shares,
+			});
+			Ok(())
+		}
+
+		/// Whether `hotkey` has an owner, or a pool with stake, shares or vesting emission.
+		pub fn hotkey_in_use(hotkey: &T::AccountId) -> bool {
+			Owner::<T>::contains_key(hotkey) || Pools::<T>::get(hotkey) != Pool::default()
+		}
+
+		/// How many coldkeys hold shares of `hotkey`, counting at most `limit + 1` of them.
+		pub fn nominator_count(hotkey: &T::AccountId, limit: u32) -> u32 {
+			Shares::<T>::iter_key_prefix(hotkey).take(limit.saturating_add(1) as usize).count()
+				as u32
+		}
+
+		/// Moves everything kept under `old` to `new` (see the crate docs); the caller (the
+		/// subnets pallet) checked who asks. One read and four writes per nominator.
+		///
+		/// Errors: `HotkeyNotRegistered` (`old` has no owner), `HotkeyInUse` (`new` has an
+		/// owner or stake).
+		pub fn swap_hotkey(old: &T::AccountId, new: &T::AccountId) -> DispatchResult {
+			let owner = Owner::<T>::get(old).ok_or(Error::<T>::HotkeyNotRegistered)?;
+			ensure!(old != new && !Self::hotkey_in_use(new), Error::<T>::HotkeyInUse);
+			Owner::<T>::remove(old);
+			Owner::<T>::insert(new, &owner);
+			// As at a first registration: the new hotkey's account exists without a balance, so
+			// it can sign its fee-less calls.
+			frame_system::Pallet::<T>::inc_providers(new);
+			if Pools::<T>::contains_key(old) {
+				Pools::<T>::insert(new, Pools::<T>::take(old));
+			}
+			let positions: Vec<(T::AccountId, u128)> = Shares::<T>::drain_prefix(old).collect();
+			for (coldkey, shares) in positions {
+				Shares::<T>::insert(new, &coldkey, shares);
+				Nominations::<T>::remove(&coldkey, old);
+				Nominations::<T>::insert(&coldkey, new, ());
+			}
+			if let Some(take) = Take::<T>::take(old) {
+				Take::<T>::insert(new, take);
+			}
+			if let Some(at) = LastTakeChange::<T>::take(old) {
+				LastTakeChange::<T>::insert(new, at);
+			}
+			let registrations = Registrations::<T>::take(old);
+			if registrations > 0 {
+				Registrations::<T>::insert(new, registrations);
+			}
+			Self::deposit_event(Event::HotkeySwapped {
+				old_hotkey: old.clone(),
+				new_hotkey: new.clone(),
+				coldkey: owner,
+			});
 			Ok(())
 		}
 
@@ -785,5 +872,28 @@ impl<T: Config> StakeInterface<T::AccountId> for Pallet<T> {
 		release_blocks: BlockNumber,
 	) -> polkadot_sdk::sp_runtime::DispatchResult {
 		Pallet::<T>::credit_emission(hotkey, amount, release_blocks)
+	}
+
+	fn add_stake(
+		coldkey: &T::AccountId,
+		hotkey: &T::AccountId,
+		amount: Balance,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Pallet::<T>::do_add_stake(coldkey, hotkey, amount)
+	}
+
+	fn hotkey_in_use(hotkey: &T::AccountId) -> bool {
+		Pallet::<T>::hotkey_in_use(hotkey)
+	}
+
+	fn nominator_count(hotkey: &T::AccountId, limit: u32) -> u32 {
+		Pallet::<T>::nominator_count(hotkey, limit)
+	}
+
+	fn swap_hotkey(
+		old: &T::AccountId,
+		new: &T::AccountId,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Pallet::<T>::swap_hotkey(old, new)
 	}
 }

@@ -1,6 +1,9 @@
 //! Unit tests: every call's success and error paths, share-pool arithmetic, emission credit.
 
-use crate::{mock::*, Error, Event, Pool, Pools, Registrations, Shares, TotalStake};
+use crate::{
+	mock::*, Error, Event, LastTakeChange, Nominations, Owner, Pool, Pools, Registrations, Shares,
+	Take, TotalStake,
+};
 use frame::testing_prelude::*;
 use polkadot_sdk::{polkadot_sdk_frame as frame, sp_runtime::Perbill};
 
@@ -348,5 +351,126 @@ fn a_seller_forfeits_its_unreleased_emission() {
 		// The dust gets its own part (20), not the owner's 9,880.
 		System::set_block_number(200);
 		assert_eq!(Staking::stake_of_coldkey(&10, &3), 220);
+	});
+}
+
+/// Every position on hotkey 10 with its value, and the pool, at the current block.
+fn positions_of_10() -> (Pool, Vec<(u64, u128)>) {
+	let mut positions: Vec<(u64, u128)> = Shares::<Test>::iter_prefix(10)
+		.map(|(c, _)| (c, Staking::stake_of_coldkey(&10, &c)))
+		.collect();
+	positions.sort_unstable();
+	(Staking::pool(&10), positions)
+}
+
+/// Hotkey 10 with three nominators (its owner, 3 and 4), a lowered take and emission still
+/// vesting: what a swap has to carry over.
+fn busy_hotkey_10() {
+	assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 10, 1_000));
+	assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 2_000));
+	assert_ok!(Staking::add_stake(RuntimeOrigin::signed(4), 10, 3_000));
+	assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(9)));
+	assert_ok!(Staking::credit_emission(&10, 1_000, 10));
+	System::set_block_number(4);
+}
+
+#[test]
+fn a_swap_moves_the_pool_every_position_and_the_take() {
+	build_and_execute(|| {
+		busy_hotkey_10();
+		let (pool, positions) = positions_of_10();
+		let total = TotalStake::<Test>::get();
+		let free_before: Vec<u128> = (1..=4).map(free).collect();
+
+		assert_ok!(Staking::swap_hotkey(&10, &12));
+		System::assert_last_event(
+			Event::HotkeySwapped { old_hotkey: 10, new_hotkey: 12, coldkey: 1 }.into(),
+		);
+
+		// Nothing is left under 10.
+		assert_eq!(Owner::<Test>::get(10), None);
+		assert!(!Pools::<Test>::contains_key(10));
+		assert_eq!(Shares::<Test>::iter_prefix(10).count(), 0);
+		assert!(Take::<Test>::get(10).is_none() && LastTakeChange::<Test>::get(10).is_none());
+		assert_eq!(Registrations::<Test>::get(10), 0);
+		assert!(!Staking::hotkey_in_use(&10));
+		// 12 holds exactly what 10 held: the same pool, shares and values, vesting included.
+		assert_eq!(Owner::<Test>::get(12), Some(1));
+		assert_eq!(Staking::pool(&12), pool);
+		let mut moved: Vec<(u64, u128)> = Shares::<Test>::iter_prefix(12)
+			.map(|(c, _)| (c, Staking::stake_of_coldkey(&12, &c)))
+			.collect();
+		moved.sort_unstable();
+		assert_eq!(moved, positions);
+		for c in [1, 3, 4] {
+			assert!(Nominations::<Test>::contains_key(c, 12));
+			assert!(!Nominations::<Test>::contains_key(c, 10));
+		}
+		assert_eq!(Staking::take_of(&12), Perbill::from_percent(9));
+		assert_eq!(LastTakeChange::<Test>::get(12), Some(1));
+		assert_eq!(Registrations::<Test>::get(12), 1);
+		assert_eq!(TotalStake::<Test>::get(), total);
+		// No AGR moved.
+		assert_eq!((1..=4).map(free).collect::<Vec<_>>(), free_before);
+		// The new hotkey's account exists for its fee-less calls; the old one's stays.
+		assert!(System::account_exists(&12) && System::account_exists(&10));
+	});
+}
+
+#[test]
+fn after_a_swap_nominators_unstake_from_the_new_hotkey_only() {
+	build_and_execute(|| {
+		busy_hotkey_10();
+		assert_ok!(Staking::swap_hotkey(&10, &12));
+		// The rest of the emission vests on the new hotkey as it would have on the old.
+		System::set_block_number(11);
+		let value = Staking::stake_of_coldkey(&12, &3);
+		assert!(value > 2_000, "the vested emission followed the pool: {value}");
+		assert_noop!(
+			Staking::remove_stake(RuntimeOrigin::signed(3), 10, 1),
+			Error::<Test>::InsufficientStake
+		);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 12, value));
+		assert_eq!(free(3), 1_000_000 - 2_000 + value);
+		// The old hotkey is on no subnet: it takes no stake, and emission cannot reach it.
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(3), 10, 1_000),
+			Error::<Test>::HotkeyNotRegistered
+		);
+		assert_noop!(Staking::credit_emission(&10, 1, 10), Error::<Test>::HotkeyNotRegistered);
+		// The owner can take the take and its own stake out of the new hotkey, and only there.
+		let owner_value = Staking::stake_of_coldkey(&12, &1);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(1), 12, owner_value));
+		// Only 4 is left.
+		assert_eq!(Shares::<Test>::iter_prefix(12).count(), 1);
+	});
+}
+
+#[test]
+fn a_swap_cannot_take_over_a_hotkey_in_use() {
+	build_and_execute(|| {
+		busy_hotkey_10();
+		// 11 is coldkey 2's: a swap onto it would hand 2's stake and UIDs to 1.
+		assert_noop!(Staking::swap_hotkey(&10, &11), Error::<Test>::HotkeyInUse);
+		assert_noop!(Staking::swap_hotkey(&10, &10), Error::<Test>::HotkeyInUse);
+		// Nobody owns 99: there is nothing to swap.
+		assert_noop!(Staking::swap_hotkey(&99, &98), Error::<Test>::HotkeyNotRegistered);
+		// A pool with stake but, somehow, no owner still counts as in use.
+		Pools::<Test>::insert(98, Pool { stake: 1, shares: 1, ..Default::default() });
+		assert!(Staking::hotkey_in_use(&98));
+		assert_noop!(Staking::swap_hotkey(&10, &98), Error::<Test>::HotkeyInUse);
+		Pools::<Test>::remove(98);
+	});
+}
+
+#[test]
+fn nominator_count_reads_at_most_one_past_the_limit() {
+	build_and_execute(|| {
+		busy_hotkey_10();
+		assert_eq!(Staking::nominator_count(&10, 10), 3);
+		assert_eq!(Staking::nominator_count(&10, 3), 3);
+		assert_eq!(Staking::nominator_count(&10, 1), 2);
+		assert_eq!(Staking::nominator_count(&10, 0), 1);
+		assert_eq!(Staking::nominator_count(&11, 5), 0);
 	});
 }

@@ -317,5 +317,41 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Worst case: the hotkey holds UID 0 (with a permit, weights, bonds and a pending commit
+	/// to drop) on each of the `s` subnets on chain, `n` coldkeys hold shares of it, the
+	/// witness is exact, and its coldkey swapped once before, `KeySwapRateLimit` blocks ago.
+	#[benchmark]
+	fn swap_hotkey(s: Linear<1, 32>, n: Linear<0, 1024>) -> Result<(), BenchmarkError> {
+		let old = hotkey::<T>(0);
+		let owner: T::AccountId = account("coldkey", 0, SEED);
+		let mut netuids = Vec::new();
+		// The runtime allows 32 subnets; a test runtime allowing fewer measures what it can.
+		for _ in 0..s.min(u32::from(T::MaxSubnets::get())) {
+			netuids.push(subnet::<T>(1, false)?);
+		}
+		// Far above any minimum stake (0.001 AGR in the runtime).
+		let amount: Balance = 1_000_000_000_000;
+		for i in 0..n {
+			let nominator: T::AccountId = account("nominator", i, SEED);
+			fund::<T>(&nominator, amount);
+			T::Stake::add_stake(&nominator, &old, amount)?;
+		}
+		fund::<T>(&owner, T::KeySwapCost::get());
+		LastKeySwap::<T>::insert(&owner, 0);
+		set_block::<T>(T::KeySwapRateLimit::get().max(1));
+		let new: T::AccountId = account("new_hotkey", 0, SEED);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), old.clone(), new.clone(), n);
+
+		for netuid in netuids {
+			assert_eq!(Uids::<T>::get(netuid, &new), Some(0));
+			assert!(!Uids::<T>::contains_key(netuid, &old));
+		}
+		assert_eq!(T::Stake::nominator_count(&new, n), n);
+		assert_eq!(T::Stake::nominator_count(&old, n), 0);
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

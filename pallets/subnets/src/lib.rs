@@ -41,6 +41,18 @@
 //!   [`BlockAtRegistration`] mirrors each neuron's registration block, so a registration on a
 //!   full subnet picks the neuron to replace from two reads. Storage version 1; chains in the
 //!   earlier per-neuron layout migrate with [`migrations::v1::MigrateToV1`].
+//! - **Hotkey swaps.** A coldkey may [`swap_hotkey`](Pallet::swap_hotkey) a hotkey it owns for
+//!   a fresh one (one that has no owner, no stake and no UID anywhere), as in Bittensor: the
+//!   neuron's UIDs on every subnet, its stake pool with every nominator's shares, its delegate
+//!   take, and so its incentive, dividends, bonds, weights and endpoint (all kept by UID) carry
+//!   over. It burns `KeySwapCost` and a coldkey may swap once per `KeySwapRateLimit` blocks.
+//!   A pending weight commit is dropped, not moved: its hash binds the old hotkey, so no
+//!   reveal by the new one could match it (the validator commits again; its stored weights
+//!   keep counting meanwhile). While any subnet the hotkey holds a UID on is still crediting its
+//!   last epoch's payouts (queued by hotkey in `pallet-rewards`) the swap is refused, so that no
+//!   queued payout lands on a hotkey that changed hands. The caller states the number of
+//!   coldkeys holding shares of the hotkey (`nominators`, a witness checked against the chain),
+//!   so that the call's weight is known before it runs. See the `swap` module.
 //!
 //! Epochs are not run here: `pallet-rewards` reads neurons and weights through
 //! [`SubnetsInterface`] and writes each epoch's results back the same way.
@@ -76,13 +88,16 @@ pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod stats;
+mod swap;
 #[cfg(test)]
 mod tests;
 pub mod weights;
 
 use agora_primitives::{
 	ed25519_key_of_peer_id, serve_proof_payload,
-	traits::{EpochNeuron, OnStakeDecrease, StakeInterface, SubnetsInterface},
+	traits::{
+		EpochNeuron, OnHotkeySwap, OnStakeDecrease, PayoutsQueued, StakeInterface, SubnetsInterface,
+	},
 	validate_addr, Addrs, Balance, BlockNumber, Endpoint, EndpointError, HyperparamError, NetUid,
 	NeuronStats, PeerIdBytes, SubnetHyperparams, TaskKind, Uid,
 };
@@ -270,6 +285,17 @@ pub mod pallet {
 		type DefaultHyperparams: Get<SubnetHyperparams>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Planck a hotkey swap burns from the calling coldkey.
+		#[pallet::constant]
+		type KeySwapCost: Get<Balance>;
+		/// Blocks a coldkey waits between two hotkey swaps.
+		#[pallet::constant]
+		type KeySwapRateLimit: Get<BlockNumber>;
+		/// Whether a subnet's last epoch still has payouts to credit (`pallet-rewards`): a
+		/// hotkey holding a UID there may not be swapped until they are. `()` for none.
+		type PayoutsQueued: PayoutsQueued;
+		/// Told of every hotkey swap (the senate's seat follows the hotkey).
+		type OnHotkeySwap: OnHotkeySwap<Self::AccountId>;
 	}
 
 	/// Every subnet.
@@ -405,6 +431,10 @@ pub mod pallet {
 		([u8; 32], BlockNumber, CommitTerms),
 	>;
 
+	/// Block of each coldkey's last hotkey swap.
+	#[pallet::storage]
+	pub type LastKeySwap<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumber>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -472,6 +502,17 @@ pub mod pallet {
 			uid: Uid,
 			/// The hash.
 			hash: [u8; 32],
+		},
+		/// A coldkey moved a hotkey's UIDs, stake and take to a new hotkey.
+		HotkeySwapped {
+			/// The owner of both.
+			coldkey: T::AccountId,
+			/// The hotkey given up: no owner, stake or UID is left on it.
+			old_hotkey: T::AccountId,
+			/// The hotkey that holds it all now.
+			new_hotkey: T::AccountId,
+			/// Planck burned (`KeySwapCost`).
+			cost: Balance,
 		},
 	}
 
@@ -544,6 +585,21 @@ pub mod pallet {
 		RevealExpired,
 		/// The revealed weights, salt and version key do not hash to the commit.
 		RevealMismatch,
+		/// Only the coldkey that owns the hotkey may swap it.
+		NotHotkeyOwner,
+		/// A hotkey cannot be swapped for itself.
+		SameHotkey,
+		/// The new hotkey is taken: it has an owner, stake, or a UID on some subnet. Swap to a
+		/// fresh key.
+		NewHotkeyInUse,
+		/// More coldkeys hold shares of the hotkey than the `nominators` witness says: call
+		/// again with the current number (or more; the unused weight is refunded).
+		NominatorsWitnessTooLow,
+		/// The coldkey swapped a hotkey less than `KeySwapRateLimit` blocks ago.
+		KeySwapRateLimited,
+		/// A subnet the hotkey holds a UID on is still crediting its last epoch's payouts
+		/// (a few blocks at most): try again in a later block.
+		PayoutsQueued,
 	}
 
 	#[pallet::hooks]
@@ -788,6 +844,45 @@ pub mod pallet {
 			// The weights count as of the commit: a UID that changed hands since gets none.
 			Self::do_set_weights(netuid, &hp, &hotkey, &uids, &values, version_key, Some(at))
 		}
+
+		/// Moves everything of `old_hotkey`, a hotkey the calling coldkey owns, to
+		/// `new_hotkey`, a fresh one: its UID on every subnet (with the weights, bonds, epoch
+		/// results and endpoint kept by UID), its stake pool with every nominator's shares, its
+		/// delegate take. Burns `KeySwapCost` planck from the caller; a coldkey may swap once
+		/// per `KeySwapRateLimit` blocks. A pending weight commit of `old_hotkey` is dropped
+		/// (its hash binds the old hotkey).
+		///
+		/// `nominators` is a witness: the number of coldkeys holding shares of `old_hotkey`
+		/// (the owner counted if it holds any). The call is charged for that many and for
+		/// `MaxSubnets` subnets, and refunded down to the real numbers.
+		///
+		/// Errors: `SameHotkey`, `NotHotkeyOwner`, `NewHotkeyInUse` (owner, stake or UID),
+		/// `KeySwapRateLimited`, `NominatorsWitnessTooLow`, `PayoutsQueued` (a subnet the
+		/// hotkey is on is still paying its last epoch), `InsufficientBalance` (the cost).
+		#[pallet::call_index(7)]
+		#[pallet::weight(
+			T::WeightInfo::swap_hotkey(u32::from(T::MaxSubnets::get()), *nominators)
+				.saturating_add(T::OnHotkeySwap::max_weight())
+		)]
+		pub fn swap_hotkey(
+			origin: OriginFor<T>,
+			old_hotkey: T::AccountId,
+			new_hotkey: T::AccountId,
+			nominators: u32,
+		) -> DispatchResultWithPostInfo {
+			let coldkey = ensure_signed(origin)?;
+			// Every subnet is looked at (for the new hotkey's UIDs too), at most `MaxSubnets`.
+			let subnets = u32::from(SubnetCount::<T>::get());
+			match Self::do_swap_hotkey(&coldkey, &old_hotkey, &new_hotkey, nominators) {
+				Ok((moved, hook)) => {
+					Ok(Some(T::WeightInfo::swap_hotkey(subnets, moved).saturating_add(hook)).into())
+				},
+				Err(error) => Err(DispatchErrorWithPostInfo {
+					post_info: Some(T::WeightInfo::swap_hotkey(subnets, nominators)).into(),
+					error,
+				}),
+			}
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -888,7 +983,7 @@ pub mod pallet {
 			T::MaxUidsLimit::get().min(u32::from(u16::MAX)) as u16
 		}
 
-		fn burn(who: &T::AccountId, amount: Balance) -> DispatchResult {
+		pub(crate) fn burn(who: &T::AccountId, amount: Balance) -> DispatchResult {
 			if amount > 0 {
 				T::Currency::burn_from(
 					who,

@@ -96,6 +96,26 @@ impl pallet_subnets::Config for Test {
 	type ServeRateLimit = ConstU32<5>;
 	type DefaultHyperparams = TestHyperparams;
 	type WeightInfo = ();
+	type KeySwapCost = ConstU128<KEY_SWAP_COST>;
+	type KeySwapRateLimit = ConstU32<10>;
+	type PayoutsQueued = PayoutsQueuedOn;
+	type OnHotkeySwap = ();
+}
+
+/// What a hotkey swap burns in the mock.
+pub const KEY_SWAP_COST: u128 = 500;
+
+parameter_types! {
+	/// The subnet whose payouts the mock says are still queued, if any (tests set it).
+	pub static QueuedPayouts: Option<u16> = None;
+}
+
+/// [`QueuedPayouts`] as the pallet asks for it.
+pub struct PayoutsQueuedOn;
+impl agora_primitives::traits::PayoutsQueued for PayoutsQueuedOn {
+	fn queued(netuid: u16) -> bool {
+		QueuedPayouts::get() == Some(netuid)
+	}
 }
 
 /// Genesis: coldkeys 1..=4 with 1_000_000, coldkey 5 with 1_000, the staking pallet's account
@@ -114,13 +134,15 @@ pub fn new_test_ext() -> TestState {
 	TestState::new(storage)
 }
 
-/// AGR burned so far: the `cost` of every `SubnetCreated` and `NeuronRegistered` event.
+/// AGR burned so far: the `cost` of every `SubnetCreated`, `NeuronRegistered` and
+/// `HotkeySwapped` event.
 pub fn burned() -> u128 {
 	System::events()
 		.iter()
 		.filter_map(|r| match &r.event {
 			RuntimeEvent::Subnets(crate::Event::SubnetCreated { cost, .. })
-			| RuntimeEvent::Subnets(crate::Event::NeuronRegistered { cost, .. }) => Some(*cost),
+			| RuntimeEvent::Subnets(crate::Event::NeuronRegistered { cost, .. })
+			| RuntimeEvent::Subnets(crate::Event::HotkeySwapped { cost, .. }) => Some(*cost),
 			_ => None,
 		})
 		.sum()
@@ -129,6 +151,7 @@ pub fn burned() -> u128 {
 /// Runs `test` at block 1, then checks both pallets' invariants and that the only AGR gone is
 /// what registrations and subnet creations burned.
 pub fn build_and_execute(test: impl FnOnce()) {
+	QueuedPayouts::set(None);
 	new_test_ext().execute_with(|| {
 		System::set_block_number(1);
 		let issuance = Balances::total_issuance();

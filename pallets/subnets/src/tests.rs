@@ -1463,3 +1463,5 @@ fn a_reveal_is_checked_against_the_terms_of_its_commit() {
 		assert_noop!(reveal(10, netuid, &uids, &values, &salt, 0), Error::<Test>::StaleVersionKey);
 	});
 }
+
+mod swap;

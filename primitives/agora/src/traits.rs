@@ -1,6 +1,8 @@
 //! Traits that couple Agora's pallets: the subnets pallet registers hotkeys with the staking
 //! pallet and reads stake through [`StakeInterface`]; the rewards pallet reads subnets and writes
-//! epoch results through [`SubnetsInterface`] and pays through [`StakeInterface`].
+//! epoch results through [`SubnetsInterface`] and pays through [`StakeInterface`]; the subnets
+//! pallet asks the rewards pallet through [`PayoutsQueued`] whether an epoch's payouts are still
+//! being credited.
 
 use crate::{Balance, BlockNumber, NetUid, NeuronStats, SubnetHyperparams, Uid};
 use alloc::vec::Vec;
@@ -28,6 +30,54 @@ pub trait StakeInterface<AccountId> {
 		amount: Balance,
 		release_blocks: BlockNumber,
 	) -> DispatchResult;
+	/// Stakes `amount` planck of `coldkey`'s free AGR on `hotkey`, as `add_stake` does (same
+	/// checks: a registered hotkey, at least the minimum stake, the coldkey kept alive).
+	fn add_stake(coldkey: &AccountId, hotkey: &AccountId, amount: Balance) -> DispatchResult;
+	/// Whether `hotkey` is taken in staking: it has an owner, or a pool holding stake, shares
+	/// or vesting emission. A hotkey swap may only move onto a hotkey that is not.
+	fn hotkey_in_use(hotkey: &AccountId) -> bool;
+	/// How many coldkeys hold shares of `hotkey`, counting no further than `limit + 1` (so the
+	/// reads stay bounded by the caller's witness).
+	fn nominator_count(hotkey: &AccountId, limit: u32) -> u32;
+	/// Moves everything staking keeps under `old` to `new` (a hotkey swap): its owner, its pool,
+	/// every nominator's shares, its take and the block of its last take change, its count of
+	/// registrations. Total stake and the value of every position are unchanged. Fails if
+	/// `old` has no owner or `new` is in use ([`StakeInterface::hotkey_in_use`]).
+	fn swap_hotkey(old: &AccountId, new: &AccountId) -> DispatchResult;
+}
+
+/// Whether a subnet's last epoch still has payouts waiting to be credited (the rewards pallet's
+/// payout queue, which names hotkeys): a hotkey swap waits until they are, so that no queued
+/// payout lands on a hotkey that changed hands.
+pub trait PayoutsQueued {
+	/// `netuid` has payouts queued and not yet credited.
+	fn queued(netuid: NetUid) -> bool;
+}
+
+/// Never any payout queued (for chains and tests without a rewards pallet).
+impl PayoutsQueued for () {
+	fn queued(_: NetUid) -> bool {
+		false
+	}
+}
+
+/// Told when a hotkey's neurons and stake moved to a new hotkey (`pallet-subnets`'
+/// `swap_hotkey`), so that what else names the hotkey follows it (a senate seat).
+pub trait OnHotkeySwap<AccountId> {
+	/// `old`'s identity moved to `new`; returns the weight used.
+	fn on_hotkey_swap(old: &AccountId, new: &AccountId) -> Weight;
+	/// The most [`OnHotkeySwap::on_hotkey_swap`] may use (charged before the swap).
+	fn max_weight() -> Weight;
+}
+
+/// Nothing else names hotkeys.
+impl<AccountId> OnHotkeySwap<AccountId> for () {
+	fn on_hotkey_swap(_: &AccountId, _: &AccountId) -> Weight {
+		Weight::zero()
+	}
+	fn max_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Told when stake leaves a hotkey (`remove_stake`, `move_stake`), so that an epoch counts only

@@ -28,6 +28,7 @@ use polkadot_sdk::{
 	*,
 };
 
+pub mod governance;
 pub mod proxy;
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -256,11 +257,24 @@ impl pallet_subnets::Config for Runtime {
 	type ServeRateLimit = ConstU32<10>;
 	type DefaultHyperparams = DefaultHyperparams;
 	type WeightInfo = pallet_subnets::weights::SubstrateWeight<Runtime>;
+	/// A hotkey swap burns 1 AGR from the coldkey (Bittensor's key swap is priced too): enough
+	/// that swaps are not a free way to churn identities, small next to a registration.
+	type KeySwapCost = ConstU128<AGR>;
+	/// A coldkey may swap one hotkey a day (7,200 blocks of 12 s). The dev chain runs the same
+	/// wasm with faster blocks, so there the day is shorter in wall time; the constant stays.
+	type KeySwapRateLimit = ConstU32<7_200>;
+	/// Swaps wait while a subnet the hotkey is on still credits its last epoch's payouts.
+	type PayoutsQueued = crate::Rewards;
+	/// A senator's seat follows its hotkey.
+	type OnHotkeySwap = crate::Governance;
 }
 
 parameter_types! {
 	/// Subnet owners earn 18% of their subnet's emission.
 	pub const OwnerCut: Perbill = Perbill::from_percent(18);
+	/// 2% of each block's emission funds the treasury (the Cosmos SDK's default community
+	/// tax); the subnets share the other 98%.
+	pub const TreasuryCut: Perbill = Perbill::from_percent(2);
 }
 
 impl pallet_rewards::Config for Runtime {
@@ -272,6 +286,8 @@ impl pallet_rewards::Config for Runtime {
 	/// 21 million AGR.
 	type IssuanceCap = ConstU128<{ 21_000_000 * AGR }>;
 	type OwnerCut = OwnerCut;
+	type TreasuryCut = TreasuryCut;
+	type TreasuryAccount = governance::TreasuryAccount;
 	/// One epoch per block bounds the hook's weight; due epochs queue, most overdue first.
 	type MaxEpochsPerBlock = ConstU32<1>;
 	/// 64 stake pools credited a block at most (`pay_out(64)`, about 0.7% of a block): a

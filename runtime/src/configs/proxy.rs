@@ -30,10 +30,12 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				| RuntimeCall::Payments(..)
 				| RuntimeCall::Sudo(..)
 				| RuntimeCall::Multisig(..) => false,
-				// Burns AGR at a price the caller picks (or registers someone else's hotkey).
+				// Burns AGR at a price the caller picks (or registers someone else's hotkey), or
+				// hands the account's neurons and their stake to a hotkey of the proxy's choice.
 				RuntimeCall::Subnets(
 					pallet_subnets::Call::create_subnet { .. }
-					| pallet_subnets::Call::register { .. },
+					| pallet_subnets::Call::register { .. }
+					| pallet_subnets::Call::swap_hotkey { .. },
 				) => false,
 				// A validator's session keys: whoever sets them authors blocks as it.
 				RuntimeCall::Session(..) => false,
@@ -282,6 +284,13 @@ mod tests {
 				max_cost: u128::MAX,
 			};
 			assert_eq!(as_proxy(&bob, &alice, register), filtered);
+			// Nor hand Alice's neuron (and its nominators' stake) to a hotkey Bob holds.
+			let swap = pallet_subnets::Call::swap_hotkey {
+				old_hotkey: AccountId::from([7u8; 32]),
+				new_hotkey: bob.clone(),
+				nominators: 1,
+			};
+			assert_eq!(as_proxy(&bob, &alice, swap), filtered);
 			let keys = polkadot_sdk::pallet_session::Call::purge_keys {};
 			assert_eq!(as_proxy(&bob, &alice, keys), filtered);
 			let pure =
