@@ -1,5 +1,5 @@
 //! `agora`: wallets, balances, transfers, staking, subnets, payment channels (and a signing proxy
-//! to a gateway), chain queries and audit-log checks for Agora.
+//! to a gateway), governance, chain queries and audit-log checks for Agora.
 //!
 //! Exit codes: 0 success, 1 the chain refused or failed (dispatch error, rejected transaction,
 //! unreachable node, unknown subnet, no stake to remove, funds or stake found short before
@@ -114,6 +114,9 @@ enum Command {
 	/// or anything); list and remove proxies.
 	#[command(subcommand)]
 	Proxy(commands::proxy::ProxyCmd),
+	/// On-chain governance: referenda (list, propose, vote), delegation, unlocking, the senate.
+	#[command(subcommand)]
+	Gov(commands::gov::GovCmd),
 	/// Check a validator's signed audit log, offline or against the chain.
 	#[command(subcommand)]
 	Audit(AuditCmd),
@@ -303,6 +306,7 @@ async fn run(cli: Cli, out: &Out) -> Result<()> {
 		Command::Channel(cmd) => commands::channel::run(&ctx, out, cmd).await,
 		Command::Gateway(cmd) => commands::gateway::run(&ctx, out, cmd).await,
 		Command::Proxy(cmd) => commands::proxy::run(&ctx, out, cmd).await,
+		Command::Gov(cmd) => commands::gov::run(&ctx, out, cmd).await,
 		Command::Audit(cmd) => commands::audit::run(&ctx, out, cmd).await,
 	}
 }

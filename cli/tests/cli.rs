@@ -912,3 +912,110 @@ fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
 	ensure!(spent > 0 && spent < AGR / 100, "add + remove cost {spent} planck");
 	Ok(())
 }
+
+/// `agora gov` (issue 13) on a dev chain (prepare 2, decision 20, confirm 3, enactment 2 blocks
+/// of 1 s): refusals foreseen before signing cost nothing; Bob, neither the subnet's owner nor
+/// sudo, proposes a root-only hyperparameter (the tempo) with `subnet set-hyperparam
+/// --referendum`; Alice, Bob and Charlie vote aye with 50,000 AGR each (~10.7% support, passing
+/// ~17 blocks into the decision period); `gov list` shows it deciding, then approved, and the
+/// tempo changes as Root enacts it; a vote on it is then refused, and Charlie's vote removed.
+#[test]
+fn a_root_referendum_changes_a_subnet_parameter() -> Result<()> {
+	let dir = TestDir::new("agora-cli-gov-");
+	let mut node = Node::start("cli-gov", dir.path(), &["--dev", "--tmp"])?;
+	node.wait_rpc(Duration::from_secs(90))?;
+	let wallets = dir.path().join("wallets");
+	let pw = dir.path().join("pw");
+	std::fs::write(&pw, "correct horse\n")?;
+	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
+	let fails = |args: &[&str]| agora(&node, &wallets, &pw, args);
+	for (wallet, uri) in [("alice", "//Alice"), ("bob", "//Bob"), ("charlie", "//Charlie")] {
+		run(&["wallet", "regen", "-w", wallet, "--uri", uri])?;
+	}
+	run(&["subnet", "create", "-w", "alice", "--task", "text-embedding"])?;
+	let netuid = run(&["subnet", "list"])?[0]["netuid"].as_u64().context("netuid")?.to_string();
+	let senate = run(&["gov", "senate"])?;
+	ensure!(
+		senate["periods"]["decision"] == 20 && senate["tracks"][0]["name"] == "root",
+		"{senate}"
+	);
+
+	// Refused before signing: Bob's balance does not move.
+	let bob_free = || -> Result<u128> { Ok(plancks(&run(&["balance", "-w", "bob"])?["free"])) };
+	let before = bob_free()?;
+	let empty = dir.path().join("empty.wasm");
+	std::fs::write(&empty, b"")?;
+	let empty = empty.to_str().context("path")?;
+	for (args, code, says) in [
+		(&["gov", "vote", "-w", "bob", "99", "--aye", "--amount", "1"][..], 1, "does not exist"),
+		(
+			&["gov", "vote", "-w", "bob", "0", "--aye", "--amount", "1", "--conviction", "7"],
+			2,
+			"above 6",
+		),
+		(&["gov", "propose", "-w", "bob", "--call-hex", "0xff00"], 1, "not a call of this runtime"),
+		(&["gov", "propose", "-w", "bob", "--set-code", empty], 1, "is empty"),
+		(&["gov", "unlock", "-w", "bob"], 1, "nothing locked"),
+	] {
+		let (got, json, err) = fails(args)?;
+		ensure!(got == code && err.contains(says), "{args:?}: {got} {err}");
+		ensure!(json["ok"] == false, "{json}");
+		ensure!(code == 2 || err.contains("nothing was signed"), "{err}");
+	}
+	ensure!(bob_free()? == before, "a refusal cost Bob");
+
+	// Bob proposes; three holders carry it.
+	let proposed =
+		run(&["subnet", "set-hyperparam", "-w", "bob", "--referendum", &netuid, "tempo", "42"])?;
+	let index = proposed["index"].as_u64().context("index")?.to_string();
+	ensure!(proposed["call"] == "Subnets.set_hyperparams", "{proposed}");
+	ensure!(plancks(&proposed["deposits"]["decision"]) == 1_000 * AGR, "{proposed}");
+	let listed = run(&["gov", "list"])?;
+	let r = &listed["referenda"][0];
+	ensure!(r["proposal"]["call"] == "Subnets.set_hyperparams", "{listed}");
+	ensure!(plancks(&r["decision_deposit"]["amount"]) == 1_000 * AGR, "{listed}");
+	std::thread::scope(|s| -> Result<()> {
+		let votes: Vec<_> = ["alice", "bob", "charlie"]
+			.map(|w| {
+				let index = index.as_str();
+				s.spawn(move || run(&["gov", "vote", "-w", w, index, "--aye", "--amount", "50000"]))
+			})
+			.into_iter()
+			.collect();
+		for v in votes {
+			v.join().map_err(|_| anyhow::anyhow!("vote thread panicked"))??;
+		}
+		Ok(())
+	})?;
+	let (mut seen_deciding, deadline) = (false, Instant::now() + Duration::from_secs(60));
+	loop {
+		let listed = run(&["gov", "list", "--all"])?;
+		let r = &listed["referenda"][0];
+		match r["status"].as_str() {
+			Some("deciding") => {
+				seen_deciding = true;
+				ensure!(plancks(&r["tally"]["support"]) == 150_000 * AGR, "{r}");
+			},
+			Some("approved") => break,
+			Some("preparing") => {},
+			_ => bail!("referendum {index} went {r}"),
+		}
+		ensure!(Instant::now() < deadline, "not approved after 60 s: {listed}");
+		std::thread::sleep(Duration::from_millis(1000));
+	}
+	ensure!(seen_deciding, "never seen deciding");
+	let deadline = Instant::now() + Duration::from_secs(15);
+	while run(&["subnet", "hyperparams", &netuid])?["tempo"] != 42 {
+		ensure!(Instant::now() < deadline, "the tempo was not enacted");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+
+	// Over: votes are closed; Charlie's vote is removed (its 1x lock runs 10 more blocks).
+	let (code, _, err) =
+		fails(&["gov", "vote", "-w", "charlie", &index, "--nay", "--amount", "1"])?;
+	ensure!(code == 1 && err.contains("is approved"), "{code} {err}");
+	let unlocked = run(&["gov", "unlock", "-w", "charlie"])?;
+	ensure!(unlocked["removed"][0].as_u64().map(|i| i.to_string()) == Some(index), "{unlocked}");
+	node.stop()?;
+	Ok(())
+}

@@ -5,6 +5,7 @@ pub(crate) mod balance;
 pub(crate) mod chain;
 pub(crate) mod channel;
 pub(crate) mod gateway;
+pub(crate) mod gov;
 pub(crate) mod metagraph;
 pub(crate) mod proxy;
 pub(crate) mod stake;

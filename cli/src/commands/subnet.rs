@@ -7,6 +7,7 @@ use agora_client::{
 use agora_primitives::{NetUid, SubnetHyperparams, TaskKind};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
+use subxt::ext::codec::Encode;
 
 use crate::{
 	account::{parse_address, WalletArg},
@@ -49,8 +50,13 @@ pub(crate) enum SubnetCmd {
 		/// Submit as root through `Sudo.sudo`, signed by the wallet's coldkey (the chain's sudo
 		/// key, e.g. Alice on a dev chain): needed for root's hyperparameters (tempo, max_uids,
 		/// kappa, max_validators, min_validator_stake, weights_rate_limit, activity_cutoff).
-		#[arg(long)]
+		#[arg(long, conflicts_with = "referendum")]
 		sudo: bool,
+		/// Propose the change as a referendum on the `root` track instead, signed by the
+		/// wallet's coldkey (any account; it holds the deposits, see `agora gov propose`): the
+		/// way to root's hyperparameters on a chain without sudo. Enacted as Root if it passes.
+		#[arg(long)]
+		referendum: bool,
 		/// NAME VALUE pairs, all set in one transaction (e.g. `immunity_period 500
 		/// max_allowed_weights 64`): names as `subnet hyperparams` shows them; fractions as 0..1
 		/// for kappa and max_weight_limit, AGR for burns and min_validator_stake.
@@ -135,7 +141,7 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 			});
 			Ok(())
 		},
-		SubnetCmd::SetHyperparam { wallet, netuid, sudo, settings } => {
+		SubnetCmd::SetHyperparam { wallet, netuid, sudo, referendum, settings } => {
 			if settings.len() % 2 != 0 {
 				return Err(Failure::usage(format!(
 					"give NAME VALUE pairs; `{}` has no value",
@@ -155,13 +161,22 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 				.join(", ");
 			hp.validate(u16::MAX, subnet.neurons)
 				.map_err(|e| Failure::usage(format!("{what} is out of bounds: {e:?}")))?;
-			if let Some(field) = subnet.hyperparams.root_only_change(&hp).filter(|_| !sudo) {
+			if let Some(field) =
+				subnet.hyperparams.root_only_change(&hp).filter(|_| !sudo && !referendum)
+			{
 				return Err(Failure::usage(format!(
 					"only root may change {field:?} (a subnet owner may not): pass --sudo and \
-					 sign with the chain's sudo key"
+					 sign with the chain's sudo key, or --referendum to propose it to the token \
+					 holders as a root referendum"
 				)));
 			}
 			let signer = ctx.coldkey(&wallet)?;
+			if referendum {
+				let call = client
+					.encode_call("Subnets", "set_hyperparams", &(netuid, &hp).encode())
+					.await?;
+				return super::gov::propose(ctx, out, &client, &signer, call, true).await;
+			}
 			let r = if sudo {
 				let call = client.sudo_set_hyperparams(netuid, &hp).await?;
 				ctx.submit(&client, out, "setting hyperparameters as root", &call, &signer, 0)

@@ -87,7 +87,9 @@ pub fn interface_hashes(metadata: &subxt::metadata::Metadata) -> Result<Vec<Stri
 	Ok(lines)
 }
 
-/// The storage items this client reads and decodes itself (raw keys, its own types).
+/// The storage items this client reads and decodes itself (raw keys, its own types). The
+/// governance items ([`crate::governance`]) are not here: their keys are hashed and their
+/// values decoded by name against the node's own metadata.
 pub const STORAGE_READ: &[(&str, &str)] = &[
 	("System", "Account"),
 	("Subnets", "Weights"),
@@ -101,8 +103,11 @@ pub const STORAGE_READ: &[(&str, &str)] = &[
 /// any of them is refused.
 pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Balances", &["transfer_keep_alive", "transfer_allow_death"]),
+	("ConvictionVoting", &["vote", "delegate", "undelegate", "remove_vote", "unlock"]),
 	("Payments", &["open", "top_up", "extend", "claim", "close"]),
+	("Preimage", &["note_preimage"]),
 	("Proxy", &["add_proxy", "remove_proxy"]),
+	("Referenda", &["submit", "place_decision_deposit"]),
 	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
 	(
 		"Subnets",
@@ -130,7 +135,7 @@ pub struct ProxyDefinition {
 	pub delay: BlockNumber,
 }
 
-fn ss58<S: serde::Serializer>(a: &AccountId32, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ss58<S: serde::Serializer>(a: &AccountId32, s: S) -> Result<S::Ok, S::Error> {
 	s.serialize_str(&a.to_string())
 }
 
@@ -177,6 +182,9 @@ pub enum ClientError {
 	/// The pool refused the transaction (e.g. cannot pay fees, bad nonce).
 	#[error("transaction rejected: {0}")]
 	Rejected(String),
+	/// Bytes that are not exactly one call of the node's runtime.
+	#[error("not a call of this runtime: {0}")]
+	BadCall(String),
 	/// A subnet, neuron or block that does not exist.
 	#[error("{0}")]
 	NotFound(String),
@@ -185,7 +193,7 @@ pub enum ClientError {
 	Other(String),
 }
 
-fn other(e: impl std::fmt::Display) -> ClientError {
+pub(crate) fn other(e: impl std::fmt::Display) -> ClientError {
 	ClientError::Other(e.to_string())
 }
 
@@ -310,7 +318,7 @@ pub struct ChainInfo {
 pub struct Client {
 	api: tokio::sync::OnceCell<OnlineClient<Config>>,
 	rpc_client: RpcClient,
-	rpc: LegacyRpcMethods<RpcConfigFor<Config>>,
+	pub(crate) rpc: LegacyRpcMethods<RpcConfigFor<Config>>,
 	url: String,
 }
 
@@ -338,7 +346,7 @@ impl Client {
 		&self.url
 	}
 
-	async fn api(&self) -> Result<&OnlineClient<Config>, ClientError> {
+	pub(crate) async fn api(&self) -> Result<&OnlineClient<Config>, ClientError> {
 		self.api
 			.get_or_try_init(|| async {
 				OnlineClient::<Config>::from_rpc_client(self.rpc_client.clone())
@@ -450,23 +458,14 @@ impl Client {
 
 	/// `Sudo.sudo(pallet.call(args))`: the call, its arguments SCALE-encoded in `args`,
 	/// dispatched as root when the chain's sudo key signs it (root-only hyperparameters on a dev
-	/// chain, for instance). The call's indices come from the node's metadata.
+	/// chain, for instance). The call is encoded by [`Client::encode_call`].
 	pub async fn sudo(
 		&self,
 		pallet: &str,
 		call: &str,
 		args: &[u8],
 	) -> Result<impl Payload, ClientError> {
-		let at = self.api().await?.at_current_block().await.map_err(other)?;
-		let metadata = at.metadata();
-		let p = metadata
-			.pallet_by_name(pallet)
-			.ok_or_else(|| ClientError::Other(format!("the runtime has no pallet {pallet}")))?;
-		let variant = p.call_variant_by_name(call).ok_or_else(|| {
-			ClientError::Other(format!("the runtime has no call {pallet}.{call}"))
-		})?;
-		let mut encoded = vec![p.call_index(), variant.index];
-		encoded.extend_from_slice(args);
+		let encoded = self.encode_call(pallet, call, args).await?;
 		Ok(dynamic::tx("Sudo", "sudo", (subxt::utils::Static(subxt::utils::Encoded(encoded)),)))
 	}
 
@@ -587,7 +586,7 @@ impl Client {
 	}
 
 	/// Number and hash of block `hash`, or of the best block.
-	async fn block_at(&self, hash: Option<H256>) -> Result<(u64, H256), ClientError> {
+	pub(crate) async fn block_at(&self, hash: Option<H256>) -> Result<(u64, H256), ClientError> {
 		let header = self
 			.rpc
 			.chain_get_header(hash)

@@ -13,6 +13,8 @@
 //!   random salt per file) and ChaCha20-Poly1305, written all or nothing with mode 0600; a
 //!   keyfile's fields (scrypt parameters included) are checked against documented ranges before
 //!   any KDF runs.
+//! - [`governance`]: referenda, conviction votes and delegations, the senate and the periods of
+//!   governance: call builders, and reads decoded by name against the node's metadata.
 //! - [`amount`]: AGR amounts as people write them (`1.5`) and as the chain counts them (plancks).
 //! - [`payments`]: payment-channel vouchers (signed, verified, sent as an HTTP header) and a
 //!   gateway's price schedule, shared by the gateway and the consumer's signing proxy.
@@ -21,6 +23,7 @@
 
 pub mod amount;
 pub mod chain;
+pub mod governance;
 pub mod payments;
 pub mod stake;
 pub mod wallet;

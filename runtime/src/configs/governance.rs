@@ -295,10 +295,11 @@ impl pallet_governance::SenateSource<AccountId> for TopValidators {
 				else {
 					continue;
 				};
-				if !stake.contains_key(&neuron.hotkey) {
+				if let alloc::collections::btree_map::Entry::Vacant(e) = stake.entry(neuron.hotkey)
+				{
 					reads += 1;
-					let s = Staking::stake_of(&neuron.hotkey);
-					stake.insert(neuron.hotkey, s);
+					let s = Staking::stake_of(e.key());
+					e.insert(s);
 				}
 			}
 		}
