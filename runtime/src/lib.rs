@@ -178,7 +178,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on runtime upgrade, each guarded by its pallet's storage version (a
 /// no-op once applied). Kept until every chain has run them.
-pub type Migrations = (pallet_subnets::migrations::v1::MigrateToV1<Runtime>,);
+pub type Migrations = (
+	pallet_subnets::migrations::v1::MigrateToV1<Runtime>,
+	pallet_agora_staking::migrations::v1::MigrateToV1<Runtime>,
+);
 
 /// Executive: dispatches incoming extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

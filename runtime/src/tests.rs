@@ -409,3 +409,164 @@ fn the_runtime_and_its_upgrade_wasm_declare_their_spec_versions() {
 	assert_eq!(embedded_spec_version(wasm), Some(spec));
 	assert_eq!(embedded_spec_version(upgrade), Some(spec + 1));
 }
+
+/// Issue 13 acceptance, "a coldkey swap can be disputed within its delay", with the real
+/// pallets on the dev genesis. A thief holding Charlie's coldkey announces a swap to its own key:
+/// the stake is frozen at once, Charlie disputes, the swap never executes after the delay, and
+/// only `Root` (a referendum; here the root origin itself) resolves it, sending everything to
+/// Charlie's fresh key. Alice (the subnet's owner) and Dave (its miners' coldkey) swap to fresh
+/// keys undisputed: after the 36,000-block delay anyone executes their swaps, which move the
+/// subnet, the miners' hotkeys and neurons, Dave's positions and their free AGR exactly; Bob's
+/// stake on Dave's miner is untouched, 1 AGR is burnt per announcement and nothing else, and
+/// the next epoch pays the owner's cut to Alice's fresh key.
+#[test]
+fn a_coldkey_swap_can_be_disputed_within_its_delay() {
+	use pallet_agora_staking::{Error as StakingError, Shares};
+	use polkadot_sdk::frame_support::traits::tokens::{Fortitude, Preservation};
+	let signed = |who: &AccountId, c: pallet_agora_staking::Call<Runtime>| {
+		RuntimeCall::from(c).dispatch(RuntimeOrigin::signed(who.clone())).map_err(|e| e.error)
+	};
+	build(DEV_RUNTIME_PRESET).execute_with(|| {
+		run_to(1);
+		let (netuid, dave) = subnet_with_validator_and_miners();
+		let (charlie, bob) =
+			(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+		call(&bob, pallet_agora_staking::Call::add_stake { hotkey: hotkey(101), amount: 10 * AGR });
+		run_to(22);
+		validator_weights_miners(netuid);
+		// An epoch paid: Dave holds his miners' take as positions.
+		run_to(33);
+		check_invariants();
+		let (thief, charlie_fresh, alice_fresh, dave_fresh) =
+			(hotkey(66), hotkey(67), hotkey(68), hotkey(69));
+		let delay: u32 = <Runtime as pallet_agora_staking::Config>::ColdkeySwapDelay::get();
+		assert_eq!(delay, 36_000, "5 days of 12 s blocks");
+		let issuance = Balances::total_issuance();
+		let charlie_shares = Shares::<Runtime>::get(hotkey(100), &charlie);
+		let bob_shares = Shares::<Runtime>::get(hotkey(101), &bob);
+		let dave_positions: Vec<(AccountId, u128)> = (101..=103)
+			.map(|i| (hotkey(i), Shares::<Runtime>::get(hotkey(i), &dave)))
+			.collect();
+		assert!(dave_positions.iter().all(|(_, shares)| *shares > 0));
+
+		// The thief announces; the stake is frozen from this block.
+		let announce = |new: &AccountId| pallet_agora_staking::Call::announce_coldkey_swap {
+			new_coldkey: new.clone(),
+		};
+		assert_eq!(signed(&charlie, announce(&thief)), Ok(Default::default()));
+		let unstake =
+			pallet_agora_staking::Call::remove_stake { hotkey: hotkey(100), amount: AGR };
+		assert_eq!(
+			signed(&charlie, unstake),
+			Err(StakingError::<Runtime>::ColdkeySwapPending.into())
+		);
+		// Alice and Dave announce theirs; nobody announces a second one.
+		call(&alice(), announce(&alice_fresh));
+		call(&dave, announce(&dave_fresh));
+		assert_eq!(
+			signed(&dave, announce(&thief)),
+			Err(StakingError::<Runtime>::ColdkeySwapAlreadyAnnounced.into())
+		);
+		assert_eq!(Balances::total_issuance(), issuance - 3 * AGR, "1 AGR burnt per announcement");
+
+		// Charlie disputes within the delay.
+		System::set_block_number(33 + delay - 1);
+		call(&charlie, pallet_agora_staking::Call::dispute_coldkey_swap {});
+		System::set_block_number(33 + delay);
+		let execute = |old: &AccountId, hotkeys: u32, positions: u32| {
+			pallet_agora_staking::Call::execute_coldkey_swap {
+				old_coldkey: old.clone(),
+				hotkeys,
+				positions,
+			}
+		};
+		assert_eq!(
+			signed(&bob, execute(&charlie, 1, 1)),
+			Err(StakingError::<Runtime>::ColdkeySwapDisputed.into())
+		);
+		// Too late for Alice or Dave to dispute theirs.
+		assert_eq!(
+			signed(&dave, pallet_agora_staking::Call::dispute_coldkey_swap {}),
+			Err(StakingError::<Runtime>::DisputeTooLate.into())
+		);
+		// Alice's signature (the dev chain's sudo key) resolves nothing: only Root does.
+		let resolve = pallet_agora_staking::Call::resolve_coldkey_swap {
+			old_coldkey: charlie.clone(),
+			new_coldkey: Some(charlie_fresh.clone()),
+		};
+		assert!(signed(&alice(), resolve.clone()).is_err());
+		RuntimeCall::from(resolve).dispatch(RuntimeOrigin::root()).unwrap();
+
+		// Anyone executes the three swaps, with the old keys' transferable AGR.
+		let movable = |who: &AccountId| {
+			<Balances as polkadot_sdk::frame_support::traits::fungible::Inspect<AccountId>>::reducible_balance(
+				who,
+				Preservation::Expendable,
+				Fortitude::Polite,
+			)
+		};
+		let (alice_moves, dave_moves, charlie_moves) =
+			(movable(&alice()), movable(&dave), movable(&charlie));
+		let alice_before = Balances::balance(&alice());
+		call(&bob, execute(&charlie, 1, 1));
+		call(&bob, execute(&alice(), 0, 0));
+		call(&bob, execute(&dave, 3, 3));
+		assert_eq!(Balances::total_issuance(), issuance - 3 * AGR, "nothing else created or lost");
+		check_invariants();
+
+		// Charlie's validator and stake are his fresh key's; the thief has nothing.
+		assert_eq!(Staking::owner_of(&hotkey(100)), Some(charlie_fresh.clone()));
+		assert_eq!(Shares::<Runtime>::get(hotkey(100), &charlie_fresh), charlie_shares);
+		assert_eq!(Balances::balance(&charlie_fresh), charlie_moves);
+		assert_eq!(Balances::balance(&thief), 0);
+		assert!(Staking::positions_of(&thief).is_empty());
+		// The subnet is Alice's fresh key's; she keeps only what must stay (her validator's
+		// session-key deposit keeps her account alive).
+		assert_eq!(agora_api::metagraph(netuid).unwrap().subnet.owner, alice_fresh);
+		assert_eq!(Balances::balance(&alice_fresh), alice_moves);
+		assert_eq!(Balances::balance(&alice()), alice_before - alice_moves);
+		// Dave's miners, their neurons and his positions are his fresh key's; Bob's stake on
+		// the miner is untouched.
+		for (i, (hotkey, shares)) in dave_positions.iter().enumerate() {
+			assert_eq!(Staking::owner_of(hotkey), Some(dave_fresh.clone()));
+			assert_eq!(Shares::<Runtime>::get(hotkey, &dave_fresh), *shares);
+			assert_eq!(Shares::<Runtime>::get(hotkey, &dave), 0);
+			let neuron = agora_api::neuron(netuid, i as u16 + 1).unwrap();
+			assert_eq!(neuron.coldkey, dave_fresh);
+		}
+		assert_eq!(Shares::<Runtime>::get(hotkey(101), &bob), bob_shares);
+		assert_eq!(Balances::balance(&dave_fresh), dave_moves);
+		assert!(Staking::positions_of(&dave).is_empty());
+
+		// The next epoch pays the owner's cut to Alice's fresh key, not to Alice.
+		let alice_left = Balances::balance(&alice());
+		let fresh_before = Balances::balance(&alice_fresh);
+		validator_weights_miners(netuid);
+		run_to(System::block_number() + 11);
+		assert!(Balances::balance(&alice_fresh) > fresh_before);
+		assert_eq!(Balances::balance(&alice()), alice_left);
+		check_invariants();
+	});
+}
+
+/// Issue 13: a coldkey swap of a coldkey owning 128 hotkeys, each (at worst) on every subnet the
+/// runtime allows, and holding 512 stake positions, is charged less than a block's extrinsic
+/// limit, subnets hook included: such a coldkey can always execute its swap. (The charge grows
+/// by ~2.1 ms of database weight per hotkey: some 600 hotkeys fill the limit.)
+#[test]
+fn a_coldkey_swap_fits_in_a_block() {
+	use agora_primitives::traits::OnColdkeySwap;
+	use pallet_agora_staking::WeightInfo as _;
+	let (hotkeys, positions) = (128, 512);
+	let swap = <Runtime as pallet_agora_staking::Config>::WeightInfo::execute_coldkey_swap(
+		hotkeys, positions,
+	)
+	.saturating_add(<Subnets as OnColdkeySwap<AccountId>>::max_weight(hotkeys));
+	let limits = crate::configs::RuntimeBlockWeights::get();
+	let max = limits
+		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
+		.max_extrinsic
+		.unwrap();
+	assert!(swap.ref_time() <= max.ref_time() / 2, "{swap:?} above half of {max:?}");
+	assert!(swap.all_lte(max));
+}

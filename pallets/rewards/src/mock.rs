@@ -95,7 +95,14 @@ impl pallet_agora_staking::Config for Test {
 	type TakeRateLimit = ConstU64<5>;
 	type OnStakeDecrease = Subnets;
 	type WeightInfo = ();
+	type ColdkeySwapCost = ConstU128<700>;
+	type ColdkeySwapDelay = ConstU64<COLDKEY_SWAP_DELAY>;
+	type ResolveOrigin = polkadot_sdk::frame_system::EnsureRoot<u64>;
+	type OnColdkeySwap = Subnets;
 }
+
+/// Blocks from a coldkey swap's announcement to its first executable block in the mock.
+const COLDKEY_SWAP_DELAY: u64 = 20;
 
 impl pallet_subnets::Config for Test {
 	type Currency = Balances;

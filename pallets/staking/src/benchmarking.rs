@@ -2,7 +2,8 @@
 //!
 //! Each call runs its most expensive path: pools that already hold other nominators' shares (so
 //! the share price is computed, not taken 1:1), the caller's position already present and left
-//! non-empty, the take raised after an earlier increase past the rate limit.
+//! non-empty, the take raised after an earlier increase past the rate limit; a coldkey swap
+//! moving `h` hotkeys and `p` positions with the old account's balance.
 
 use super::*;
 use frame::benchmarking::prelude::*;
@@ -48,6 +49,13 @@ fn stake<T: Config>(
 ) -> Result<(), BenchmarkError> {
 	fund::<T>(coldkey, amount);
 	Pallet::<T>::add_stake(RawOrigin::Signed(coldkey.clone()).into(), hotkey.clone(), amount)?;
+	Ok(())
+}
+
+/// Funds `old` and has it announce a swap to `new`.
+fn announced<T: Config>(old: &T::AccountId, new: T::AccountId) -> Result<(), BenchmarkError> {
+	fund::<T>(old, T::ColdkeySwapCost::get().saturating_add(unit::<T>()));
+	Pallet::<T>::announce_coldkey_swap(RawOrigin::Signed(old.clone()).into(), new)?;
 	Ok(())
 }
 
@@ -129,6 +137,78 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), hotkey.clone(), take);
 
 		assert_eq!(Pallet::<T>::take_of(&hotkey), take);
+		Ok(())
+	}
+
+	/// Worst case: the cost burnt, the new coldkey checked (two empty prefixes read).
+	#[benchmark]
+	fn announce_coldkey_swap() -> Result<(), BenchmarkError> {
+		let old: T::AccountId = whitelisted_caller();
+		let new: T::AccountId = account("new", 0, SEED);
+		fund::<T>(&old, T::ColdkeySwapCost::get());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(old.clone()), new.clone());
+
+		assert!(ColdkeySwaps::<T>::get(&old).is_some_and(|s| s.new == new));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn dispute_coldkey_swap() -> Result<(), BenchmarkError> {
+		let old: T::AccountId = whitelisted_caller();
+		announced::<T>(&old, account("new", 0, SEED))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(old.clone()));
+
+		assert!(ColdkeySwaps::<T>::get(&old).is_some_and(|s| s.disputed));
+		Ok(())
+	}
+
+	/// Worst case: a disputed swap redirected to another coldkey (checked not in use).
+	#[benchmark]
+	fn resolve_coldkey_swap() -> Result<(), BenchmarkError> {
+		let old: T::AccountId = account("old", 0, SEED);
+		announced::<T>(&old, account("new", 0, SEED))?;
+		Pallet::<T>::dispute_coldkey_swap(RawOrigin::Signed(old.clone()).into())?;
+		let to: T::AccountId = account("fresh", 0, SEED);
+		let origin =
+			T::ResolveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, old.clone(), Some(to.clone()));
+
+		assert!(ColdkeySwaps::<T>::get(&old).is_some_and(|s| s.new == to && !s.disputed));
+		Ok(())
+	}
+
+	/// `h` hotkeys owned and `p` stake positions (on hotkeys with another nominator each)
+	/// moved, with the old account's whole balance.
+	#[benchmark]
+	fn execute_coldkey_swap(h: Linear<0, 64>, p: Linear<0, 64>) -> Result<(), BenchmarkError> {
+		endow_pallet::<T>();
+		let unit = unit::<T>();
+		let old: T::AccountId = account("old", 0, SEED);
+		let new: T::AccountId = account("new", 0, SEED);
+		for i in 0..h {
+			Pallet::<T>::register_hotkey(&account("owned", i, SEED), &old)?;
+		}
+		for i in 0..p {
+			let hotkey = hotkey::<T>(i, unit)?;
+			stake::<T>(&old, &hotkey, unit)?;
+		}
+		announced::<T>(&old, new.clone())?;
+		let at = ColdkeySwaps::<T>::get(&old).map(|s| s.executable_at).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(at);
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), old.clone(), h, p);
+
+		assert!(!ColdkeySwaps::<T>::contains_key(&old));
+		assert_eq!(Pallet::<T>::position_count(&new, p), p);
+		assert_eq!(Pallet::<T>::owned_hotkey_count(&new, h), h);
 		Ok(())
 	}
 

@@ -40,6 +40,20 @@
 //! its UIDs does: its nonce must not restart, or its old signed calls could be replayed) but
 //! nothing else; the new one gets its own.
 //!
+//! **Coldkey swaps are announced, and disputable.** A coldkey announces a swap of everything it
+//! holds here to a fresh coldkey ([`Pallet::announce_coldkey_swap`], burning
+//! `ColdkeySwapCost`); it may be executed by anyone `ColdkeySwapDelay` blocks later
+//! ([`Pallet::execute_coldkey_swap`]): every stake position, the ownership of every hotkey, what
+//! `OnColdkeySwap` moves (the subnets pallet: subnets owned, the coldkey of each neuron) and the
+//! old coldkey's transferable AGR go to the new one. Within the delay, whoever holds the old
+//! coldkey may dispute it ([`Pallet::dispute_coldkey_swap`]): it then executes only if
+//! `ResolveOrigin` (Root: a referendum) lets it go ahead, possibly to another coldkey, or is
+//! dropped ([`Pallet::resolve_coldkey_swap`]). From the announcement until the swap executes or
+//! is dropped, the old coldkey's stake is frozen (`remove_stake` and `move_stake` refuse): a thief
+//! holding the key cannot drain the stake while its owner disputes, and an owner who suspects a
+//! leak can freeze it by announcing a swap to a fresh key. Free AGR is not frozen. See the
+//! `coldkey_swap` module.
+//!
 //! **Take changes are rate-limited both ways.** Any change of a hotkey's take arms
 //! `TakeRateLimit`; a raise needs that many blocks since the last change, so a take lowered to
 //! attract nominators cannot jump back to the maximum in the next block.
@@ -69,6 +83,9 @@
 //! - The pallet account holds at least `TotalStake` plus the existential deposit it was endowed
 //!   with at genesis (exactly, unless someone transferred AGR to it), so staked AGR is never
 //!   dusted.
+//! - `OwnedHotkeys` is exactly the reverse of `Owner`.
+//! - A coldkey swap is announced by a coldkey other than its destination, and becomes
+//!   executable after its announcement.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -79,6 +96,8 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+mod coldkey_swap;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -86,7 +105,7 @@ mod tests;
 pub mod weights;
 
 use agora_primitives::{
-	traits::{OnStakeDecrease, StakeInterface},
+	traits::{OnColdkeySwap, OnStakeDecrease, StakeInterface},
 	BlockNumber,
 };
 use alloc::vec::Vec;
@@ -198,6 +217,29 @@ impl Pool {
 	}
 }
 
+/// An announced coldkey swap, kept under the old coldkey.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct ColdkeySwap<AccountId, BlockNumber> {
+	/// The coldkey that gets everything.
+	pub new: AccountId,
+	/// Block of the announcement.
+	pub announced_at: BlockNumber,
+	/// First block in which it may be executed; a dispute must come before it.
+	pub executable_at: BlockNumber,
+	/// Disputed by the old coldkey: it waits for `ResolveOrigin`.
+	pub disputed: bool,
+}
+
 /// `a * b / c`, rounded down or up, without overflow for realistic token amounts (falls back to
 /// saturating arithmetic beyond 2^128).
 fn mul_div(a: u128, b: u128, c: u128, round_up: bool) -> u128 {
@@ -225,7 +267,12 @@ pub mod pallet {
 	use super::*;
 	use frame::prelude::*;
 
+	/// The storage layout's version: 1 since `OwnedHotkeys` indexes each coldkey's hotkeys
+	/// ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -253,11 +300,41 @@ pub mod pallet {
 		type TakeRateLimit: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Planck a coldkey swap's announcement burns from the old coldkey.
+		#[pallet::constant]
+		type ColdkeySwapCost: Get<Balance>;
+		/// Blocks between a coldkey swap's announcement and the first block it may execute in:
+		/// the time its old coldkey has to dispute it.
+		#[pallet::constant]
+		type ColdkeySwapDelay: Get<BlockNumberFor<Self>>;
+		/// Resolves a coldkey swap: lets it go ahead (possibly to another coldkey) or drops it
+		/// (Root, reached by referendum, in the runtime).
+		type ResolveOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Told of every executed coldkey swap (the subnets pallet moves subnets and neurons'
+		/// coldkeys).
+		type OnColdkeySwap: OnColdkeySwap<Self::AccountId>;
 	}
 
 	/// The coldkey that owns each registered hotkey.
 	#[pallet::storage]
 	pub type Owner<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// Hotkeys each coldkey owns (the reverse of `Owner`, so a coldkey swap finds them).
+	#[pallet::storage]
+	pub type OwnedHotkeys<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
+
+	/// Announced coldkey swaps, by old coldkey: at most one each, pending or disputed.
+	#[pallet::storage]
+	pub type ColdkeySwaps<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ColdkeySwap<T::AccountId, BlockNumberFor<T>>>;
 
 	/// Each hotkey's share pool.
 	#[pallet::storage]
@@ -402,6 +479,54 @@ pub mod pallet {
 			/// Their owner.
 			coldkey: T::AccountId,
 		},
+		/// A coldkey announced a swap to a new coldkey; its stake is frozen until the swap
+		/// executes or is dropped.
+		ColdkeySwapAnnounced {
+			/// The coldkey giving everything up.
+			old_coldkey: T::AccountId,
+			/// The coldkey to get it.
+			new_coldkey: T::AccountId,
+			/// First block in which the swap may execute; disputes must come before.
+			executable_at: BlockNumberFor<T>,
+			/// Planck burned (`ColdkeySwapCost`).
+			cost: Balance,
+		},
+		/// The old coldkey disputed its announced swap: only `ResolveOrigin` decides it now.
+		ColdkeySwapDisputed {
+			/// The old coldkey.
+			old_coldkey: T::AccountId,
+			/// The coldkey the disputed swap names.
+			new_coldkey: T::AccountId,
+		},
+		/// `ResolveOrigin` let a coldkey swap go ahead: it may execute at once.
+		ColdkeySwapApproved {
+			/// The old coldkey.
+			old_coldkey: T::AccountId,
+			/// The coldkey it goes to (the announced one, or the one `ResolveOrigin` named).
+			new_coldkey: T::AccountId,
+		},
+		/// `ResolveOrigin` dropped a coldkey swap: nothing moves, the stake is no longer frozen
+		/// (the announcement's cost stays burnt).
+		ColdkeySwapDropped {
+			/// The old coldkey.
+			old_coldkey: T::AccountId,
+			/// The coldkey the dropped swap named.
+			new_coldkey: T::AccountId,
+		},
+		/// A coldkey swap executed: positions, hotkeys, what `OnColdkeySwap` moves and the
+		/// transferable AGR are the new coldkey's.
+		ColdkeySwapExecuted {
+			/// The coldkey left behind.
+			old_coldkey: T::AccountId,
+			/// The coldkey holding it all now.
+			new_coldkey: T::AccountId,
+			/// Hotkeys whose ownership moved.
+			hotkeys: u32,
+			/// Stake positions moved.
+			positions: u32,
+			/// Planck of free balance transferred.
+			balance: Balance,
+		},
 	}
 
 	#[pallet::error]
@@ -430,12 +555,43 @@ pub mod pallet {
 		TakeRateLimited,
 		/// A hotkey swap's new hotkey already has an owner or stake.
 		HotkeyInUse,
+		/// A coldkey cannot be swapped for itself.
+		ColdkeySwapToSelf,
+		/// The coldkey has announced a swap already (pending or disputed): execute or resolve it
+		/// first.
+		ColdkeySwapAlreadyAnnounced,
+		/// The new coldkey owns hotkeys or holds stake positions: swap to a fresh coldkey (a
+		/// swap neither takes over nor merges).
+		ColdkeyInUse,
+		/// The coldkey has no announced swap.
+		NoColdkeySwap,
+		/// The swap is disputed: only `ResolveOrigin` (a referendum) may let it go ahead.
+		ColdkeySwapDisputed,
+		/// The swap was disputed already.
+		ColdkeySwapAlreadyDisputed,
+		/// The swap's delay has not passed (`executable_at` is still ahead).
+		ColdkeySwapTooEarly,
+		/// The swap's delay has passed: it can no longer be disputed.
+		DisputeTooLate,
+		/// The coldkey announced a swap: its stake is frozen until the swap executes or is
+		/// dropped.
+		ColdkeySwapPending,
+		/// The coldkey owns more hotkeys than the `hotkeys` witness says: call again with the
+		/// current number (or more; the unused weight is refunded).
+		HotkeysWitnessTooLow,
+		/// The coldkey holds more stake positions than the `positions` witness says: call again
+		/// with the current number (or more; the unused weight is refunded).
+		PositionsWitnessTooLow,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::DefaultTake::get() <= T::MaxTake::get(), "DefaultTake above MaxTake");
+			assert!(
+				!T::ColdkeySwapDelay::get().is_zero(),
+				"ColdkeySwapDelay of zero leaves no time to dispute a coldkey swap"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -461,6 +617,9 @@ pub mod pallet {
 		}
 
 		/// Unstake `amount` from `hotkey` back to the caller's free balance.
+		///
+		/// Errors: `ZeroAmount`, `ColdkeySwapPending` (the caller announced a coldkey swap: its
+		/// stake is frozen), `InsufficientStake`, `BelowMinStake`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_stake().saturating_add(
 			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
@@ -472,6 +631,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let coldkey = ensure_signed(origin)?;
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			Self::ensure_not_frozen(&coldkey)?;
 			let (shares, paid) = Self::sell(&hotkey, &coldkey, amount)?;
 			T::Currency::transfer(&Self::account_id(), &coldkey, paid, Preservation::Preserve)?;
 			Self::deposit_event(Event::StakeRemoved { coldkey, hotkey, amount: paid, shares });
@@ -479,6 +639,10 @@ pub mod pallet {
 		}
 
 		/// Move `amount` of the caller's stake from hotkey `from` to hotkey `to`.
+		///
+		/// Errors: `ZeroAmount`, `SameHotkey`, `HotkeyNotRegistered` (`to`), `ColdkeySwapPending`
+		/// (the caller announced a coldkey swap: its stake is frozen), `InsufficientStake`,
+		/// `BelowMinStake`, `StakeTooSmall`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::move_stake().saturating_add(
 			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
@@ -493,6 +657,7 @@ pub mod pallet {
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
 			ensure!(from != to, Error::<T>::SameHotkey);
 			ensure!(Registrations::<T>::get(&to) > 0, Error::<T>::HotkeyNotRegistered);
+			Self::ensure_not_frozen(&coldkey)?;
 			let (_, moved) = Self::sell(&from, &coldkey, amount)?;
 			Self::buy(&to, &coldkey, moved)?;
 			Self::deposit_event(Event::StakeMoved { coldkey, from, to, amount: moved });
@@ -528,6 +693,98 @@ pub mod pallet {
 			Self::deposit_event(Event::TakeSet { hotkey, take });
 			Ok(())
 		}
+
+		/// Announces a swap of everything the calling coldkey holds to `new_coldkey`: its stake
+		/// positions, its hotkeys, its subnets and its transferable AGR, executable by anyone
+		/// `ColdkeySwapDelay` blocks from now (live chain: 36,000 blocks, 5 days). Burns
+		/// `ColdkeySwapCost` planck. From now until the swap executes or is dropped the caller's
+		/// stake is frozen (no `remove_stake`, no `move_stake`); its free AGR is not.
+		///
+		/// Errors: `ColdkeySwapToSelf`, `ColdkeySwapAlreadyAnnounced` (one pending or disputed),
+		/// `ColdkeyInUse` (`new_coldkey` owns hotkeys or holds stake), `InsufficientBalance`
+		/// (the cost, keeping the caller alive).
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::announce_coldkey_swap())]
+		pub fn announce_coldkey_swap(
+			origin: OriginFor<T>,
+			new_coldkey: T::AccountId,
+		) -> DispatchResult {
+			let old = ensure_signed(origin)?;
+			Self::do_announce_coldkey_swap(&old, new_coldkey)
+		}
+
+		/// Disputes the calling coldkey's announced swap, within its delay: the swap will not
+		/// execute unless `ResolveOrigin` (Root: a referendum) lets it go ahead; the stake stays
+		/// frozen meanwhile. Whoever holds the old coldkey may dispute (its owner, when a thief
+		/// announced the swap).
+		///
+		/// Errors: `NoColdkeySwap`, `ColdkeySwapAlreadyDisputed`, `DisputeTooLate` (the delay
+		/// has passed).
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::dispute_coldkey_swap())]
+		pub fn dispute_coldkey_swap(origin: OriginFor<T>) -> DispatchResult {
+			let old = ensure_signed(origin)?;
+			Self::do_dispute_coldkey_swap(&old)
+		}
+
+		/// Resolves `old_coldkey`'s announced swap, disputed or not (`ResolveOrigin`: Root, by
+		/// referendum). `Some(new)`: the swap goes ahead to `new` (the announced coldkey, or
+		/// another one not in use, e.g. the owner's fresh key when a thief announced the
+		/// swap), executable at once by anyone through `execute_coldkey_swap` and no longer
+		/// disputable. `None`: the swap is dropped, nothing moves and the stake is no longer
+		/// frozen (the cost stays burnt).
+		///
+		/// Errors: `BadOrigin`, `NoColdkeySwap`, `ColdkeySwapToSelf`, `ColdkeyInUse`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::resolve_coldkey_swap())]
+		pub fn resolve_coldkey_swap(
+			origin: OriginFor<T>,
+			old_coldkey: T::AccountId,
+			new_coldkey: Option<T::AccountId>,
+		) -> DispatchResult {
+			T::ResolveOrigin::ensure_origin(origin)?;
+			Self::do_resolve_coldkey_swap(&old_coldkey, new_coldkey)
+		}
+
+		/// Executes `old_coldkey`'s announced swap once its delay has passed and if it is not
+		/// disputed; anyone may call it. Moves every stake position (shares and value
+		/// unchanged), the ownership of every hotkey, what `OnColdkeySwap` moves (subnets, the
+		/// coldkey of each neuron) and the old coldkey's transferable AGR (all of it; the
+		/// existential deposit stays only if the account must live on) to the new coldkey.
+		///
+		/// `hotkeys` and `positions` are witnesses: how many hotkeys `old_coldkey` owns and on
+		/// how many hotkeys it holds stake. The call is charged for them and refunded down to
+		/// the real numbers.
+		///
+		/// Errors: `NoColdkeySwap`, `ColdkeySwapDisputed`, `ColdkeySwapTooEarly`,
+		/// `HotkeysWitnessTooLow`, `PositionsWitnessTooLow`, `ColdkeyInUse` (the new coldkey
+		/// took stake or hotkeys since the announcement: `ResolveOrigin` may redirect or drop
+		/// the swap).
+		#[pallet::call_index(7)]
+		#[pallet::weight(
+			T::WeightInfo::execute_coldkey_swap(*hotkeys, *positions)
+				.saturating_add(T::OnColdkeySwap::max_weight(*hotkeys))
+		)]
+		pub fn execute_coldkey_swap(
+			origin: OriginFor<T>,
+			old_coldkey: T::AccountId,
+			hotkeys: u32,
+			positions: u32,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			match Self::do_execute_coldkey_swap(&old_coldkey, hotkeys, positions) {
+				Ok((moved_hotkeys, moved_positions, hook)) => Ok(Some(
+					T::WeightInfo::execute_coldkey_swap(moved_hotkeys, moved_positions)
+						.saturating_add(hook),
+				)
+				.into()),
+				// The counts may have been read up to the witnesses; the hook did not run.
+				Err(error) => Err(DispatchErrorWithPostInfo {
+					post_info: Some(T::WeightInfo::execute_coldkey_swap(hotkeys, positions)).into(),
+					error,
+				}),
+			}
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -544,6 +801,7 @@ pub mod pallet {
 				Some(_) => return Err(Error::<T>::HotkeyAlreadyOwned.into()),
 				None => {
 					Owner::<T>::insert(hotkey, coldkey);
+					OwnedHotkeys::<T>::insert(coldkey, hotkey, ());
 					// An owned hotkey's account exists even with no balance, so that it can sign
 					// its fee-less calls (weights, endpoint). Like the ownership, this lasts: an
 					// account that went away would restart its nonce, and its old signed calls
@@ -603,6 +861,8 @@ pub mod pallet {
 			ensure!(old != new && !Self::hotkey_in_use(new), Error::<T>::HotkeyInUse);
 			Owner::<T>::remove(old);
 			Owner::<T>::insert(new, &owner);
+			OwnedHotkeys::<T>::remove(&owner, old);
+			OwnedHotkeys::<T>::insert(&owner, new, ());
 			// As at a first registration: the new hotkey's account exists without a balance, so
 			// it can sign its fee-less calls.
 			frame_system::Pallet::<T>::inc_providers(new);
@@ -829,6 +1089,25 @@ pub mod pallet {
 				ensure!(
 					Shares::<T>::contains_key(&hotkey, &coldkey),
 					"Nominations lists a position that does not exist"
+				);
+			}
+			for (hotkey, coldkey) in Owner::<T>::iter() {
+				ensure!(
+					OwnedHotkeys::<T>::contains_key(&coldkey, &hotkey),
+					"an owned hotkey missing from OwnedHotkeys"
+				);
+			}
+			for (coldkey, hotkey, ()) in OwnedHotkeys::<T>::iter() {
+				ensure!(
+					Owner::<T>::get(&hotkey) == Some(coldkey),
+					"OwnedHotkeys lists a hotkey another coldkey owns"
+				);
+			}
+			for (old, swap) in ColdkeySwaps::<T>::iter() {
+				ensure!(old != swap.new, "a coldkey swap to itself");
+				ensure!(
+					swap.announced_at <= swap.executable_at,
+					"a coldkey swap executable before its announcement"
 				);
 			}
 			// At least: anyone may transfer AGR to the account.

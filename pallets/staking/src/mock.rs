@@ -1,4 +1,5 @@
-//! A test runtime: System, Balances and Staking. Hotkeys 10..19, coldkeys 1..9.
+//! A test runtime: System, Balances and Staking. Hotkeys 10..19, coldkeys 1..9. Coldkey swaps
+//! cost 700 and wait 20 blocks; `Root` resolves them.
 
 #![allow(unreachable_pub, clippy::unwrap_used)]
 
@@ -46,7 +47,16 @@ impl pallet_agora_staking::Config for Test {
 	type TakeRateLimit = ConstU64<5>;
 	type OnStakeDecrease = ();
 	type WeightInfo = ();
+	type ColdkeySwapCost = ConstU128<COLDKEY_SWAP_COST>;
+	type ColdkeySwapDelay = ConstU64<COLDKEY_SWAP_DELAY>;
+	type ResolveOrigin = polkadot_sdk::frame_system::EnsureRoot<u64>;
+	type OnColdkeySwap = ();
 }
+
+/// What a coldkey swap's announcement burns in the mock.
+pub const COLDKEY_SWAP_COST: u128 = 700;
+/// Blocks from a coldkey swap's announcement to its first executable block in the mock.
+pub const COLDKEY_SWAP_DELAY: u64 = 20;
 
 /// Genesis: coldkeys 1..=4 hold 1_000_000 each, the pallet account its existential deposit.
 pub fn new_test_ext() -> TestExternalities {
@@ -73,8 +83,8 @@ pub fn build_and_execute(test: impl FnOnce()) {
 		let issuance = Balances::total_issuance();
 		test();
 		Staking::do_try_state().unwrap();
-		// Staking moves AGR but never creates or destroys it, except emission credited and
-		// vesting forfeited (burned).
+		// Staking moves AGR but never creates or destroys it, except emission credited, vesting
+		// forfeited and coldkey swap announcements (burned).
 		let (mut credited, mut forfeited) = (0u128, 0u128);
 		for r in System::events() {
 			match r.event {
@@ -83,6 +93,10 @@ pub fn build_and_execute(test: impl FnOnce()) {
 				},
 				RuntimeEvent::Staking(crate::Event::VestingForfeited { amount, .. }) => {
 					forfeited += amount
+				},
+				// A coldkey swap's announcement burns its cost.
+				RuntimeEvent::Staking(crate::Event::ColdkeySwapAnnounced { cost, .. }) => {
+					forfeited += cost
 				},
 				_ => {},
 			}

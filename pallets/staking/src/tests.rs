@@ -1,4 +1,7 @@
-//! Unit tests: every call's success and error paths, share-pool arithmetic, emission credit.
+//! Unit tests: every call's success and error paths, share-pool arithmetic, emission credit;
+//! coldkey swaps in `coldkey_swap`.
+
+mod coldkey_swap;
 
 use crate::{
 	mock::*, Error, Event, LastTakeChange, Nominations, Owner, Pool, Pools, Registrations, Shares,

@@ -30,6 +30,8 @@ construct_runtime!(
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<u128>;
+	/// Non-zero, so that the weights the coldkey-swap hook counts can be compared with its bound.
+	type DbWeight = polkadot_sdk::frame_support::weights::constants::RocksDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -54,7 +56,16 @@ impl pallet_agora_staking::Config for Test {
 	type TakeRateLimit = ConstU64<5>;
 	type OnStakeDecrease = Subnets;
 	type WeightInfo = ();
+	type ColdkeySwapCost = ConstU128<COLDKEY_SWAP_COST>;
+	type ColdkeySwapDelay = ConstU64<COLDKEY_SWAP_DELAY>;
+	type ResolveOrigin = polkadot_sdk::frame_system::EnsureRoot<u64>;
+	type OnColdkeySwap = Subnets;
 }
+
+/// What a coldkey swap's announcement burns in the mock.
+pub const COLDKEY_SWAP_COST: u128 = 700;
+/// Blocks from a coldkey swap's announcement to its first executable block in the mock.
+pub const COLDKEY_SWAP_DELAY: u64 = 20;
 
 parameter_types! {
 	pub const BurnDecay: Perbill = Perbill::from_percent(90);
@@ -134,15 +145,19 @@ pub fn new_test_ext() -> TestState {
 	TestState::new(storage)
 }
 
-/// AGR burned so far: the `cost` of every `SubnetCreated`, `NeuronRegistered` and
-/// `HotkeySwapped` event.
+/// AGR burned so far: the `cost` of every `SubnetCreated`, `NeuronRegistered`,
+/// `HotkeySwapped` and (staking's) `ColdkeySwapAnnounced` event.
 pub fn burned() -> u128 {
 	System::events()
 		.iter()
 		.filter_map(|r| match &r.event {
 			RuntimeEvent::Subnets(crate::Event::SubnetCreated { cost, .. })
 			| RuntimeEvent::Subnets(crate::Event::NeuronRegistered { cost, .. })
-			| RuntimeEvent::Subnets(crate::Event::HotkeySwapped { cost, .. }) => Some(*cost),
+			| RuntimeEvent::Subnets(crate::Event::HotkeySwapped { cost, .. })
+			| RuntimeEvent::Staking(pallet_agora_staking::Event::ColdkeySwapAnnounced {
+				cost,
+				..
+			}) => Some(*cost),
 			_ => None,
 		})
 		.sum()

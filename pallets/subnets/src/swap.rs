@@ -17,8 +17,23 @@
 //! the hotkey holds a UID on has credited its queue (`PayoutsQueued`), so that none lands on the
 //! old hotkey, which no longer has an owner (staking would refuse the credit and the payout
 //! would go back to the subnet's pending emission: not lost, but not the neuron's either).
+//!
+//! Coldkey swaps are the staking pallet's (`execute_coldkey_swap`, announced a delay ahead and
+//! disputable); it moves the positions and the hotkeys' ownership, then tells this pallet through
+//! [`OnColdkeySwap`], which moves what names the coldkey here:
+//!
+//! ```text
+//! per subnet s owned by old:                     Subnets(s).owner = new
+//! per neuron of each moved hotkey:               Neurons(s, uid).coldkey = new
+//! the hotkey-swap rate limit:                    LastKeySwap(old) → LastKeySwap(new) (the later)
+//! ```
+//!
+//! Its cost is bounded by `MaxSubnets` and the number of hotkeys (see
+//! [`OnColdkeySwap::max_weight`]); nothing else here names coldkeys (`HyperparamsSetAt` and
+//! `Burn` are kept by subnet).
 
 use crate::*;
+use agora_primitives::traits::OnColdkeySwap;
 use polkadot_sdk::{
 	frame_support::{ensure, traits::Get, weights::Weight},
 	sp_runtime::DispatchError,
@@ -79,5 +94,66 @@ impl<T: Config> Pallet<T> {
 			cost,
 		});
 		Ok((moved, hook))
+	}
+}
+
+/// Moves what names a swapped coldkey here: the subnets it owns, the coldkey of each neuron of
+/// its hotkeys, its hotkey-swap rate limit.
+impl<T: Config> OnColdkeySwap<T::AccountId> for Pallet<T> {
+	fn on_coldkey_swap(old: &T::AccountId, new: &T::AccountId, hotkeys: &[T::AccountId]) -> Weight {
+		let (mut reads, mut writes) = (1u64, 0u64);
+		let mut netuids: Vec<NetUid> = Vec::new();
+		for (netuid, mut subnet) in Subnets::<T>::iter() {
+			reads += 1;
+			if &subnet.owner == old {
+				subnet.owner = new.clone();
+				Subnets::<T>::insert(netuid, subnet);
+				writes += 1;
+			}
+			netuids.push(netuid);
+		}
+		for hotkey in hotkeys {
+			// Staking counts the hotkey's UIDs: stop looking once they are all found.
+			let mut left = T::Stake::registrations(hotkey);
+			reads += 1;
+			for netuid in &netuids {
+				if left == 0 {
+					break;
+				}
+				reads += 1;
+				if let Some(uid) = Uids::<T>::get(netuid, hotkey) {
+					left -= 1;
+					Neurons::<T>::mutate(netuid, uid, |neuron| {
+						if let Some(neuron) = neuron {
+							neuron.coldkey = new.clone();
+						}
+					});
+					reads += 1;
+					writes += 1;
+				}
+			}
+		}
+		// The new coldkey may not swap hotkeys sooner than the old one could have.
+		reads += 1;
+		if let Some(at) = LastKeySwap::<T>::take(old) {
+			reads += 1;
+			let at = LastKeySwap::<T>::get(new).map_or(at, |other| other.max(at));
+			LastKeySwap::<T>::insert(new, at);
+			writes += 2;
+		}
+		T::DbWeight::get().reads_writes(reads, writes)
+	}
+
+	/// Reads: the subnets (`MaxSubnets` and the end of the iteration), per hotkey its count of
+	/// registrations and, on each subnet, its UID and neuron; two for the rate limit. Writes:
+	/// each subnet's owner, per hotkey its neuron on each subnet, two for the rate limit.
+	fn max_weight(hotkeys: u32) -> Weight {
+		let subnets = u64::from(T::MaxSubnets::get());
+		let hotkeys = u64::from(hotkeys);
+		let reads = subnets
+			.saturating_add(3)
+			.saturating_add(hotkeys.saturating_mul(subnets.saturating_mul(2).saturating_add(1)));
+		let writes = subnets.saturating_add(2).saturating_add(hotkeys.saturating_mul(subnets));
+		T::DbWeight::get().reads_writes(reads, writes)
 	}
 }

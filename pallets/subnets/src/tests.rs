@@ -574,6 +574,7 @@ fn register_errors() {
 		);
 		// Ownership recorded by the staking pallet alone counts too.
 		pallet_agora_staking::Owner::<Test>::insert(30, 3);
+		pallet_agora_staking::OwnedHotkeys::<Test>::insert(3, 30, ());
 		assert_noop!(
 			register_err(RuntimeOrigin::signed(1), netuid, 30, u128::MAX),
 			Error::<Test>::HotkeyOwnedByAnother
@@ -1464,4 +1465,5 @@ fn a_reveal_is_checked_against_the_terms_of_its_commit() {
 	});
 }
 
+mod coldkey_swap;
 mod swap;

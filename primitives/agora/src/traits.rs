@@ -80,6 +80,29 @@ impl<AccountId> OnHotkeySwap<AccountId> for () {
 	}
 }
 
+/// Told when a coldkey swap (`pallet-agora-staking`'s `execute_coldkey_swap`) moved a coldkey's
+/// stake positions and hotkeys to a new coldkey, so that what else the coldkey owns follows it
+/// (`pallet-subnets`: its subnets, the coldkey recorded in its neurons, its hotkey-swap rate
+/// limit).
+pub trait OnColdkeySwap<AccountId> {
+	/// `old`'s hotkeys (`hotkeys`, already owned by `new` in staking) and positions moved to
+	/// `new`; returns the weight used.
+	fn on_coldkey_swap(old: &AccountId, new: &AccountId, hotkeys: &[AccountId]) -> Weight;
+	/// The most [`OnColdkeySwap::on_coldkey_swap`] may use for a coldkey owning `hotkeys`
+	/// hotkeys (charged before the swap).
+	fn max_weight(hotkeys: u32) -> Weight;
+}
+
+/// Nothing else names coldkeys.
+impl<AccountId> OnColdkeySwap<AccountId> for () {
+	fn on_coldkey_swap(_: &AccountId, _: &AccountId, _: &[AccountId]) -> Weight {
+		Weight::zero()
+	}
+	fn max_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
+}
+
 /// Told when stake leaves a hotkey (`remove_stake`, `move_stake`), so that an epoch counts only
 /// the stake that stayed the whole time since the previous one: stake moved between hotkeys
 /// around different subnets' epochs is not counted on each.

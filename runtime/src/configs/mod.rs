@@ -229,6 +229,16 @@ impl pallet_agora_staking::Config for Runtime {
 	/// An epoch counts the least stake a hotkey had since the previous one.
 	type OnStakeDecrease = Subnets;
 	type WeightInfo = pallet_agora_staking::weights::SubstrateWeight<Runtime>;
+	/// Announcing a coldkey swap burns 1 AGR, as a hotkey swap does.
+	type ColdkeySwapCost = ConstU128<AGR>;
+	/// A coldkey swap executes 5 days of 12 s blocks after its announcement (Bittensor's
+	/// `ColdkeySwapScheduleDuration`): the old key's time to dispute. The dev chain runs the same
+	/// wasm with faster blocks; the constant stays.
+	type ColdkeySwapDelay = ConstU32<36_000>;
+	/// Disputed coldkey swaps are resolved by referendum (Root; sudo on dev chains).
+	type ResolveOrigin = EnsureRoot<AccountId>;
+	/// A swapped coldkey's subnets and neurons follow it.
+	type OnColdkeySwap = Subnets;
 }
 
 parameter_types! {

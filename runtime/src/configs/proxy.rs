@@ -39,6 +39,15 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				) => false,
 				// A validator's session keys: whoever sets them authors blocks as it.
 				RuntimeCall::Session(..) => false,
+				// Hands everything the account holds to a coldkey of the proxy's choice (or
+				// lets one go ahead). Disputing one stays allowed: it only protects the
+				// account, and an owner may hold its non-transfer proxy key apart from a
+				// coldkey that leaked.
+				RuntimeCall::Staking(
+					pallet_agora_staking::Call::announce_coldkey_swap { .. }
+					| pallet_agora_staking::Call::resolve_coldkey_swap { .. }
+					| pallet_agora_staking::Call::execute_coldkey_swap { .. },
+				) => false,
 				// Its own proxies and announcements only: not acting through the account's own
 				// proxies (a nested `proxy` starts from an unfiltered origin), not creating pure
 				// proxies or announcing (deposits the account pays).
@@ -53,8 +62,16 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				_ => true,
 			},
 			// A batch's calls are each checked against the same filter when dispatched.
-			ProxyType::Staking => {
-				matches!(call, RuntimeCall::Staking(..) | RuntimeCall::Utility(..))
+			// Stake management only: not the account's coldkey swaps, either way.
+			ProxyType::Staking => match call {
+				RuntimeCall::Staking(
+					pallet_agora_staking::Call::announce_coldkey_swap { .. }
+					| pallet_agora_staking::Call::dispute_coldkey_swap { .. }
+					| pallet_agora_staking::Call::resolve_coldkey_swap { .. }
+					| pallet_agora_staking::Call::execute_coldkey_swap { .. },
+				) => false,
+				RuntimeCall::Staking(..) | RuntimeCall::Utility(..) => true,
+				_ => false,
 			},
 		}
 	}
@@ -156,7 +173,8 @@ mod tests {
 	}
 
 	/// A Staking proxy stakes and unstakes for its account, whose AGR stays its own: it cannot
-	/// transfer (alone or in a batch), open a payment channel or add a wider proxy.
+	/// transfer (alone or in a batch), open a payment channel, add a wider proxy or touch the
+	/// account's coldkey swaps.
 	#[test]
 	fn a_staking_proxy_stakes_but_moves_no_agr() {
 		build(DEV_RUNTIME_PRESET).execute_with(|| {
@@ -211,6 +229,12 @@ mod tests {
 			};
 			assert_eq!(as_proxy(&bob, &alice, widen), filtered);
 			assert_eq!(Balances::balance(&eve), eve_before);
+			// Nor swap the coldkey away to a key of its own, nor dispute the account's swaps.
+			let announce =
+				pallet_agora_staking::Call::announce_coldkey_swap { new_coldkey: bob.clone() };
+			assert_eq!(as_proxy(&bob, &alice, announce), filtered);
+			let dispute = pallet_agora_staking::Call::dispute_coldkey_swap {};
+			assert_eq!(as_proxy(&bob, &alice, dispute), filtered);
 
 			// Unstaking returns the AGR to Alice, not to the proxy.
 			let bob_before = Balances::balance(&bob);
@@ -224,7 +248,8 @@ mod tests {
 	}
 
 	/// A NonTransfer proxy may stake but not transfer or open channels; it cannot add an `Any`
-	/// proxy, only narrower ones.
+	/// proxy, only narrower ones, nor announce, execute or resolve a coldkey swap of its
+	/// account (it may dispute one).
 	#[test]
 	fn a_non_transfer_proxy_cannot_widen_itself_burn_or_reach_further() {
 		build(DEV_RUNTIME_PRESET).execute_with(|| {
@@ -293,6 +318,27 @@ mod tests {
 			assert_eq!(as_proxy(&bob, &alice, swap), filtered);
 			let keys = polkadot_sdk::pallet_session::Call::purge_keys {};
 			assert_eq!(as_proxy(&bob, &alice, keys), filtered);
+			// Nor hand everything Alice holds to a coldkey Bob holds (issue 13's coldkey swap),
+			// nor execute or resolve one; disputing one only protects her, and is allowed.
+			let announce =
+				pallet_agora_staking::Call::announce_coldkey_swap { new_coldkey: bob.clone() };
+			assert_eq!(as_proxy(&bob, &alice, announce), filtered);
+			let execute = pallet_agora_staking::Call::execute_coldkey_swap {
+				old_coldkey: alice.clone(),
+				hotkeys: 0,
+				positions: 0,
+			};
+			assert_eq!(as_proxy(&bob, &alice, execute), filtered);
+			let resolve = pallet_agora_staking::Call::resolve_coldkey_swap {
+				old_coldkey: alice.clone(),
+				new_coldkey: Some(bob.clone()),
+			};
+			assert_eq!(as_proxy(&bob, &alice, resolve), filtered);
+			let dispute = pallet_agora_staking::Call::dispute_coldkey_swap {};
+			assert_eq!(
+				as_proxy(&bob, &alice, dispute),
+				Err(pallet_agora_staking::Error::<Runtime>::NoColdkeySwap.into())
+			);
 			let pure =
 				pallet_proxy::Call::create_pure { proxy_type: ProxyType::Any, delay: 0, index: 0 };
 			assert_eq!(as_proxy(&bob, &alice, pure), filtered);
