@@ -20,6 +20,10 @@
 //!   ([`SenateMembership`], a `pallet-collective` instance whose members nothing else may set).
 //!   A member's seat follows its hotkey through a hotkey swap at once
 //!   ([`agora_primitives::traits::OnHotkeySwap`]), as Bittensor's `swap_hotkey` moves it.
+//! - **The senate's brake.** Senators vote to cancel a referendum ([`Pallet::senate_cancel`]):
+//!   two thirds of the members (rounded up), in a senate of at least `MinSenateToCancel`,
+//!   cancel it. Votes are per referendum, so no senator can fill a queue of motions and jam
+//!   the brake.
 //!
 //! ## Terms
 //!
@@ -31,6 +35,7 @@
 //! - Every period is at least one block, and the confirm period is no longer than the decision
 //!   period.
 //! - The senate has at most `SenateSeats` members, sorted, without duplicates.
+//! - Cancel votes are held only for ongoing referenda.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -157,6 +162,19 @@ pub trait SenateMembership<AccountId> {
 	fn max_set_members_weight() -> frame::prelude::Weight;
 }
 
+/// The referenda the senate may cancel (`pallet-referenda` in the runtime).
+pub trait CancelReferendum {
+	/// Whether referendum `index` is ongoing (submitted, not yet ended).
+	fn is_ongoing(index: u32) -> bool;
+	/// Cancels referendum `index` (its deposits go back).
+	fn cancel(index: u32) -> polkadot_sdk::sp_runtime::DispatchResult;
+	/// The most [`CancelReferendum::cancel`] may use.
+	fn cancel_weight() -> frame::prelude::Weight;
+	/// Submits a referendum that stays ongoing and returns its index (benchmarks only).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ongoing_for_benchmarks() -> u32;
+}
+
 #[frame::pallet]
 pub mod pallet {
 	use super::*;
@@ -176,6 +194,12 @@ pub mod pallet {
 		/// Seats in the senate (Bittensor has 12).
 		#[pallet::constant]
 		type SenateSeats: Get<u32>;
+		/// The referenda the senate may cancel.
+		type Referenda: CancelReferendum;
+		/// The fewest members a senate needs to cancel anything: below it, a lone validator
+		/// (a young chain's) would hold a veto.
+		#[pallet::constant]
+		type MinSenateToCancel: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -184,6 +208,11 @@ pub mod pallet {
 	/// senate terms use.
 	#[pallet::storage]
 	pub type Periods<T> = StorageValue<_, GovernancePeriods, ValueQuery>;
+
+	/// The senators who voted to cancel each ongoing referendum.
+	#[pallet::storage]
+	pub type CancelVotes<T: Config> =
+		StorageMap<_, Twox64Concat, u32, BoundedVec<T::AccountId, T::SenateSeats>, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame::prelude::DefaultNoBound)]
@@ -218,6 +247,24 @@ pub mod pallet {
 			/// The members now, sorted.
 			members: Vec<T::AccountId>,
 		},
+		/// A senator voted to cancel a referendum.
+		SenateCancelVote {
+			/// The referendum.
+			index: u32,
+			/// The senator (a validator's hotkey).
+			who: T::AccountId,
+			/// Current members' votes to cancel it so far.
+			votes: u32,
+			/// Votes that cancel it: two thirds of the members, rounded up.
+			needed: u32,
+		},
+		/// Two thirds of the senate cancelled a referendum (its deposits go back).
+		ReferendumCancelledBySenate {
+			/// The referendum.
+			index: u32,
+			/// Members' votes that cancelled it.
+			votes: u32,
+		},
 		/// A senator's hotkey was swapped: its seat moved with it.
 		SenateSeatMoved {
 			/// The hotkey that held the seat.
@@ -233,6 +280,12 @@ pub mod pallet {
 		ZeroPeriod,
 		/// The confirm period is longer than the decision period, so nothing could pass.
 		ConfirmLongerThanDecision,
+		/// Only a member of the senate may vote to cancel a referendum.
+		NotSenator,
+		/// The referendum is not ongoing (unknown, or already ended).
+		ReferendumNotOngoing,
+		/// This senator already voted to cancel this referendum.
+		AlreadyVoted,
 	}
 
 	impl<T> From<PeriodsError> for Error<T> {
@@ -284,6 +337,40 @@ pub mod pallet {
 			Periods::<T>::put(periods);
 			Self::deposit_event(Event::PeriodsSet { periods });
 			Ok(())
+		}
+
+		/// Votes, as a senator, to cancel referendum `index`: once current members holding at
+		/// least two thirds of the seats filled (rounded up) have voted, and the senate has at
+		/// least `MinSenateToCancel` members, the referendum is cancelled and its deposits go
+		/// back. One vote per senator and referendum, no motions to open or close (so no senator
+		/// can jam the brake); votes of those who left the senate no longer count.
+		///
+		/// Origin: signed by a member (a validator's hotkey). Errors: [`Error::NotSenator`],
+		/// [`Error::ReferendumNotOngoing`], [`Error::AlreadyVoted`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(
+			T::WeightInfo::senate_cancel().saturating_add(T::Referenda::cancel_weight())
+		)]
+		pub fn senate_cancel(origin: OriginFor<T>, index: u32) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let members = T::Senate::members();
+			ensure!(members.contains(&who), Error::<T>::NotSenator);
+			ensure!(T::Referenda::is_ongoing(index), Error::<T>::ReferendumNotOngoing);
+			let mut votes = CancelVotes::<T>::get(index);
+			votes.retain(|v| members.contains(v));
+			ensure!(!votes.contains(&who), Error::<T>::AlreadyVoted);
+			votes.try_push(who.clone()).map_err(|_| Error::<T>::AlreadyVoted)?;
+			let (count, filled) = (votes.len() as u32, members.len() as u32);
+			let needed = (2 * filled).div_ceil(3);
+			Self::deposit_event(Event::SenateCancelVote { index, who, votes: count, needed });
+			if filled >= T::MinSenateToCancel::get() && count >= needed {
+				T::Referenda::cancel(index)?;
+				CancelVotes::<T>::remove(index);
+				Self::deposit_event(Event::ReferendumCancelledBySenate { index, votes: count });
+				return Ok(().into());
+			}
+			CancelVotes::<T>::insert(index, votes);
+			Ok(Some(T::WeightInfo::senate_cancel()).into())
 		}
 	}
 

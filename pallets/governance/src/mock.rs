@@ -68,11 +68,49 @@ impl SenateMembership<u64> for MockSenate {
 	}
 }
 
+thread_local! {
+	static ONGOING: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+	static CANCELLED: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes referendum `index` ongoing in the mock.
+pub(crate) fn open_referendum(index: u32) {
+	ONGOING.with(|o| o.borrow_mut().push(index));
+}
+
+/// Referenda the senate cancelled.
+pub(crate) fn cancelled() -> Vec<u32> {
+	CANCELLED.with(|c| c.borrow().clone())
+}
+
+/// Referenda of the mock.
+pub struct MockReferenda;
+impl crate::CancelReferendum for MockReferenda {
+	fn is_ongoing(index: u32) -> bool {
+		ONGOING.with(|o| o.borrow().contains(&index))
+	}
+	fn cancel(index: u32) -> polkadot_sdk::sp_runtime::DispatchResult {
+		ONGOING.with(|o| o.borrow_mut().retain(|i| *i != index));
+		CANCELLED.with(|c| c.borrow_mut().push(index));
+		Ok(())
+	}
+	fn cancel_weight() -> Weight {
+		Weight::zero()
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ongoing_for_benchmarks() -> u32 {
+		open_referendum(0);
+		0
+	}
+}
+
 impl pallet_governance::Config for Test {
 	type AdminOrigin = EnsureRoot<u64>;
 	type Candidates = MockValidators;
 	type Senate = MockSenate;
 	type SenateSeats = ConstU32<3>;
+	type Referenda = MockReferenda;
+	type MinSenateToCancel = ConstU32<3>;
 	type WeightInfo = ();
 }
 
@@ -91,6 +129,8 @@ pub(crate) const PERIODS: GovernancePeriods = GovernancePeriods {
 pub(crate) fn build_and_execute(test: impl FnOnce()) {
 	VALIDATORS.with(|v| v.borrow_mut().clear());
 	SENATE.with(|s| s.borrow_mut().clear());
+	ONGOING.with(|o| o.borrow_mut().clear());
+	CANCELLED.with(|c| c.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_governance::GenesisConfig::<Test> { periods: Some(PERIODS), ..Default::default() }
 		.assimilate_storage(&mut storage)

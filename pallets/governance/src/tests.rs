@@ -108,3 +108,68 @@ fn a_senators_seat_follows_its_hotkey_swap_and_nobody_elses_moves() {
 		assert_eq!(senate(), vec![1, 3, 9]);
 	});
 }
+
+#[test]
+fn two_thirds_of_the_senate_cancel_a_referendum_and_one_senator_cannot() {
+	use crate::CancelVotes;
+	build_and_execute(|| {
+		for (who, stake) in [(1, 100), (2, 500), (3, 300)] {
+			set_validator(who, stake);
+		}
+		run_to(10);
+		assert_eq!(senate(), vec![1, 2, 3]);
+		open_referendum(7);
+		assert_noop!(
+			Governance::senate_cancel(RuntimeOrigin::signed(4), 7),
+			Error::<Test>::NotSenator
+		);
+		assert_noop!(
+			Governance::senate_cancel(RuntimeOrigin::signed(1), 8),
+			Error::<Test>::ReferendumNotOngoing
+		);
+		// One of three: recorded, not enough (two thirds of three is two).
+		assert_ok!(Governance::senate_cancel(RuntimeOrigin::signed(1), 7));
+		System::assert_last_event(
+			Event::SenateCancelVote { index: 7, who: 1, votes: 1, needed: 2 }.into(),
+		);
+		assert!(cancelled().is_empty());
+		assert_noop!(
+			Governance::senate_cancel(RuntimeOrigin::signed(1), 7),
+			Error::<Test>::AlreadyVoted
+		);
+		// The second cancels it; its votes are cleared.
+		assert_ok!(Governance::senate_cancel(RuntimeOrigin::signed(2), 7));
+		assert_eq!(cancelled(), vec![7]);
+		assert!(CancelVotes::<Test>::get(7).is_empty());
+		System::assert_last_event(Event::ReferendumCancelledBySenate { index: 7, votes: 2 }.into());
+		assert_noop!(
+			Governance::senate_cancel(RuntimeOrigin::signed(3), 7),
+			Error::<Test>::ReferendumNotOngoing
+		);
+	});
+}
+
+#[test]
+fn a_senate_below_its_minimum_cannot_cancel_and_former_members_votes_do_not_count() {
+	build_and_execute(|| {
+		// Two validators: both vote, nothing is cancelled (a young chain's lone validators hold
+		// no veto).
+		set_validator(1, 100);
+		set_validator(2, 500);
+		run_to(10);
+		assert_eq!(senate(), vec![1, 2]);
+		open_referendum(3);
+		assert_ok!(Governance::senate_cancel(RuntimeOrigin::signed(1), 3));
+		assert_ok!(Governance::senate_cancel(RuntimeOrigin::signed(2), 3));
+		assert!(cancelled().is_empty());
+
+		// Three members now, 1 is replaced by 4: 1's vote no longer counts, 2's does.
+		drop_validator(1);
+		set_validator(3, 300);
+		set_validator(4, 400);
+		run_to(20);
+		assert_eq!(senate(), vec![2, 3, 4]);
+		assert_ok!(Governance::senate_cancel(RuntimeOrigin::signed(3), 3));
+		assert_eq!(cancelled(), vec![3], "2 and 3 are two thirds of {{2, 3, 4}}");
+	});
+}

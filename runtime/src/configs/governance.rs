@@ -4,17 +4,18 @@
 //! Every call that needs `Root` is reached, on the live chain, only through a referendum on the
 //! `root` track: token holders vote with conviction (`pallet-conviction-voting`), a passing
 //! referendum is scheduled (`pallet-scheduler`) and its call, stored as a preimage
-//! (`pallet-preimage`), dispatched as `Root`. The senate (`pallet-collective`, members set by
-//! `pallet-governance` from the validators' stake) may cancel a referendum with two thirds of
-//! its members: an emergency brake, not a way to pass anything. The track's periods are
+//! (`pallet-preimage`), dispatched as `Root`. The senate (`pallet-collective`'s member list, set
+//! by `pallet-governance` from the validators' stake) may cancel a referendum with two thirds of
+//! its members (`Governance.senate_cancel`, in a senate of at least 3): an emergency brake, not
+//! a way to pass anything; its collective motions carry no power. The track's periods are
 //! `pallet-governance`'s genesis values, so dev chains decide in blocks what the live chain
 //! decides in days.
 
 use super::{proxy::deposit, RuntimeBlockWeights};
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, Governance, OriginCaller, Preimage, Referenda,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, Staking,
-	System, Treasury, AGR,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, System,
+	Treasury, AGR,
 };
 use alloc::{borrow::Cow, collections::BTreeMap, vec::Vec};
 use polkadot_sdk::{
@@ -23,7 +24,7 @@ use polkadot_sdk::{
 		traits::{
 			fungible::HoldConsideration,
 			tokens::{pay::PayFromAccount, UnityAssetBalanceConversion},
-			ChangeMembers, ConstU32, EitherOfDiverse, EqualPrivilegeOnly, Get, LinearStoragePrice,
+			ChangeMembers, ConstU32, EqualPrivilegeOnly, Get, LinearStoragePrice,
 			NeverEnsureOrigin, TotalIssuanceOf,
 		},
 		weights::Weight,
@@ -47,6 +48,9 @@ pub const SENATE_MAX_PROPOSALS: u32 = 16;
 /// The `root` track: the only track, for every call that needs `Root`.
 pub const ROOT_TRACK: u16 = 0;
 
+/// `root` referenda decided at once; more queue.
+pub const ROOT_MAX_DECIDING: u32 = 4;
+
 /// AGR a `root` referendum's decision deposit holds (returned when it ends, unless killed).
 pub const ROOT_DECISION_DEPOSIT: Balance = 1_000 * AGR;
 
@@ -55,7 +59,7 @@ pub const SUBMISSION_DEPOSIT: Balance = 10 * AGR;
 
 /// The referendum tracks, with the periods of `pallet-governance`.
 ///
-/// `root`: one referendum decided at a time; 1,000 AGR decision deposit; approval (ayes over
+/// `root`: four referenda decided at a time; 1,000 AGR decision deposit; approval (ayes over
 /// all conviction-weighted votes) must exceed a threshold falling linearly from 100% to 50%
 /// over the decision period, and support (ayes before conviction over the total issuance) one
 /// falling linearly from 50% to 1%; both must hold for the whole confirm period.
@@ -76,7 +80,9 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for Tracks {
 			id: ROOT_TRACK,
 			info: pallet_referenda::TrackInfo {
 				name,
-				max_deciding: 1,
+				// A few at once: a junk referendum (deposits refunded) cannot hold the only slot
+				// for a whole decision period.
+				max_deciding: ROOT_MAX_DECIDING,
 				decision_deposit: ROOT_DECISION_DEPOSIT,
 				prepare_period: p.prepare,
 				decision_period: p.decision,
@@ -167,10 +173,6 @@ impl pallet_scheduler::Config for Runtime {
 	type BlockNumberProvider = System;
 }
 
-/// Two thirds of the senate.
-pub type SenateTwoThirds =
-	pallet_collective::EnsureProportionAtLeast<AccountId, SenateInstance, 2, 3>;
-
 impl pallet_referenda::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type RuntimeEvent = RuntimeEvent;
@@ -180,8 +182,9 @@ impl pallet_referenda::Config for Runtime {
 	/// Anyone may submit (paying the submission deposit).
 	type SubmitOrigin =
 		polkadot_sdk::frame_support::traits::AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	/// `Root` or two thirds of the senate may cancel a referendum (deposits returned).
-	type CancelOrigin = EitherOfDiverse<EnsureRoot<AccountId>, SenateTwoThirds>;
+	/// `Root` may cancel a referendum (deposits returned); so may two thirds of the senate,
+	/// through `Governance.senate_cancel` (which cancels as `Root`, see [`SenateBrake`]).
+	type CancelOrigin = EnsureRoot<AccountId>;
 	/// Only `Root` may kill one (deposits slashed to the treasury).
 	type KillOrigin = EnsureRoot<AccountId>;
 	type Slash = Treasury;
@@ -276,31 +279,76 @@ impl pallet_governance::Config for Runtime {
 	type Candidates = TopValidators;
 	type Senate = SenateMembers;
 	type SenateSeats = ConstU32<SENATE_SEATS>;
+	type Referenda = SenateBrake;
+	/// A senate of fewer than 3 cancels nothing: a young chain's lone validators hold no veto.
+	type MinSenateToCancel = ConstU32<3>;
 	type WeightInfo = pallet_governance::weights::SubstrateWeight<Runtime>;
 }
 
+/// The referenda `Governance.senate_cancel` may cancel: `pallet-referenda`'s, cancelled as
+/// `Root` once two thirds of the senate voted (the pallet checks that).
+pub struct SenateBrake;
+impl pallet_governance::CancelReferendum for SenateBrake {
+	fn is_ongoing(index: u32) -> bool {
+		matches!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+			Some(pallet_referenda::ReferendumInfo::Ongoing(_))
+		)
+	}
+
+	fn cancel(index: u32) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Referenda::cancel(RawOrigin::Root.into(), index)
+	}
+
+	fn cancel_weight() -> Weight {
+		use pallet_referenda::WeightInfo as _;
+		<Runtime as pallet_referenda::Config>::WeightInfo::cancel()
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ongoing_for_benchmarks() -> u32 {
+		use polkadot_sdk::frame_support::traits::{schedule::DispatchTime, Bounded};
+		let who: AccountId = polkadot_sdk::frame_benchmarking::account("proposer", 0, 0);
+		let _ = <Balances as polkadot_sdk::frame_support::traits::fungible::Mutate<_>>::mint_into(
+			&who,
+			100 * SUBMISSION_DEPOSIT,
+		);
+		let index = pallet_referenda::ReferendumCount::<Runtime>::get();
+		let call: RuntimeCall =
+			polkadot_sdk::frame_system::Call::remark { remark: alloc::vec![] }.into();
+		let _ = Referenda::submit(
+			RuntimeOrigin::signed(who),
+			alloc::boxed::Box::new(OriginCaller::system(RawOrigin::Root)),
+			Bounded::Inline(codec::Encode::encode(&call).try_into().unwrap_or_default()),
+			DispatchTime::After(0),
+		);
+		index
+	}
+}
+
 /// The validators for the senate: hotkeys holding a validator permit on any subnet (decided
-/// by its last epoch), ranked by their total stake, most first, ties to the lower account.
+/// by its last epoch), ranked by the stake their subnets' epochs count for them (`EpochStake`:
+/// the stake held at the last epoch, lowered by every decrease since; the most over a hotkey's
+/// subnets), most first, ties to the lower account. Stake that arrived after the last epoch, or
+/// left since, does not count: a seat cannot be bought for the block of the refresh.
 pub struct TopValidators;
 impl pallet_governance::SenateSource<AccountId> for TopValidators {
 	fn top_validators(seats: u32) -> (Vec<AccountId>, Weight) {
-		let mut reads = 1u64;
+		let mut reads = 0u64;
 		let mut stake: BTreeMap<AccountId, Balance> = BTreeMap::new();
 		for netuid in pallet_subnets::Subnets::<Runtime>::iter_keys() {
-			reads += 2;
+			reads += 3;
 			let permits = pallet_subnets::ValidatorPermit::<Runtime>::get(netuid);
+			let counted = pallet_subnets::EpochStake::<Runtime>::get(netuid);
 			for (uid, _) in permits.iter().enumerate().filter(|(_, p)| **p) {
 				reads += 1;
 				let Some(neuron) = pallet_subnets::Neurons::<Runtime>::get(netuid, uid as u16)
 				else {
 					continue;
 				};
-				if let alloc::collections::btree_map::Entry::Vacant(e) = stake.entry(neuron.hotkey)
-				{
-					reads += 1;
-					let s = Staking::stake_of(e.key());
-					e.insert(s);
-				}
+				let s = counted.get(uid).copied().unwrap_or_default();
+				let best = stake.entry(neuron.hotkey).or_default();
+				*best = (*best).max(s);
 			}
 		}
 		let mut ranked: Vec<(AccountId, Balance)> =

@@ -39,6 +39,14 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				) => false,
 				// A validator's session keys: whoever sets them authors blocks as it.
 				RuntimeCall::Session(..) => false,
+				// Governance locks or holds the account's AGR (a 6x conviction vote locks it for
+				// 32 vote-locking periods, referendum and preimage deposits hold it) and speaks
+				// with its voice (votes, delegation, a senator's hotkey).
+				RuntimeCall::ConvictionVoting(..)
+				| RuntimeCall::Referenda(..)
+				| RuntimeCall::Preimage(..)
+				| RuntimeCall::Senate(..) => false,
+				RuntimeCall::Governance(pallet_governance::Call::senate_cancel { .. }) => false,
 				// Hands everything the account holds to a coldkey of the proxy's choice (or
 				// lets one go ahead). Disputing one stays allowed: it only protects the
 				// account, and an owner may hold its non-transfer proxy key apart from a
@@ -316,6 +324,20 @@ mod tests {
 				nominators: 1,
 			};
 			assert_eq!(as_proxy(&bob, &alice, swap), filtered);
+			// Nor lock Alice's AGR for months with a 6x conviction vote, or hold it in deposits.
+			let vote = polkadot_sdk::pallet_conviction_voting::Call::vote {
+				poll_index: 0,
+				vote: polkadot_sdk::pallet_conviction_voting::AccountVote::Standard {
+					vote: polkadot_sdk::pallet_conviction_voting::Vote {
+						aye: true,
+						conviction: polkadot_sdk::pallet_conviction_voting::Conviction::Locked6x,
+					},
+					balance: 1_000 * AGR,
+				},
+			};
+			assert_eq!(as_proxy(&bob, &alice, vote), filtered);
+			let note = polkadot_sdk::pallet_preimage::Call::note_preimage { bytes: vec![0; 1_000] };
+			assert_eq!(as_proxy(&bob, &alice, note), filtered);
 			let keys = polkadot_sdk::pallet_session::Call::purge_keys {};
 			assert_eq!(as_proxy(&bob, &alice, keys), filtered);
 			// Nor hand everything Alice holds to a coldkey Bob holds (issue 13's coldkey swap),
