@@ -5,6 +5,7 @@
 //! on chain as it sent them, its signed audit log must check out against the chain (and a line
 //! changed afterwards must not), and a peer the chain does not know must be refused.
 
+mod common;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../node/tests/it/harness.rs"]
 mod harness;
@@ -27,7 +28,7 @@ use agora_primitives::TaskKind;
 use anyhow::{bail, ensure, Context, Result};
 use harness::{tail, Node, Proc, TestDir};
 
-const AGR: u128 = 1_000_000_000;
+use common::AGR;
 const PASSWORD: &str = "e2e password";
 
 const LOG: &str = "info,agora_protocol=debug";
@@ -164,23 +165,12 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 	let chain = Client::connect(&node.ws_url()).await?;
 	let alice = wallet::keypair_from_secret("//Alice")?;
 
-	// A text-embedding subnet with short epochs, owned by Alice.
-	chain
-		.submit(
-			&calls::create_subnet(TaskKind::TextEmbedding, 10_000 * AGR),
-			&alice,
-			Wait::Inclusion,
-		)
-		.await?;
-	let netuid = chain.subnets().await?.iter().map(|s| s.netuid).max().context("no subnet")?;
-	let mut hp = chain.subnet(netuid).await?.hyperparams;
-	hp.tempo = 10;
-	hp.weights_rate_limit = 3;
-	hp.activity_cutoff = 1_000;
-	hp.commit_reveal = commit_reveal;
-	hp.reveal_period = 1;
-	// Tempo, rate limit and activity cutoff are root's: Alice holds the dev chain's sudo key.
-	chain.submit(&chain.sudo_set_hyperparams(netuid, &hp).await?, &alice, Wait::Inclusion).await?;
+	// A text-embedding subnet with short epochs, owned by Alice (the dev chain's sudo key).
+	let netuid = common::embedding_subnet(&chain, &alice, |hp| {
+		hp.commit_reveal = commit_reveal;
+		hp.reveal_period = 1;
+	})
+	.await?;
 
 	// Wallets: Alice's coldkey, a hotkey each for the validator and the two miners.
 	let wallets = dir.path().join("wallets");
@@ -450,6 +440,7 @@ async fn scenario(dir: &TestDir, commit_reveal: bool) -> Result<()> {
 	// The subnet asks for a newer weights version than the validator implements: it stops
 	// with a message saying so instead of setting weights the chain would refuse.
 	if attackers {
+		let mut hp = chain.subnet(netuid).await?.hyperparams;
 		hp.weights_version_key = 3;
 		let call = chain.sudo_set_hyperparams(netuid, &hp).await?;
 		chain.submit(&call, &alice, Wait::Inclusion).await?;

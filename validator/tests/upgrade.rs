@@ -7,6 +7,7 @@
 //! on, the miner and the validator notice the new runtime, find it still compatible and carry
 //! on (the validator's weights land after the upgrade).
 
+mod common;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../node/tests/it/harness.rs"]
 mod harness;
@@ -20,12 +21,11 @@ use agora_client::{
 	chain::{calls, Client, Wait},
 	wallet::{self, Wallet},
 };
-use agora_primitives::TaskKind;
 use anyhow::{bail, ensure, Context, Result};
+use common::AGR;
 use harness::{agora_cli, node_bin, tail, Node, Proc, TestDir};
 use serde_json::json;
 
-const AGR: u128 = 1_000_000_000;
 const PASSWORD: &str = "e2e password";
 const LOG: &str = "info";
 
@@ -33,19 +33,9 @@ fn bin(name: &str) -> Result<PathBuf> {
 	harness::sibling_bin(env!("CARGO_BIN_EXE_agora-validator"), name)
 }
 
-/// Starts a `--chain local` node with its own base path and network key.
+/// Starts a `--chain local` node and waits until it serves RPC.
 fn start_local(name: &str, dir: &Path, extra: &[&str]) -> Result<Node> {
-	let base = dir.join(name);
-	let base = base.to_str().context("utf-8 temp path")?;
-	let status = std::process::Command::new(node_bin())
-		.args(["key", "generate-node-key", "--chain", "local", "--base-path", base])
-		.stdout(std::process::Stdio::null())
-		.stderr(std::process::Stdio::null())
-		.status()?;
-	ensure!(status.success(), "generate-node-key for {name} failed: {status}");
-	let mut args = vec!["--chain", "local", "--base-path", base];
-	args.extend_from_slice(extra);
-	let mut node = Node::start(name, dir, &args)?;
+	let mut node = Node::local(name, dir, extra)?;
 	node.wait_rpc(Duration::from_secs(90))?;
 	Ok(node)
 }
@@ -86,21 +76,7 @@ async fn scenario(dir: &TestDir) -> Result<()> {
 	// A text-embedding subnet with 10-block epochs (root's settings: the local chain's sudo).
 	let chain = Client::connect(&alice.ws_url()).await?;
 	let alice_key = wallet::keypair_from_secret("//Alice")?;
-	chain
-		.submit(
-			&calls::create_subnet(TaskKind::TextEmbedding, 10_000 * AGR),
-			&alice_key,
-			Wait::Inclusion,
-		)
-		.await?;
-	let netuid = chain.subnets().await?.iter().map(|s| s.netuid).max().context("no subnet")?;
-	let mut hp = chain.subnet(netuid).await?.hyperparams;
-	hp.tempo = 10;
-	hp.weights_rate_limit = 3;
-	hp.activity_cutoff = 1_000;
-	chain
-		.submit(&chain.sudo_set_hyperparams(netuid, &hp).await?, &alice_key, Wait::Inclusion)
-		.await?;
+	let netuid = common::embedding_subnet(&chain, &alice_key, |_| {}).await?;
 
 	// Wallets: Alice's with the validator's and the miner's hotkeys; Bob's and Charlie's
 	// coldkeys, to vote.

@@ -8,7 +8,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::{json, Value};
 
 /// The node binary: the one cargo built for the node's own tests; elsewhere (this file is
@@ -70,6 +70,23 @@ impl Node {
 		};
 		node.spawn()?;
 		Ok(node)
+	}
+
+	/// Starts a `--chain local` node with its own base path under `log_dir`, generating its
+	/// network key first as an operator would (`agora-node key generate-node-key`); `extra`
+	/// names the authority (`--alice`…) and the bootnodes. Does not wait for RPC.
+	pub(crate) fn local(name: &str, log_dir: &Path, extra: &[&str]) -> Result<Self> {
+		let base = log_dir.join(name);
+		let base = base.to_str().context("utf-8 temp path")?;
+		let status = Command::new(node_bin())
+			.args(["key", "generate-node-key", "--chain", "local", "--base-path", base])
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.status()?;
+		ensure!(status.success(), "generate-node-key for {name} failed: {status}");
+		let mut args = vec!["--chain", "local", "--base-path", base];
+		args.extend_from_slice(extra);
+		Node::start(name, log_dir, &args)
 	}
 
 	/// Starts `agora-node --dev --tmp` and waits until it serves RPC.

@@ -1,10 +1,7 @@
 //! `--chain local`: four authorities finalize, survive a `kill -9` of one, and admit a fifth
 //! validator through the documented path (`docs/validator-node.md`).
 
-use std::{
-	path::Path,
-	time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::json;
@@ -17,24 +14,8 @@ use subxt_signer::sr25519::dev;
 
 use crate::{
 	chain::{agr, keypair, Chain},
-	harness::{node_bin, Node, TestDir},
+	harness::{Node, TestDir},
 };
-
-/// Starts a `--chain local` node with its own base path, generating its network key first as
-/// an operator would (`agora-node key generate-node-key`).
-fn start(name: &str, dir: &Path, extra: &[&str]) -> Result<Node> {
-	let base = dir.join(name);
-	let base = base.to_str().context("utf-8 temp path")?;
-	let status = std::process::Command::new(node_bin())
-		.args(["key", "generate-node-key", "--chain", "local", "--base-path", base])
-		.stdout(std::process::Stdio::null())
-		.stderr(std::process::Stdio::null())
-		.status()?;
-	ensure!(status.success(), "generate-node-key for {name} failed: {status}");
-	let mut args = vec!["--chain", "local", "--base-path", base];
-	args.extend_from_slice(extra);
-	Node::start(name, dir, &args)
-}
 
 fn hash_at(node: &Node, number: u64) -> Result<serde_json::Value> {
 	node.rpc("chain_getBlockHash", json!([number]))
@@ -56,12 +37,12 @@ fn unhex(s: &serde_json::Value) -> Result<Vec<u8>> {
 async fn local_network_survives_a_crash_and_admits_a_fifth_validator() -> Result<()> {
 	let dir = TestDir::new("agora-local-");
 	let d = dir.path();
-	let mut alice = start("alice", d, &["--alice"])?;
+	let mut alice = Node::local("alice", d, &["--alice"])?;
 	alice.wait_rpc(Duration::from_secs(90))?;
 	let boot = alice.multiaddr()?;
-	let mut bob = start("bob", d, &["--bob", "--bootnodes", &boot])?;
-	let mut charlie = start("charlie", d, &["--charlie", "--bootnodes", &boot])?;
-	let mut dave = start("dave", d, &["--dave", "--bootnodes", &boot])?;
+	let mut bob = Node::local("bob", d, &["--bob", "--bootnodes", &boot])?;
+	let mut charlie = Node::local("charlie", d, &["--charlie", "--bootnodes", &boot])?;
+	let mut dave = Node::local("dave", d, &["--dave", "--bootnodes", &boot])?;
 	for n in [&mut bob, &mut charlie, &mut dave] {
 		n.wait_rpc(Duration::from_secs(90))?;
 	}
@@ -96,7 +77,7 @@ async fn local_network_survives_a_crash_and_admits_a_fifth_validator() -> Result
 
 	// A fifth validator joins: start its node, rotate keys with its account as owner, register
 	// them on chain, and have governance (sudo) add it.
-	let mut fifth = start("validator5", d, &["--validator", "--bootnodes", &boot])?;
+	let mut fifth = Node::local("validator5", d, &["--validator", "--bootnodes", &boot])?;
 	fifth.wait_rpc(Duration::from_secs(90))?;
 	let chain = Chain::connect(&alice.ws_url()).await?;
 	let v5 = keypair("//Agora//validator5");
