@@ -495,7 +495,16 @@ fn a_coldkey_swap_can_be_disputed_within_its_delay() {
 			new_coldkey: Some(charlie_fresh.clone()),
 		};
 		assert!(signed(&alice(), resolve.clone()).is_err());
+		// Bob read Charlie's fresh key in the referendum's preimage and squats it with a swap of
+		// his own (he holds stake): Root's redirect wins, Bob's swap is dropped, his AGR burnt.
+		call(&bob, announce(&charlie_fresh));
 		RuntimeCall::from(resolve).dispatch(RuntimeOrigin::root()).unwrap();
+		assert!(pallet_agora_staking::ColdkeySwaps::<Runtime>::get(&bob).is_none());
+		// The fresh key is Charlie's swap's now: nobody else announces a swap to it.
+		assert_eq!(
+			signed(&hotkey(70), announce(&charlie_fresh)),
+			Err(StakingError::<Runtime>::ColdkeySwapDestinationReserved.into())
+		);
 
 		// Anyone executes the three swaps, with the old keys' transferable AGR.
 		let movable = |who: &AccountId| {
@@ -511,7 +520,7 @@ fn a_coldkey_swap_can_be_disputed_within_its_delay() {
 		call(&bob, execute(&charlie, 1, 1));
 		call(&bob, execute(&alice(), 0, 0));
 		call(&bob, execute(&dave, 3, 3));
-		assert_eq!(Balances::total_issuance(), issuance - 3 * AGR, "nothing else created or lost");
+		assert_eq!(Balances::total_issuance(), issuance - 4 * AGR, "nothing else created or lost");
 		check_invariants();
 
 		// Charlie's validator and stake are his fresh key's; the thief has nothing.

@@ -183,6 +183,22 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Within the delay, the old coldkey frozen until its end.
+	#[benchmark]
+	fn cancel_coldkey_swap() -> Result<(), BenchmarkError> {
+		let old: T::AccountId = whitelisted_caller();
+		let new: T::AccountId = account("new", 0, SEED);
+		announced::<T>(&old, new.clone())?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(old.clone()));
+
+		assert!(!ColdkeySwaps::<T>::contains_key(&old));
+		assert!(!PendingDestinations::<T>::contains_key(&new));
+		assert!(Pallet::<T>::coldkey_frozen(&old));
+		Ok(())
+	}
+
 	/// `h` hotkeys owned and `p` stake positions (on hotkeys with another nominator each)
 	/// moved, with the old account's whole balance.
 	#[benchmark]

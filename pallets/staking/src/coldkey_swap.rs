@@ -4,30 +4,68 @@
 //!
 //! ```text
 //! announce (old signs):   burn ColdkeySwapCost; ColdkeySwaps(old) = { new, now, now + delay }
-//!                         old's stake frozen (remove_stake, move_stake refuse)
+//!                         PendingDestinations(new) = old        (new reserved for old)
+//!                         old frozen (see below)
 //! dispute  (old signs):   before executable_at; disputed = true: only ResolveOrigin decides
-//! resolve  (Root):        Some(to): new = to, disputed = false, executable_at = now
-//!                         None:     ColdkeySwaps(old) removed, stake unfrozen
+//! cancel   (old signs):   before executable_at, not disputed: ColdkeySwaps(old) and the
+//!                         reservation removed; FrozenUntil(old) = executable_at
+//! resolve  (Root):        Some(to): new = to, disputed = false, executable_at = now;
+//!                                   a pending swap other → to is dropped first (Root wins)
+//!                         None:     ColdkeySwaps(old) and the reservation removed, old unfrozen
 //! execute  (anyone):      at or after executable_at, not disputed:
 //!   per position h:       Shares(h, old) → Shares(h, new), Nominations(old, h) → (new, h)
 //!   per hotkey h:         Owner(h) = new, OwnedHotkeys(old, h) → (new, h)
 //!   OnColdkeySwap:        subnets owned, each neuron's coldkey, the hotkey-swap rate limit
 //!   balance:              old's transferable free AGR → new (all of it unless old must live on)
+//!   reservation:          PendingDestinations(new) removed
+//! frozen(c):              ColdkeySwaps(c) exists, or now < FrozenUntil(c): c may not
+//!                         remove_stake, move_stake, add_stake, set_take, nor (pallet-subnets)
+//!                         register or swap_hotkey
 //! ```
 //!
 //! Why each rule:
 //!
 //! - Whoever holds the old coldkey can announce, and whoever holds it can dispute: the chain
 //!   cannot tell a thief from the owner when both hold the key, so a dispute hands the decision
-//!   to a referendum. The stake stays frozen from the announcement to the execution or the
-//!   drop, so neither can drain it meanwhile; the owner who suspects a leak announces a swap to a
-//!   fresh key first, and the stake is frozen from that block.
+//!   to a referendum. The coldkey stays frozen from the announcement to the execution or the
+//!   drop, so neither can drain the stake meanwhile; the owner who suspects a leak announces a
+//!   swap to a fresh key first, and the stake is frozen from that block.
+//! - The freeze covers more than taking stake out: adding stake and registering hotkeys would
+//!   let a thief grow the positions and hotkeys a swap must move past what one extrinsic can
+//!   execute (some 5,300 positions or 560 hotkeys at `MaxSubnets` 32), so that the swap never
+//!   executes; swapping a hotkey or setting a take would let him move the owner's validators
+//!   to his keys or raise their take. Nominators staking *onto* the coldkey's hotkeys are other
+//!   coldkeys: they are not frozen.
+//! - **A destination is reserved** for the first swap announced to it (`PendingDestinations`):
+//!   otherwise an attacker announcing a swap from any coldkey with dust stake to the owner's
+//!   fresh key, in the same block, executes first when both become executable; the owner's
+//!   swap then fails `ColdkeyInUse` forever, its stake frozen. A key that is a pending swap's
+//!   destination may not announce a swap of its own, and no swap goes to a key that has one
+//!   (swaps do not chain: a swap executed *into* a frozen coldkey would grow what its own swap
+//!   must move).
+//! - **Root's redirect takes precedence** over a reservation: when a thief announced and the
+//!   owner disputed, Root names the owner's fresh key, which the thief can read in the
+//!   referendum's preimage and squat with a swap of his own; resolving drops that swap (its
+//!   cost stays burnt), disputed or not. Residual race, not closed: the thief's squatting swap
+//!   becomes executable 5 days after he announced it, which may come before the referendum is
+//!   enacted (decision and confirmation periods); executed, it makes the fresh key in use and
+//!   the redirect fails. Owners should note the preimage late, or redirect to a key revealed
+//!   only in the preimage, and Root may redirect again.
 //! - Root resolves by naming where the swap goes (`Some(to)`), not just yes or no: when a thief
 //!   announced, dropping the swap would unfreeze the stake for the thief, who still holds the
 //!   key; redirecting it to the owner's fresh key ends the race. Root's call does not execute the
 //!   swap itself: its weight depends on witnesses that would be stale by the time a referendum
-//!   is enacted (the old key could register one more hotkey to make it fail), so it makes the
-//!   swap executable at once, and anyone executes it with current witnesses.
+//!   is enacted, so it makes the swap executable at once, and anyone executes it with current
+//!   witnesses.
+//! - **Cancelling** is the old coldkey's way out of an undisputed swap within its delay (a
+//!   wrong or lost destination key). A thief holding the key can cancel the owner's swap too;
+//!   that is acceptable because a cancelled swap does not unfreeze the coldkey: it stays frozen
+//!   until the cancelled swap's `executable_at`, the end of the delay the owner had accepted,
+//!   so cancelling and unstaking in one batch gains the thief nothing. Within that time the
+//!   owner announces again (and may dispute his own announcement in the same batch: a disputed
+//!   swap cannot be cancelled, only Root resolves it); a swap the thief announces himself, the
+//!   owner disputes. A disputed swap is Root's, and a swap past its delay or approved by Root
+//!   is no longer cancellable.
 //! - The new coldkey must own no hotkey and hold no stake position, at the announcement and at
 //!   the execution: a swap neither takes over nor merges positions (shares of two coldkeys on
 //!   one hotkey would have to be added). It may own subnets; they are simply joined.
@@ -57,10 +95,27 @@ impl<T: Config> Pallet<T> {
 			|| Nominations::<T>::iter_key_prefix(coldkey).next().is_some()
 	}
 
-	/// Refuses with `ColdkeySwapPending` while `coldkey` has an announced swap (its stake is
-	/// frozen).
+	/// Whether `coldkey` is frozen (at most two reads): it has an announced swap, pending or
+	/// disputed, or cancelled one whose delay has not ended yet.
+	pub fn coldkey_frozen(coldkey: &T::AccountId) -> bool {
+		ColdkeySwaps::<T>::contains_key(coldkey)
+			|| FrozenUntil::<T>::get(coldkey)
+				.is_some_and(|until| frame_system::Pallet::<T>::block_number() < until)
+	}
+
+	/// Refuses with `ColdkeySwapPending` while `coldkey` is frozen ([`Self::coldkey_frozen`]).
 	pub(crate) fn ensure_not_frozen(coldkey: &T::AccountId) -> DispatchResult {
-		ensure!(!ColdkeySwaps::<T>::contains_key(coldkey), Error::<T>::ColdkeySwapPending);
+		ensure!(!Self::coldkey_frozen(coldkey), Error::<T>::ColdkeySwapPending);
+		Ok(())
+	}
+
+	/// Refuses a swap of `old` to `new` that would chain with another: `new` has a swap of its
+	/// own, or `old` is a pending swap's destination.
+	fn ensure_not_chained(old: &T::AccountId, new: &T::AccountId) -> DispatchResult {
+		ensure!(
+			!ColdkeySwaps::<T>::contains_key(new) && !PendingDestinations::<T>::contains_key(old),
+			Error::<T>::ColdkeySwapChained
+		);
 		Ok(())
 	}
 
@@ -83,6 +138,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(old != &new, Error::<T>::ColdkeySwapToSelf);
 		ensure!(!ColdkeySwaps::<T>::contains_key(old), Error::<T>::ColdkeySwapAlreadyAnnounced);
+		ensure!(
+			!PendingDestinations::<T>::contains_key(&new),
+			Error::<T>::ColdkeySwapDestinationReserved
+		);
+		Self::ensure_not_chained(old, &new)?;
 		ensure!(!Self::coldkey_in_use(&new), Error::<T>::ColdkeyInUse);
 		let cost = T::ColdkeySwapCost::get();
 		if cost > 0 {
@@ -97,6 +157,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let executable_at = now.saturating_add(T::ColdkeySwapDelay::get());
+		// A freeze left by a cancelled swap ends before this one's delay does.
+		FrozenUntil::<T>::remove(old);
+		PendingDestinations::<T>::insert(&new, old);
 		ColdkeySwaps::<T>::insert(
 			old,
 			ColdkeySwap { new: new.clone(), announced_at: now, executable_at, disputed: false },
@@ -126,6 +189,35 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// `cancel_coldkey_swap` for `old`.
+	pub(crate) fn do_cancel_coldkey_swap(old: &T::AccountId) -> DispatchResult {
+		let swap = ColdkeySwaps::<T>::get(old).ok_or(Error::<T>::NoColdkeySwap)?;
+		ensure!(!swap.disputed, Error::<T>::ColdkeySwapDisputed);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < swap.executable_at, Error::<T>::CancelTooLate);
+		ColdkeySwaps::<T>::remove(old);
+		PendingDestinations::<T>::remove(&swap.new);
+		// Still frozen until the end of the delay: a thief who cancels the owner's swap cannot
+		// unstake in the same breath, and the owner has the rest of the delay to announce again.
+		FrozenUntil::<T>::insert(old, swap.executable_at);
+		Self::deposit_event(Event::ColdkeySwapCancelled {
+			old_coldkey: old.clone(),
+			new_coldkey: swap.new,
+			frozen_until: swap.executable_at,
+		});
+		Ok(())
+	}
+
+	/// Drops `old`'s swap (to `swap_new`): nothing moves, `old` is no longer frozen.
+	fn drop_swap(old: &T::AccountId, swap_new: T::AccountId) {
+		ColdkeySwaps::<T>::remove(old);
+		PendingDestinations::<T>::remove(&swap_new);
+		Self::deposit_event(Event::ColdkeySwapDropped {
+			old_coldkey: old.clone(),
+			new_coldkey: swap_new,
+		});
+	}
+
 	/// `resolve_coldkey_swap` once the origin is checked.
 	pub(crate) fn do_resolve_coldkey_swap(
 		old: &T::AccountId,
@@ -136,7 +228,17 @@ impl<T: Config> Pallet<T> {
 			Some(new) => {
 				ensure!(old != &new, Error::<T>::ColdkeySwapToSelf);
 				ensure!(!Self::coldkey_in_use(&new), Error::<T>::ColdkeyInUse);
+				Self::ensure_not_chained(old, &new)?;
+				// Root's destination wins over another swap's reservation of it (a thief's
+				// squat on the owner's fresh key, read from the referendum's preimage).
+				if let Some(other) = PendingDestinations::<T>::get(&new) {
+					if &other != old {
+						Self::drop_swap(&other, new.clone());
+					}
+				}
 				let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+				PendingDestinations::<T>::remove(&swap.new);
+				PendingDestinations::<T>::insert(&new, old);
 				swap.new = new.clone();
 				swap.disputed = false;
 				swap.executable_at = swap.executable_at.min(now);
@@ -146,13 +248,7 @@ impl<T: Config> Pallet<T> {
 					new_coldkey: new,
 				});
 			},
-			None => {
-				ColdkeySwaps::<T>::remove(old);
-				Self::deposit_event(Event::ColdkeySwapDropped {
-					old_coldkey: old.clone(),
-					new_coldkey: swap.new,
-				});
-			},
+			None => Self::drop_swap(old, swap.new),
 		}
 		Ok(())
 	}
@@ -176,6 +272,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Self::coldkey_in_use(&new), Error::<T>::ColdkeyInUse);
 
 		ColdkeySwaps::<T>::remove(old);
+		PendingDestinations::<T>::remove(&new);
 		// Positions: the shares change hands, the pools (and so every value) stay as they are.
 		let positions: Vec<T::AccountId> =
 			Nominations::<T>::drain_prefix(old).map(|(hotkey, ())| hotkey).collect();

@@ -49,10 +49,16 @@
 //! coldkey may dispute it ([`Pallet::dispute_coldkey_swap`]): it then executes only if
 //! `ResolveOrigin` (Root: a referendum) lets it go ahead, possibly to another coldkey, or is
 //! dropped ([`Pallet::resolve_coldkey_swap`]). From the announcement until the swap executes or
-//! is dropped, the old coldkey's stake is frozen (`remove_stake` and `move_stake` refuse): a thief
-//! holding the key cannot drain the stake while its owner disputes, and an owner who suspects a
-//! leak can freeze it by announcing a swap to a fresh key. Free AGR is not frozen. See the
-//! `coldkey_swap` module.
+//! is dropped, the old coldkey is frozen: it may not `remove_stake`, `move_stake`, `add_stake`
+//! or `set_take` here, nor register or swap hotkeys in the subnets pallet (which asks
+//! [`StakeInterface::coldkey_frozen`]): a thief holding the key can neither drain the stake while
+//! its owner disputes, nor grow what the swap must move past one block, nor take the owner's
+//! validators; an owner who suspects a leak can freeze it by announcing a swap to a fresh key.
+//! Free AGR is not frozen. A swap's destination is reserved for it (`PendingDestinations`), so
+//! nobody squats the owner's fresh key with a swap of his own; Root's redirect overrides such a
+//! reservation. The old coldkey may cancel an undisputed swap within its delay
+//! ([`Pallet::cancel_coldkey_swap`]); it stays frozen until the delay would have ended, so a thief
+//! who cancels the owner's swap gains nothing. See the `coldkey_swap` module.
 //!
 //! **Take changes are rate-limited both ways.** Any change of a hotkey's take arms
 //! `TakeRateLimit`; a raise needs that many blocks since the last change, so a take lowered to
@@ -86,6 +92,8 @@
 //! - `OwnedHotkeys` is exactly the reverse of `Owner`.
 //! - A coldkey swap is announced by a coldkey other than its destination, and becomes
 //!   executable after its announcement.
+//! - `PendingDestinations` is exactly the reverse of `ColdkeySwaps`' destinations (so no two
+//!   swaps share one), and no destination has a swap of its own.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -336,6 +344,20 @@ pub mod pallet {
 	pub type ColdkeySwaps<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, ColdkeySwap<T::AccountId, BlockNumberFor<T>>>;
 
+	/// The destination of each announced coldkey swap, pending or disputed, with its old
+	/// coldkey: the reverse of `ColdkeySwaps`. A destination is reserved for one swap; only
+	/// `ResolveOrigin` may take it from that swap for another.
+	#[pallet::storage]
+	pub type PendingDestinations<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// Coldkeys whose swap was cancelled: they stay frozen until this block, the cancelled
+	/// swap's `executable_at` (past entries mean nothing and are removed by the next
+	/// announcement).
+	#[pallet::storage]
+	pub type FrozenUntil<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
 	/// Each hotkey's share pool.
 	#[pallet::storage]
 	pub type Pools<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Pool, ValueQuery>;
@@ -505,13 +527,24 @@ pub mod pallet {
 			/// The coldkey it goes to (the announced one, or the one `ResolveOrigin` named).
 			new_coldkey: T::AccountId,
 		},
-		/// `ResolveOrigin` dropped a coldkey swap: nothing moves, the stake is no longer frozen
-		/// (the announcement's cost stays burnt).
+		/// `ResolveOrigin` dropped a coldkey swap, or redirected another swap onto its
+		/// destination: nothing moves, the stake is no longer frozen (the announcement's cost
+		/// stays burnt).
 		ColdkeySwapDropped {
 			/// The old coldkey.
 			old_coldkey: T::AccountId,
 			/// The coldkey the dropped swap named.
 			new_coldkey: T::AccountId,
+		},
+		/// The old coldkey cancelled its undisputed swap: nothing moves; it stays frozen until
+		/// `frozen_until` (the cancelled cost stays burnt).
+		ColdkeySwapCancelled {
+			/// The old coldkey.
+			old_coldkey: T::AccountId,
+			/// The coldkey the cancelled swap named, free to be another swap's destination.
+			new_coldkey: T::AccountId,
+			/// The first block in which the old coldkey is no longer frozen.
+			frozen_until: BlockNumberFor<T>,
 		},
 		/// A coldkey swap executed: positions, hotkeys, what `OnColdkeySwap` moves and the
 		/// transferable AGR are the new coldkey's.
@@ -573,9 +606,20 @@ pub mod pallet {
 		ColdkeySwapTooEarly,
 		/// The swap's delay has passed: it can no longer be disputed.
 		DisputeTooLate,
-		/// The coldkey announced a swap: its stake is frozen until the swap executes or is
-		/// dropped.
+		/// The coldkey has announced a swap (or cancelled one whose delay has not ended): it is
+		/// frozen until the swap executes or is dropped: no unstaking, staking, moving stake or
+		/// setting a take.
 		ColdkeySwapPending,
+		/// The new coldkey is already the destination of another coldkey's pending swap: choose
+		/// another fresh key (only `ResolveOrigin` may take a destination from another swap).
+		ColdkeySwapDestinationReserved,
+		/// Swaps do not chain: the caller is the destination of a pending coldkey swap, or the
+		/// new coldkey has announced a swap of its own. Wait until that swap executes or is
+		/// dropped.
+		ColdkeySwapChained,
+		/// The swap's delay has passed (or `ResolveOrigin` approved it): it can no longer be
+		/// cancelled.
+		CancelTooLate,
 		/// The coldkey owns more hotkeys than the `hotkeys` witness says: call again with the
 		/// current number (or more; the unused weight is refunded).
 		HotkeysWitnessTooLow,
@@ -605,8 +649,12 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Stake `amount` of the caller's free AGR on `hotkey`.
+		///
+		/// Errors: `ZeroAmount`, `ColdkeySwapPending` (the caller is frozen by a coldkey swap),
+		/// `HotkeyNotRegistered`, `InsufficientBalance`, `StakeTooSmall`, `BelowMinStake`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::add_stake())]
+		// The freeze check (`ColdkeySwaps`, `FrozenUntil`) is not in the benchmark's figures yet.
+		#[pallet::weight(T::WeightInfo::add_stake().saturating_add(T::DbWeight::get().reads(2)))]
 		pub fn add_stake(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
@@ -621,9 +669,10 @@ pub mod pallet {
 		/// Errors: `ZeroAmount`, `ColdkeySwapPending` (the caller announced a coldkey swap: its
 		/// stake is frozen), `InsufficientStake`, `BelowMinStake`.
 		#[pallet::call_index(1)]
+		// `FrozenUntil`, read by the freeze check, is not in the benchmark's figures yet.
 		#[pallet::weight(T::WeightInfo::remove_stake().saturating_add(
 			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
-		))]
+		).saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn remove_stake(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
@@ -644,9 +693,10 @@ pub mod pallet {
 		/// (the caller announced a coldkey swap: its stake is frozen), `InsufficientStake`,
 		/// `BelowMinStake`, `StakeTooSmall`.
 		#[pallet::call_index(2)]
+		// `FrozenUntil`, read by the freeze check, is not in the benchmark's figures yet.
 		#[pallet::weight(T::WeightInfo::move_stake().saturating_add(
 			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
-		))]
+		).saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn move_stake(
 			origin: OriginFor<T>,
 			from: T::AccountId,
@@ -666,14 +716,19 @@ pub mod pallet {
 
 		/// Set the take of a hotkey the caller owns. Lowering is always allowed; raising only
 		/// `TakeRateLimit` blocks after the last change, whichever way it went.
+		///
+		/// Errors: `ColdkeySwapPending` (the caller is frozen by a coldkey swap: a thief may not
+		/// raise the owner's takes), `NotHotkeyOwner`, `TakeTooHigh`, `TakeRateLimited`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::set_take())]
+		// The freeze check (`ColdkeySwaps`, `FrozenUntil`) is not in the benchmark's figures yet.
+		#[pallet::weight(T::WeightInfo::set_take().saturating_add(T::DbWeight::get().reads(2)))]
 		pub fn set_take(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
 			take: Perbill,
 		) -> DispatchResult {
 			let coldkey = ensure_signed(origin)?;
+			Self::ensure_not_frozen(&coldkey)?;
 			ensure!(Owner::<T>::get(&hotkey) == Some(coldkey), Error::<T>::NotHotkeyOwner);
 			ensure!(take <= T::MaxTake::get(), Error::<T>::TakeTooHigh);
 			let current = Self::take_of(&hotkey);
@@ -697,14 +752,20 @@ pub mod pallet {
 		/// Announces a swap of everything the calling coldkey holds to `new_coldkey`: its stake
 		/// positions, its hotkeys, its subnets and its transferable AGR, executable by anyone
 		/// `ColdkeySwapDelay` blocks from now (live chain: 36,000 blocks, 5 days). Burns
-		/// `ColdkeySwapCost` planck. From now until the swap executes or is dropped the caller's
-		/// stake is frozen (no `remove_stake`, no `move_stake`); its free AGR is not.
+		/// `ColdkeySwapCost` planck. From now until the swap executes or is dropped the caller is
+		/// frozen (no `remove_stake`, `move_stake`, `add_stake`, `set_take`, hotkey registration
+		/// or hotkey swap); its free AGR is not. `new_coldkey` is reserved for this swap.
 		///
 		/// Errors: `ColdkeySwapToSelf`, `ColdkeySwapAlreadyAnnounced` (one pending or disputed),
+		/// `ColdkeySwapDestinationReserved` (another swap's destination), `ColdkeySwapChained`
+		/// (the caller is a swap's destination, or `new_coldkey` announced a swap),
 		/// `ColdkeyInUse` (`new_coldkey` owns hotkeys or holds stake), `InsufficientBalance`
 		/// (the cost, keeping the caller alive).
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::announce_coldkey_swap())]
+		// Not in the benchmark's figures yet: `PendingDestinations` read twice and written,
+		// `ColdkeySwaps(new_coldkey)` read, `FrozenUntil` written.
+		#[pallet::weight(T::WeightInfo::announce_coldkey_swap()
+			.saturating_add(T::DbWeight::get().reads_writes(3, 2)))]
 		pub fn announce_coldkey_swap(
 			origin: OriginFor<T>,
 			new_coldkey: T::AccountId,
@@ -734,9 +795,17 @@ pub mod pallet {
 		/// disputable. `None`: the swap is dropped, nothing moves and the stake is no longer
 		/// frozen (the cost stays burnt).
 		///
-		/// Errors: `BadOrigin`, `NoColdkeySwap`, `ColdkeySwapToSelf`, `ColdkeyInUse`.
+		/// `new` may be another pending swap's destination: that swap is dropped (its cost stays
+		/// burnt, `ColdkeySwapDropped`), so that a thief who read the owner's fresh key in the
+		/// referendum's preimage cannot squat it with a swap of his own.
+		///
+		/// Errors: `BadOrigin`, `NoColdkeySwap`, `ColdkeySwapToSelf`, `ColdkeyInUse`,
+		/// `ColdkeySwapChained` (`new` announced a swap of its own).
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::resolve_coldkey_swap())]
+		// Not in the benchmark's figures yet: `PendingDestinations` read twice and written
+		// twice, `ColdkeySwaps(new)` read, another swap dropped (one write, one event).
+		#[pallet::weight(T::WeightInfo::resolve_coldkey_swap()
+			.saturating_add(T::DbWeight::get().reads_writes(3, 3)))]
 		pub fn resolve_coldkey_swap(
 			origin: OriginFor<T>,
 			old_coldkey: T::AccountId,
@@ -761,9 +830,11 @@ pub mod pallet {
 		/// took stake or hotkeys since the announcement: `ResolveOrigin` may redirect or drop
 		/// the swap).
 		#[pallet::call_index(7)]
+		// The reservation's removal (`PendingDestinations`) is not in the benchmark's figures.
 		#[pallet::weight(
 			T::WeightInfo::execute_coldkey_swap(*hotkeys, *positions)
 				.saturating_add(T::OnColdkeySwap::max_weight(*hotkeys))
+				.saturating_add(T::DbWeight::get().writes(1))
 		)]
 		pub fn execute_coldkey_swap(
 			origin: OriginFor<T>,
@@ -775,7 +846,8 @@ pub mod pallet {
 			match Self::do_execute_coldkey_swap(&old_coldkey, hotkeys, positions) {
 				Ok((moved_hotkeys, moved_positions, hook)) => Ok(Some(
 					T::WeightInfo::execute_coldkey_swap(moved_hotkeys, moved_positions)
-						.saturating_add(hook),
+						.saturating_add(hook)
+						.saturating_add(T::DbWeight::get().writes(1)),
 				)
 				.into()),
 				// The counts may have been read up to the witnesses; the hook did not run.
@@ -784,6 +856,22 @@ pub mod pallet {
 					error,
 				}),
 			}
+		}
+
+		/// Cancels the calling coldkey's announced swap, within its delay and if it is not
+		/// disputed (a disputed swap is `ResolveOrigin`'s): nothing moves, the destination is
+		/// free again, the cost stays burnt. The caller **stays frozen until the cancelled swap's
+		/// `executable_at`**: a thief holding the key may cancel the owner's swap, but cannot
+		/// unstake in the same breath, and the owner has until then to announce again (and to
+		/// dispute his own announcement in the same batch, which puts it beyond cancelling).
+		///
+		/// Errors: `NoColdkeySwap`, `ColdkeySwapDisputed`, `CancelTooLate` (the delay has
+		/// passed, or `ResolveOrigin` approved the swap).
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::cancel_coldkey_swap())]
+		pub fn cancel_coldkey_swap(origin: OriginFor<T>) -> DispatchResult {
+			let old = ensure_signed(origin)?;
+			Self::do_cancel_coldkey_swap(&old)
 		}
 	}
 
@@ -819,14 +907,16 @@ pub mod pallet {
 
 		/// `add_stake` for `coldkey`: moves `amount` planck of its free AGR into `hotkey`'s pool.
 		///
-		/// Errors: `ZeroAmount`, `HotkeyNotRegistered` (on no subnet), `InsufficientBalance`,
-		/// `StakeTooSmall`, `BelowMinStake`.
+		/// Errors: `ZeroAmount`, `ColdkeySwapPending` (the coldkey is frozen by a coldkey swap:
+		/// a thief may not grow the positions its swap must move), `HotkeyNotRegistered` (on no
+		/// subnet), `InsufficientBalance`, `StakeTooSmall`, `BelowMinStake`.
 		pub fn do_add_stake(
 			coldkey: &T::AccountId,
 			hotkey: &T::AccountId,
 			amount: Balance,
 		) -> DispatchResult {
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			Self::ensure_not_frozen(coldkey)?;
 			ensure!(Registrations::<T>::get(hotkey) > 0, Error::<T>::HotkeyNotRegistered);
 			T::Currency::transfer(coldkey, &Self::account_id(), amount, Preservation::Preserve)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
@@ -1109,6 +1199,20 @@ pub mod pallet {
 					swap.announced_at <= swap.executable_at,
 					"a coldkey swap executable before its announcement"
 				);
+				ensure!(
+					PendingDestinations::<T>::get(&swap.new) == Some(old),
+					"a coldkey swap's destination not reserved for it"
+				);
+				ensure!(
+					!ColdkeySwaps::<T>::contains_key(&swap.new),
+					"a coldkey swap's destination has a swap of its own"
+				);
+			}
+			for (new, old) in PendingDestinations::<T>::iter() {
+				ensure!(
+					ColdkeySwaps::<T>::get(&old).is_some_and(|swap| swap.new == new),
+					"PendingDestinations reserves a key for no swap to it"
+				);
 			}
 			// At least: anyone may transfer AGR to the account.
 			let held = T::Currency::balance(&Self::account_id());
@@ -1174,5 +1278,9 @@ impl<T: Config> StakeInterface<T::AccountId> for Pallet<T> {
 		new: &T::AccountId,
 	) -> polkadot_sdk::sp_runtime::DispatchResult {
 		Pallet::<T>::swap_hotkey(old, new)
+	}
+
+	fn coldkey_frozen(coldkey: &T::AccountId) -> bool {
+		Pallet::<T>::coldkey_frozen(coldkey)
 	}
 }

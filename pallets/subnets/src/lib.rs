@@ -600,6 +600,10 @@ pub mod pallet {
 		/// A subnet the hotkey holds a UID on is still crediting its last epoch's payouts
 		/// (a few blocks at most): try again in a later block.
 		PayoutsQueued,
+		/// The coldkey is frozen by a coldkey swap (announced, or cancelled within its delay:
+		/// see the staking pallet): it may not register or swap hotkeys until the swap executes
+		/// or is dropped.
+		ColdkeySwapPending,
 	}
 
 	#[pallet::hooks]
@@ -698,9 +702,13 @@ pub mod pallet {
 
 		/// Registers `hotkey` on a subnet for the calling coldkey, burning the registration price
 		/// (refused when above `max_cost`). A full subnet gives the new hotkey the UID of its
-		/// non-immune neuron with the lowest emission.
+		/// non-immune neuron with the lowest emission. Refused (`ColdkeySwapPending`) while the
+		/// caller is frozen by a coldkey swap: a thief holding the key may not grow the hotkeys
+		/// the swap must move.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::register(T::MaxUidsLimit::get()))]
+		// The coldkey-swap freeze check (two reads in staking) is not in the benchmark's figures.
+		#[pallet::weight(T::WeightInfo::register(T::MaxUidsLimit::get())
+			.saturating_add(T::DbWeight::get().reads(2)))]
 		pub fn register(
 			origin: OriginFor<T>,
 			netuid: NetUid,
@@ -717,7 +725,9 @@ pub mod pallet {
 			} else {
 				0
 			};
-			let actual = Some(T::WeightInfo::register(scanned)).into();
+			let actual =
+				Some(T::WeightInfo::register(scanned).saturating_add(T::DbWeight::get().reads(2)))
+					.into();
 			match Self::do_register(coldkey, netuid, hotkey, max_cost) {
 				Ok(()) => Ok(actual),
 				Err(error) => Err(DispatchErrorWithPostInfo { post_info: actual, error }),
@@ -858,11 +868,15 @@ pub mod pallet {
 		///
 		/// Errors: `SameHotkey`, `NotHotkeyOwner`, `NewHotkeyInUse` (owner, stake or UID),
 		/// `KeySwapRateLimited`, `NominatorsWitnessTooLow`, `PayoutsQueued` (a subnet the
-		/// hotkey is on is still paying its last epoch), `InsufficientBalance` (the cost).
+		/// hotkey is on is still paying its last epoch), `InsufficientBalance` (the cost),
+		/// `ColdkeySwapPending` (the caller is frozen by a coldkey swap: a thief may not move
+		/// the owner's validators to his own hotkeys).
 		#[pallet::call_index(7)]
+		// The coldkey-swap freeze check (two reads in staking) is not in the benchmark's figures.
 		#[pallet::weight(
 			T::WeightInfo::swap_hotkey(u32::from(T::MaxSubnets::get()), *nominators)
 				.saturating_add(T::OnHotkeySwap::max_weight())
+				.saturating_add(T::DbWeight::get().reads(2))
 		)]
 		pub fn swap_hotkey(
 			origin: OriginFor<T>,
@@ -873,12 +887,20 @@ pub mod pallet {
 			let coldkey = ensure_signed(origin)?;
 			// Every subnet is looked at (for the new hotkey's UIDs too), at most `MaxSubnets`.
 			let subnets = u32::from(SubnetCount::<T>::get());
+			let frozen_check = T::DbWeight::get().reads(2);
 			match Self::do_swap_hotkey(&coldkey, &old_hotkey, &new_hotkey, nominators) {
-				Ok((moved, hook)) => {
-					Ok(Some(T::WeightInfo::swap_hotkey(subnets, moved).saturating_add(hook)).into())
-				},
+				Ok((moved, hook)) => Ok(Some(
+					T::WeightInfo::swap_hotkey(subnets, moved)
+						.saturating_add(hook)
+						.saturating_add(frozen_check),
+				)
+				.into()),
 				Err(error) => Err(DispatchErrorWithPostInfo {
-					post_info: Some(T::WeightInfo::swap_hotkey(subnets, nominators)).into(),
+					post_info: Some(
+						T::WeightInfo::swap_hotkey(subnets, nominators)
+							.saturating_add(frozen_check),
+					)
+					.into(),
 					error,
 				}),
 			}
@@ -894,6 +916,7 @@ pub mod pallet {
 			max_cost: Balance,
 		) -> DispatchResult {
 			let subnet = Subnets::<T>::get(netuid).ok_or(Error::<T>::SubnetNotFound)?;
+			ensure!(!T::Stake::coldkey_frozen(&coldkey), Error::<T>::ColdkeySwapPending);
 			ensure!(!Uids::<T>::contains_key(netuid, &hotkey), Error::<T>::AlreadyRegistered);
 			if let Some(owner) = T::Stake::hotkey_owner(&hotkey) {
 				ensure!(owner == coldkey, Error::<T>::HotkeyOwnedByAnother);

@@ -28,6 +28,12 @@
 //! the hotkey-swap rate limit:                    LastKeySwap(old) → LastKeySwap(new) (the later)
 //! ```
 //!
+//! While the staking pallet holds a coldkey frozen for its swap
+//! ([`StakeInterface::coldkey_frozen`]: announced, disputed, or cancelled within its delay), the
+//! coldkey may neither `register` nor `swap_hotkey` (`ColdkeySwapPending`): a thief holding it
+//! could otherwise grow the hotkeys the swap must move past one extrinsic, or move the owner's
+//! validators to hotkeys of his own.
+//!
 //! Its cost is bounded by `MaxSubnets` and the number of hotkeys (see
 //! [`OnColdkeySwap::max_weight`]); nothing else here names coldkeys (`HyperparamsSetAt` and
 //! `Burn` are kept by subnet).
@@ -49,6 +55,7 @@ impl<T: Config> Pallet<T> {
 		nominators: u32,
 	) -> Result<(u32, Weight), DispatchError> {
 		ensure!(old != new, Error::<T>::SameHotkey);
+		ensure!(!T::Stake::coldkey_frozen(coldkey), Error::<T>::ColdkeySwapPending);
 		ensure!(T::Stake::hotkey_owner(old).as_ref() == Some(coldkey), Error::<T>::NotHotkeyOwner);
 		ensure!(!T::Stake::hotkey_in_use(new), Error::<T>::NewHotkeyInUse);
 		let mut held: Vec<(NetUid, Uid)> = Vec::new();

@@ -45,8 +45,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
 		// Proof size measured: 639 bytes.
-		// Minimum execution time: 38_668 ns.
-		Weight::from_parts(41_522_000, 3_593)
+		// Minimum execution time: 39_429 ns.
+		Weight::from_parts(43_595_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -58,8 +58,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
 		// Proof size measured: 535 bytes.
-		// Minimum execution time: 17_426 ns.
-		Weight::from_parts(19_249_000, 3_601)
+		// Minimum execution time: 18_057 ns.
+		Weight::from_parts(19_699_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -72,10 +72,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 32]`.
 	fn on_stake_decrease(s: u32) -> Weight {
 		// Proof size measured: 65955 + s * 186 bytes.
-		// Minimum execution time: 59_008 ns.
-		Weight::from_parts(13_732_922, 3_601)
-			// Standard error: 51_320.
-			.saturating_add(Weight::from_parts(50_920_716, 0).saturating_mul(s.into()))
+		// Minimum execution time: 57_116 ns.
+		Weight::from_parts(11_612_946, 3_601)
+			// Standard error: 62_816.
+			.saturating_add(Weight::from_parts(49_081_618, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads(3_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64.saturating_mul(s.into())))
@@ -117,6 +117,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::ValidatorPermit` (`max_values`: None, `max_size`: Some(4108), added: 6583, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::EpochStake` (r:1 w:1)
 	/// Proof: `Subnets::EpochStake` (`max_values`: None, `max_size`: Some(65548), added: 68023, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::OwnedHotkeys` (r:0 w:1)
+	/// Proof: `Staking::OwnedHotkeys` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Bonds` (r:0 w:1)
 	/// Proof: `Subnets::Bonds` (`max_values`: None, `max_size`: Some(40982), added: 43457, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::WeightCommits` (r:0 w:1)
@@ -125,13 +127,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Weights` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
-		// Proof size measured: 6771 + n * 23 bytes.
-		// Minimum execution time: 133_239 ns.
-		Weight::from_parts(187_351_717, 69_013)
-			// Standard error: 2_493.
-			.saturating_add(Weight::from_parts(75_483, 0).saturating_mul(n.into()))
+		// Proof size measured: 6805 + n * 23 bytes.
+		// Minimum execution time: 136_173 ns.
+		Weight::from_parts(201_285_447, 69_013)
+			// Standard error: 4_035.
+			.saturating_add(Weight::from_parts(81_649, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
-			.saturating_add(T::DbWeight::get().writes(22_u64))
+			.saturating_add(T::DbWeight::get().writes(23_u64))
 	}
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
@@ -145,8 +147,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
 		// Proof size measured: 821 bytes.
-		// Minimum execution time: 66_759 ns.
-		Weight::from_parts(74_551_000, 4_153)
+		// Minimum execution time: 68_011 ns.
+		Weight::from_parts(78_127_000, 4_153)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -165,10 +167,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
 		// Proof size measured: 2718 + n * 1 bytes.
-		// Minimum execution time: 28_593 ns.
-		Weight::from_parts(64_177_956, 19_871)
-			// Standard error: 2_238.
-			.saturating_add(Weight::from_parts(33_167, 0).saturating_mul(n.into()))
+		// Minimum execution time: 28_413 ns.
+		Weight::from_parts(64_742_161, 19_871)
+			// Standard error: 3_109.
+			.saturating_add(Weight::from_parts(30_629, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -180,8 +182,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
 		// Proof size measured: 822 bytes.
-		// Minimum execution time: 22_884 ns.
-		Weight::from_parts(24_797_000, 3_601)
+		// Minimum execution time: 22_513 ns.
+		Weight::from_parts(24_567_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -202,10 +204,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
 		// Proof size measured: 2899 + n * 1 bytes.
-		// Minimum execution time: 32_388 ns.
-		Weight::from_parts(75_176_164, 7_573)
-			// Standard error: 2_783.
-			.saturating_add(Weight::from_parts(38_508, 0).saturating_mul(n.into()))
+		// Minimum execution time: 34_191 ns.
+		Weight::from_parts(65_756_087, 7_573)
+			// Standard error: 1_941.
+			.saturating_add(Weight::from_parts(36_901, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -239,22 +241,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Senate::Members` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `Staking::Nominations` (r:0 w:2048)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::OwnedHotkeys` (r:0 w:2)
+	/// Proof: `Staking::OwnedHotkeys` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::WeightCommits` (r:0 w:32)
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 32]`.
 	/// The range of component `n` is `[0, 1024]`.
 	fn swap_hotkey(s: u32, n: u32) -> Weight {
-		// Proof size measured: 1591 + n * 71 + s * 178 bytes.
-		// Minimum execution time: 699_304 ns.
-		Weight::from_parts(95_674_368, 6_196)
-			// Standard error: 16_212_131.
-			.saturating_add(Weight::from_parts(32_726_216, 0).saturating_mul(s.into()))
-			// Standard error: 497_220.
-			.saturating_add(Weight::from_parts(14_430_434, 0).saturating_mul(n.into()))
+		// Proof size measured: 1625 + n * 71 + s * 178 bytes.
+		// Minimum execution time: 694_806 ns.
+		Weight::from_parts(721_507_000, 6_196)
+			// Standard error: 13_184_274.
+			.saturating_add(Weight::from_parts(22_551_878, 0).saturating_mul(s.into()))
+			// Standard error: 412_037.
+			.saturating_add(Weight::from_parts(13_588_089, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads(5_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads(1_u64.saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64.saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(n.into()))
@@ -265,59 +269,59 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(41_522_000, 3_593)
+		Weight::from_parts(43_595_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(19_249_000, 3_601)
+		Weight::from_parts(19_699_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn on_stake_decrease(s: u32) -> Weight {
-		Weight::from_parts(13_732_922, 3_601)
-			.saturating_add(Weight::from_parts(50_920_716, 0).saturating_mul(s.into()))
+		Weight::from_parts(11_612_946, 3_601)
+			.saturating_add(Weight::from_parts(49_081_618, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads(3_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64.saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 68023).saturating_mul(s.into()))
 	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(187_351_717, 69_013)
-			.saturating_add(Weight::from_parts(75_483, 0).saturating_mul(n.into()))
+		Weight::from_parts(201_285_447, 69_013)
+			.saturating_add(Weight::from_parts(81_649, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
-			.saturating_add(RocksDbWeight::get().writes(22_u64))
+			.saturating_add(RocksDbWeight::get().writes(23_u64))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(74_551_000, 4_153)
+		Weight::from_parts(78_127_000, 4_153)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(64_177_956, 19_871)
-			.saturating_add(Weight::from_parts(33_167, 0).saturating_mul(n.into()))
+		Weight::from_parts(64_742_161, 19_871)
+			.saturating_add(Weight::from_parts(30_629, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(24_797_000, 3_601)
+		Weight::from_parts(24_567_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(75_176_164, 7_573)
-			.saturating_add(Weight::from_parts(38_508, 0).saturating_mul(n.into()))
+		Weight::from_parts(65_756_087, 7_573)
+			.saturating_add(Weight::from_parts(36_901, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn swap_hotkey(s: u32, n: u32) -> Weight {
-		Weight::from_parts(95_674_368, 6_196)
-			.saturating_add(Weight::from_parts(32_726_216, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(14_430_434, 0).saturating_mul(n.into()))
+		Weight::from_parts(721_507_000, 6_196)
+			.saturating_add(Weight::from_parts(22_551_878, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(13_588_089, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads(5_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().reads(1_u64.saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64.saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(n.into()))

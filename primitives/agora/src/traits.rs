@@ -44,6 +44,11 @@ pub trait StakeInterface<AccountId> {
 	/// registrations. Total stake and the value of every position are unchanged. Fails if
 	/// `old` has no owner or `new` is in use ([`StakeInterface::hotkey_in_use`]).
 	fn swap_hotkey(old: &AccountId, new: &AccountId) -> DispatchResult;
+	/// Whether `coldkey` is frozen by a coldkey swap (announced, pending or disputed, or
+	/// cancelled within its delay; at most two reads): it may then neither register hotkeys
+	/// nor swap them, so that a thief holding the key can neither grow what the swap must move
+	/// nor move the owner's validators to his own hotkeys.
+	fn coldkey_frozen(coldkey: &AccountId) -> bool;
 }
 
 /// Whether a subnet's last epoch still has payouts waiting to be credited (the rewards pallet's

@@ -53,6 +53,7 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				// coldkey that leaked.
 				RuntimeCall::Staking(
 					pallet_agora_staking::Call::announce_coldkey_swap { .. }
+					| pallet_agora_staking::Call::cancel_coldkey_swap { .. }
 					| pallet_agora_staking::Call::resolve_coldkey_swap { .. }
 					| pallet_agora_staking::Call::execute_coldkey_swap { .. },
 				) => false,
@@ -75,6 +76,7 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				RuntimeCall::Staking(
 					pallet_agora_staking::Call::announce_coldkey_swap { .. }
 					| pallet_agora_staking::Call::dispute_coldkey_swap { .. }
+					| pallet_agora_staking::Call::cancel_coldkey_swap { .. }
 					| pallet_agora_staking::Call::resolve_coldkey_swap { .. }
 					| pallet_agora_staking::Call::execute_coldkey_swap { .. },
 				) => false,
@@ -243,6 +245,8 @@ mod tests {
 			assert_eq!(as_proxy(&bob, &alice, announce), filtered);
 			let dispute = pallet_agora_staking::Call::dispute_coldkey_swap {};
 			assert_eq!(as_proxy(&bob, &alice, dispute), filtered);
+			let cancel = pallet_agora_staking::Call::cancel_coldkey_swap {};
+			assert_eq!(as_proxy(&bob, &alice, cancel), filtered);
 
 			// Unstaking returns the AGR to Alice, not to the proxy.
 			let bob_before = Balances::balance(&bob);
@@ -341,7 +345,8 @@ mod tests {
 			let keys = polkadot_sdk::pallet_session::Call::purge_keys {};
 			assert_eq!(as_proxy(&bob, &alice, keys), filtered);
 			// Nor hand everything Alice holds to a coldkey Bob holds (issue 13's coldkey swap),
-			// nor execute or resolve one; disputing one only protects her, and is allowed.
+			// nor execute, resolve or cancel one; disputing one only protects her, and is
+			// allowed.
 			let announce =
 				pallet_agora_staking::Call::announce_coldkey_swap { new_coldkey: bob.clone() };
 			assert_eq!(as_proxy(&bob, &alice, announce), filtered);
@@ -356,6 +361,9 @@ mod tests {
 				new_coldkey: Some(bob.clone()),
 			};
 			assert_eq!(as_proxy(&bob, &alice, resolve), filtered);
+			// Cancelling her swap would let a thief's proxy undo the owner's escape.
+			let cancel = pallet_agora_staking::Call::cancel_coldkey_swap {};
+			assert_eq!(as_proxy(&bob, &alice, cancel), filtered);
 			let dispute = pallet_agora_staking::Call::dispute_coldkey_swap {};
 			assert_eq!(
 				as_proxy(&bob, &alice, dispute),

@@ -1,9 +1,13 @@
 //! Coldkey swaps, tried as an attacker would: a thief holding the coldkey announces a swap to its
 //! own key, drains the stake meanwhile, executes early, announces twice, swaps onto a coldkey in
-//! use, disputes late; the owner disputes and only `Root` resolves.
+//! use, disputes late; the owner disputes and only `Root` resolves. And the attacker review's
+//! plays: squatting the owner's fresh key, cancelling the owner's swap to unstake, growing what
+//! the swap must move while it waits.
 
 use super::*;
-use crate::{ColdkeySwap, ColdkeySwaps, OwnedHotkeys, WeightInfo};
+use crate::{
+	ColdkeySwap, ColdkeySwaps, FrozenUntil, OwnedHotkeys, PendingDestinations, WeightInfo,
+};
 use polkadot_sdk::frame_support::dispatch::PostDispatchInfo;
 
 /// The thief's key.
@@ -33,6 +37,10 @@ fn execute(caller: u64, old: u64, hotkeys: u32, positions: u32) -> DispatchResul
 
 fn run_to(n: u64) {
 	System::set_block_number(n);
+}
+
+fn cancel(old: u64) -> DispatchResult {
+	Staking::cancel_coldkey_swap(RuntimeOrigin::signed(old))
 }
 
 #[test]
@@ -156,9 +164,12 @@ fn an_undisputed_swap_executes_after_the_delay_and_moves_everything_exactly() {
 		assert_ok!(announce(1, FRESH));
 		let executable_at = 1 + COLDKEY_SWAP_DELAY;
 
-		// The old key may still add stake (it moves with the rest); only taking it out is
-		// frozen.
-		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 11, 1_000));
+		// The old key may not add stake either (see
+		// `a_frozen_coldkey_may_not_add_stake_or_set_take_but_its_nominators_may`).
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(1), 11, 1_000),
+			Error::<Test>::ColdkeySwapPending
+		);
 
 		run_to(executable_at - 1);
 		assert_noop!(execute(4, 1, 2, 2), Error::<Test>::ColdkeySwapTooEarly);
@@ -224,6 +235,8 @@ fn an_undisputed_swap_executes_after_the_delay_and_moves_everything_exactly() {
 			Error::<Test>::NotHotkeyOwner
 		);
 		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(FRESH), 11, 1_000));
+		// The destination's reservation went with the swap.
+		assert!(!PendingDestinations::<Test>::contains_key(FRESH));
 		assert_ok!(Staking::set_take(RuntimeOrigin::signed(FRESH), 10, Perbill::zero()));
 		// Executed once: nothing left to execute.
 		assert_noop!(execute(4, 1, 2, 2), Error::<Test>::NoColdkeySwap);
@@ -321,5 +334,206 @@ fn hotkeys_registered_or_swapped_during_the_delay_move_too() {
 			assert_eq!(Owner::<Test>::get(hotkey), Some(FRESH));
 		}
 		assert_eq!(Owner::<Test>::get(12), None);
+	});
+}
+
+/// The attacker review's destination squat: the victim announces a swap to its fresh key; an
+/// attacker with dust stake announces a swap of his own to the same key in the same block, to
+/// execute it first and leave the victim's swap failing `ColdkeyInUse` for ever, the stake
+/// frozen. The fresh key is reserved for the first swap: the squat is refused.
+#[test]
+fn a_squatter_cannot_announce_a_swap_to_the_owners_fresh_key() {
+	build_and_execute(|| {
+		owner_with_positions();
+		assert_ok!(announce(1, FRESH));
+		assert_eq!(PendingDestinations::<Test>::get(FRESH), Some(1));
+		// Coldkey 3 holds a position (dust will do): its swap to FRESH is refused.
+		assert_noop!(announce(3, FRESH), Error::<Test>::ColdkeySwapDestinationReserved);
+		// So is one by a coldkey holding nothing.
+		assert_noop!(announce(4, FRESH), Error::<Test>::ColdkeySwapDestinationReserved);
+
+		// Swaps do not chain: the destination announces no swap of its own, and no swap goes
+		// to a coldkey that announced one.
+		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(4), FRESH, 10_000));
+		assert_noop!(announce(FRESH, 7), Error::<Test>::ColdkeySwapChained);
+		assert_ok!(announce(4, 7));
+		assert_noop!(announce(2, 4), Error::<Test>::ColdkeySwapChained);
+		assert_noop!(
+			Staking::resolve_coldkey_swap(RuntimeOrigin::root(), 1, Some(4)),
+			Error::<Test>::ColdkeySwapChained
+		);
+
+		// The victim's swap executes; the key is free once it has.
+		run_to(1 + COLDKEY_SWAP_DELAY);
+		assert_ok!(execute(3, 1, 2, 2));
+		assert_eq!(Owner::<Test>::get(10), Some(FRESH));
+		assert!(!PendingDestinations::<Test>::contains_key(FRESH));
+	});
+}
+
+/// The thief announced, the owner disputed, and the referendum redirects the swap to the
+/// owner's fresh key, which the thief reads in the preimage and squats with a swap of his own
+/// from another coldkey (disputed, so that it looks like Root's business). Root's destination
+/// wins: the squat is dropped, its cost stays burnt.
+#[test]
+fn roots_redirect_drops_a_swap_squatting_its_destination() {
+	build_and_execute(|| {
+		owner_with_positions();
+		assert_ok!(announce(1, THIEF));
+		assert_ok!(Staking::dispute_coldkey_swap(RuntimeOrigin::signed(1)));
+		// The thief's own coldkey 3 squats the owner's fresh key, and disputes its own swap.
+		assert_ok!(announce(3, FRESH));
+		assert_ok!(Staking::dispute_coldkey_swap(RuntimeOrigin::signed(3)));
+
+		assert_ok!(Staking::resolve_coldkey_swap(RuntimeOrigin::root(), 1, Some(FRESH)));
+		System::assert_has_event(
+			Event::ColdkeySwapDropped { old_coldkey: 3, new_coldkey: FRESH }.into(),
+		);
+		System::assert_last_event(
+			Event::ColdkeySwapApproved { old_coldkey: 1, new_coldkey: FRESH }.into(),
+		);
+		assert!(!ColdkeySwaps::<Test>::contains_key(3));
+		assert_eq!(PendingDestinations::<Test>::get(FRESH), Some(1));
+		assert!(!PendingDestinations::<Test>::contains_key(THIEF));
+		// The thief's squatting coldkey is unfrozen (it was his own), and cannot re-squat.
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(3), 10, 100));
+		assert_noop!(announce(3, FRESH), Error::<Test>::ColdkeySwapDestinationReserved);
+		assert_ok!(execute(4, 1, 2, 2));
+		assert_eq!(Owner::<Test>::get(10), Some(FRESH));
+		assert!(Staking::positions_of(&THIEF).is_empty());
+	});
+}
+
+/// The owner's way out of an undisputed swap (to a wrong or lost key): cancelling it within its
+/// delay. Nothing moves, the destination is free again, the cost stays burnt, and the coldkey
+/// stays frozen until the delay would have ended.
+#[test]
+fn the_owner_cancels_an_undisputed_swap_within_its_delay() {
+	build_and_execute(|| {
+		owner_with_positions();
+		assert_noop!(cancel(1), Error::<Test>::NoColdkeySwap);
+		assert_ok!(announce(1, 7));
+		let executable_at = 1 + COLDKEY_SWAP_DELAY;
+		run_to(5);
+		assert_ok!(cancel(1));
+		System::assert_last_event(
+			Event::ColdkeySwapCancelled {
+				old_coldkey: 1,
+				new_coldkey: 7,
+				frozen_until: executable_at,
+			}
+			.into(),
+		);
+		assert!(!ColdkeySwaps::<Test>::contains_key(1));
+		assert!(!PendingDestinations::<Test>::contains_key(7));
+		assert_noop!(cancel(1), Error::<Test>::NoColdkeySwap);
+		// Another coldkey may swap to the released key.
+		assert_ok!(announce(4, 7));
+		// Frozen until the delay's end, then free; nothing executes.
+		run_to(executable_at - 1);
+		assert_noop!(
+			Staking::remove_stake(RuntimeOrigin::signed(1), 11, 1_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		run_to(executable_at);
+		assert_noop!(execute(4, 1, 2, 2), Error::<Test>::NoColdkeySwap);
+		assert_ok!(Staking::remove_stake(RuntimeOrigin::signed(1), 11, 1_000));
+		assert_eq!(Owner::<Test>::get(10), Some(1));
+		// A new announcement clears the old freeze record.
+		assert_ok!(announce(1, FRESH));
+		assert!(!FrozenUntil::<Test>::contains_key(1));
+	});
+}
+
+/// Cancelling is refused once the swap is Root's (disputed), past its delay, or approved by
+/// Root (which would otherwise hand a thief a way to undo the referendum).
+#[test]
+fn a_disputed_late_or_approved_swap_cannot_be_cancelled() {
+	build_and_execute(|| {
+		owner_with_positions();
+		assert_ok!(announce(1, THIEF));
+		assert_ok!(Staking::dispute_coldkey_swap(RuntimeOrigin::signed(1)));
+		assert_noop!(cancel(1), Error::<Test>::ColdkeySwapDisputed);
+		assert_ok!(Staking::resolve_coldkey_swap(RuntimeOrigin::root(), 1, Some(FRESH)));
+		assert_noop!(cancel(1), Error::<Test>::CancelTooLate);
+
+		assert_ok!(announce(2, 7));
+		run_to(1 + COLDKEY_SWAP_DELAY);
+		assert_noop!(cancel(2), Error::<Test>::CancelTooLate);
+	});
+}
+
+/// A thief holding the key cancels the owner's announced swap and unstakes in the same breath:
+/// refused, the coldkey stays frozen until the cancelled swap's delay ends. The owner announces
+/// again and disputes his own announcement at once, which puts it beyond cancelling; Root
+/// sends everything to the fresh key.
+#[test]
+fn a_thief_who_cancels_the_owners_swap_cannot_unstake() {
+	build_and_execute(|| {
+		owner_with_positions();
+		assert_ok!(announce(1, FRESH));
+		run_to(10);
+		// The thief, signing with coldkey 1.
+		assert_ok!(cancel(1));
+		assert_noop!(
+			Staking::remove_stake(RuntimeOrigin::signed(1), 10, 10_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		assert_noop!(
+			Staking::move_stake(RuntimeOrigin::signed(1), 10, 11, 1_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		// The owner announces again and disputes (one batch on chain).
+		assert_ok!(announce(1, FRESH));
+		assert_ok!(Staking::dispute_coldkey_swap(RuntimeOrigin::signed(1)));
+		assert_noop!(cancel(1), Error::<Test>::ColdkeySwapDisputed);
+		// Long after the first swap's delay, still frozen: the new swap is Root's.
+		run_to(100);
+		assert_noop!(
+			Staking::remove_stake(RuntimeOrigin::signed(1), 10, 10_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		assert_ok!(Staking::resolve_coldkey_swap(RuntimeOrigin::root(), 1, Some(FRESH)));
+		assert_ok!(execute(4, 1, 2, 2));
+		assert_eq!(Owner::<Test>::get(10), Some(FRESH));
+		assert!(Staking::positions_of(&1).is_empty());
+	});
+}
+
+/// While its swap waits, a thief holding the coldkey may not grow the positions the swap must
+/// move (past what one extrinsic can execute) nor raise the owner's takes; nominators staking
+/// onto the coldkey's hotkeys are other coldkeys and go on.
+#[test]
+fn a_frozen_coldkey_may_not_add_stake_or_set_take_but_its_nominators_may() {
+	build_and_execute(|| {
+		owner_with_positions();
+		assert_ok!(announce(1, THIEF));
+		// A new position, or topping one up.
+		Staking::register_hotkey(&13, &2).unwrap();
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(1), 13, 1_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(1), 10, 1_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		assert_noop!(
+			Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(10)),
+			Error::<Test>::ColdkeySwapPending
+		);
+		// Others stake onto the frozen coldkey's hotkey.
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(4), 10, 1_000));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(3), 10, 1_000));
+		// Frozen while disputed too, and free again once Root drops the swap.
+		assert_ok!(Staking::dispute_coldkey_swap(RuntimeOrigin::signed(1)));
+		assert_noop!(
+			Staking::add_stake(RuntimeOrigin::signed(1), 13, 1_000),
+			Error::<Test>::ColdkeySwapPending
+		);
+		assert_ok!(Staking::resolve_coldkey_swap(RuntimeOrigin::root(), 1, None));
+		assert!(!PendingDestinations::<Test>::contains_key(THIEF));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(1), 13, 1_000));
+		assert_ok!(Staking::set_take(RuntimeOrigin::signed(1), 10, Perbill::from_percent(10)));
 	});
 }

@@ -9,6 +9,7 @@ use crate::{
 };
 use agora_primitives::traits::OnColdkeySwap;
 use pallet_agora_staking::{ColdkeySwaps, OwnedHotkeys};
+use polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo;
 
 /// The owner's fresh coldkey.
 const FRESH: u64 = 8;
@@ -44,6 +45,10 @@ fn coldkey_of(netuid: NetUid, hotkey: u64) -> u64 {
 fn an_executed_coldkey_swap_moves_subnets_neurons_and_the_rate_limit() {
 	build_and_execute(|| {
 		let (a, b) = owner_of_a_subnet_and_neurons();
+		// A hotkey swap just before the announcement (during it the coldkey is frozen): the new
+		// hotkey moves with the rest, and so does the rate limit.
+		System::set_block_number(15);
+		assert_ok!(Subnets::swap_hotkey(RuntimeOrigin::signed(1), 22, 21, 0));
 		assert_ok!(Staking::announce_coldkey_swap(RuntimeOrigin::signed(1), FRESH));
 		// The cost is burnt (and counted by the issuance check after the test).
 		assert!(last_events(1).iter().any(|e| matches!(
@@ -53,11 +58,10 @@ fn an_executed_coldkey_swap_moves_subnets_neurons_and_the_rate_limit() {
 				..
 			})
 		)));
-		// A hotkey swap during the delay: the new hotkey moves with the rest.
-		System::set_block_number(15);
-		assert_ok!(Subnets::swap_hotkey(RuntimeOrigin::signed(1), 22, 21, 0));
 		let free_1 = free(1);
-		System::set_block_number(1 + COLDKEY_SWAP_DELAY);
+		// Root approves it at once (else the rate limit would have run out by the delay's end).
+		System::set_block_number(16);
+		assert_ok!(Staking::resolve_coldkey_swap(RuntimeOrigin::root(), 1, Some(FRESH)));
 
 		let post = Staking::execute_coldkey_swap(RuntimeOrigin::signed(4), 1, 2, 2).unwrap();
 		// Charged at most what was announced for two hotkeys on `MaxSubnets` subnets.
@@ -112,5 +116,37 @@ fn the_hooks_weight_stays_within_its_bound() {
 			OwnedHotkeys::<Test>::remove(1, hotkey);
 			OwnedHotkeys::<Test>::insert(FRESH, hotkey, ());
 		}
+	});
+}
+
+/// While its swap waits (pending, disputed, or cancelled within its delay), a thief holding the
+/// coldkey may not register hotkeys (growing what the swap must move past what one extrinsic
+/// can execute) nor swap the owner's hotkeys to his own; other coldkeys go on.
+#[test]
+fn a_frozen_coldkey_may_not_register_or_swap_hotkeys() {
+	build_and_execute(|| {
+		let (a, b) = owner_of_a_subnet_and_neurons();
+		System::set_block_number(15);
+		assert_ok!(Staking::announce_coldkey_swap(RuntimeOrigin::signed(1), FRESH));
+		let frozen = |r: DispatchResultWithPostInfo| {
+			assert_eq!(r.map_err(|e| e.error), Err(Error::<Test>::ColdkeySwapPending.into()))
+		};
+		// A new hotkey, or one it owns on another subnet.
+		frozen(Subnets::register(RuntimeOrigin::signed(1), a, 23, u128::MAX));
+		frozen(Subnets::register(RuntimeOrigin::signed(1), a, 22, u128::MAX));
+		assert_eq!(swap_hotkey(1, 20, 23), Err(Error::<Test>::ColdkeySwapPending.into()));
+		// Other coldkeys register and swap as before, and stake on the frozen coldkey's hotkey.
+		register(b, 3, 31);
+		assert_ok!(Subnets::swap_hotkey(RuntimeOrigin::signed(3), 30, 32, 5));
+		assert_ok!(Staking::add_stake(RuntimeOrigin::signed(4), 20, 1_000));
+
+		// Cancelled: still frozen until the end of the delay, then free.
+		assert_ok!(Staking::cancel_coldkey_swap(RuntimeOrigin::signed(1)));
+		System::set_block_number(15 + COLDKEY_SWAP_DELAY - 1);
+		assert_eq!(swap_hotkey(1, 20, 23), Err(Error::<Test>::ColdkeySwapPending.into()));
+		System::set_block_number(15 + COLDKEY_SWAP_DELAY);
+		register(a, 1, 23);
+		assert_ok!(Subnets::swap_hotkey(RuntimeOrigin::signed(1), 20, 24, 5));
+		assert!(ColdkeySwaps::<Test>::get(1).is_none());
 	});
 }
