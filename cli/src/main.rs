@@ -83,7 +83,7 @@ enum WaitArg {
 
 #[derive(Subcommand)]
 enum Command {
-	/// Create, list and show wallets and hotkeys.
+	/// Create, list and show wallets and hotkeys; swap a hotkey or a coldkey.
 	#[command(subcommand)]
 	Wallet(WalletCmd),
 	/// Free, reserved and staked AGR of a wallet's coldkey or an address.
@@ -291,7 +291,7 @@ impl Ctx {
 async fn run(cli: Cli, out: &Out) -> Result<()> {
 	let ctx = Ctx { global: cli.global };
 	match cli.command {
-		Command::Wallet(cmd) => commands::wallet::run(&ctx, out, cmd),
+		Command::Wallet(cmd) => commands::wallet::run(&ctx, out, cmd).await,
 		Command::Completions { shell } => {
 			clap_complete::generate(shell, &mut Cli::command(), "agora", &mut std::io::stdout());
 			Ok(())

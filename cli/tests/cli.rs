@@ -6,7 +6,8 @@
 //! keyfiles with out-of-range KDF parameters, mnemonics on stdin one word a line, two submissions from one key
 //! at once, mortal eras, and whole stake positions left while emission moves them. And the payment
 //! channels of issue 14: open, show, top up, extend, close refused before the expiry and done after;
-//! and proxies (issue 13): add, list, refusals, remove.
+//! and proxies (issue 13): add, list, refusals, remove; and key swaps (issue 13): a hotkey swapped
+//! at once, a coldkey swap disputed, resolved by sudo and executed.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../node/tests/it/harness.rs"]
@@ -1016,6 +1017,176 @@ fn a_root_referendum_changes_a_subnet_parameter() -> Result<()> {
 	ensure!(code == 1 && err.contains("is approved"), "{code} {err}");
 	let unlocked = run(&["gov", "unlock", "-w", "charlie"])?;
 	ensure!(unlocked["removed"][0].as_u64().map(|i| i.to_string()) == Some(index), "{unlocked}");
+	node.stop()?;
+	Ok(())
+}
+
+/// Key swaps (issue 13) on a dev chain: a registered, staked hotkey is swapped with `agora wallet
+/// swap-hotkey` and the metagraph shows the new hotkey at the same UID with the same stake; a
+/// second swap within the rate limit is refused before signing, at no cost. A coldkey swap
+/// announced and disputed by the same wallet shows `disputed` (with the calls a referendum
+/// would carry) and its execution is refused; sudo (Alice, standing in for a referendum)
+/// approves it, and anyone then executes it: the neuron's coldkey is the new one. Meanwhile the
+/// destination is reserved and the old coldkey frozen (staking and hotkey swaps refused before
+/// signing). The new coldkey then announces and cancels a swap of its own: it stays frozen
+/// until the cancelled swap's executable block, and staking is refused before signing. (An
+/// undisputed swap waits out its 36,000-block delay: not shown here.)
+#[test]
+fn hotkeys_swap_at_once_and_a_disputed_coldkey_swap_waits_for_root() -> Result<()> {
+	let dir = TestDir::new("agora-cli-swap-");
+	let mut node = Node::start("cli-swap", dir.path(), &["--dev", "--tmp"])?;
+	node.wait_rpc(Duration::from_secs(90))?;
+	let wallets = dir.path().join("wallets");
+	let pw = dir.path().join("pw");
+	std::fs::write(&pw, "correct horse\n")?;
+	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
+	let refused = |args: &[&str], says: &str| -> Result<()> {
+		let (code, json, err) = agora(&node, &wallets, &pw, args)?;
+		ensure!(code == 1 && err.contains(says), "{args:?}: {code} {err}");
+		ensure!(err.contains("nothing was signed") && json["ok"] == false, "{err} {json}");
+		Ok(())
+	};
+	run(&["wallet", "regen", "-w", "alice", "--uri", "//Alice"])?;
+	let me = run(&["wallet", "create", "-w", "me", "--hotkey", "miner"])?["keys"][0]["ss58"]
+		.as_str()
+		.context("ss58")?
+		.to_string();
+	let hot = |name: &str| -> Result<String> {
+		let key = run(&["wallet", "new-hotkey", "-w", "me", "--hotkey", name])?;
+		key["ss58"].as_str().map(str::to_string).context("ss58")
+	};
+	let (miner2, _) = (hot("miner2")?, hot("miner3")?);
+	let fresh = run(&["wallet", "create", "-w", "fresh"])?["keys"][0]["ss58"]
+		.as_str()
+		.context("ss58")?
+		.to_string();
+	run(&["transfer", "-w", "alice", "--dest", &me, "--amount", "1000"])?;
+	run(&["subnet", "create", "-w", "alice", "--task", "text-embedding"])?;
+	let netuid = run(&["subnet", "list"])?[0]["netuid"].as_u64().context("netuid")?.to_string();
+	run(&["subnet", "register", "-w", "me", &netuid, "--hotkey", "miner", "--max-cost", "1"])?;
+	run(&["stake", "add", "-w", "me", "--hotkey", "miner", "--amount", "100"])?;
+	let stake = plancks(&run(&["metagraph", &netuid])?["neurons"][0]["stake"]);
+
+	// The swap: same UID, same stake (no epoch within the default tempo of 360 blocks).
+	let swapped =
+		run(&["wallet", "swap-hotkey", "-w", "me", "--hotkey", "miner", "--new-hotkey", "miner2"])?;
+	ensure!(
+		swapped["run_with"]["hotkey"] == "miner2" && swapped["uids"][0]["uid"] == 0,
+		"{swapped}"
+	);
+	let m = run(&["metagraph", &netuid])?;
+	let n = &m["neurons"][0];
+	ensure!(n["uid"] == 0 && n["hotkey"] == miner2.as_str() && n["coldkey"] == me.as_str(), "{m}");
+	ensure!(plancks(&n["stake"]) == stake && stake >= 100 * AGR, "{stake} {n}");
+	ensure!(m["neurons"].as_array().map(Vec::len) == Some(1), "{m}");
+	// Within the rate limit (7,200 blocks): refused before signing, at no cost.
+	let free = || -> Result<u128> { Ok(plancks(&run(&["balance", "-w", "me"])?["free"])) };
+	let before = free()?;
+	let again =
+		["wallet", "swap-hotkey", "-w", "me", "--hotkey", "miner2", "--new-hotkey", "miner3"];
+	refused(&again, "rate limited")?;
+	refused(
+		&["wallet", "swap-hotkey", "-w", "me", "--hotkey", "miner", "--new-hotkey", "miner3"],
+		"not the owner",
+	)?;
+	ensure!(free()? == before, "a refused swap cost");
+
+	// A coldkey swap, announced then disputed by the same wallet.
+	let announced =
+		run(&["wallet", "swap-coldkey", "announce", "-w", "me", "--new-coldkey", &fresh])?;
+	ensure!(announced["executable_at"].as_u64() > Some(36_000), "{announced}");
+	refused(
+		&["wallet", "swap-coldkey", "announce", "-w", "me", "--new-coldkey", &fresh],
+		"already announced",
+	)?;
+	refused(&["wallet", "swap-coldkey", "execute", "--old", &me, "-w", "alice"], "too early")?;
+	// `fresh` is reserved for it; `me` is frozen.
+	refused(
+		&["wallet", "swap-coldkey", "announce", "-w", "alice", "--new-coldkey", &fresh],
+		"destination reserved",
+	)?;
+	refused(&["stake", "add", "-w", "me", "--hotkey", &miner2, "--amount", "1"], "coldkey frozen")?;
+	refused(&again, "coldkey frozen")?;
+	let status = run(&["wallet", "swap-coldkey", "status", "--address", &me])?;
+	ensure!(
+		status["swap"]["status"] == "announced"
+			&& status["swap"]["blocks_left"].as_u64() > Some(35_000),
+		"{status}"
+	);
+	run(&["wallet", "swap-coldkey", "dispute", "-w", "me"])?;
+	let status = run(&["wallet", "swap-coldkey", "status", "--address", &me])?;
+	ensure!(status["swap"]["status"] == "disputed", "{status}");
+	let approve = &status["swap"]["resolve"]["approve"];
+	ensure!(
+		approve["to"] == fresh.as_str()
+			&& approve["call_hex"].as_str().is_some_and(|h| h.starts_with("0x")),
+		"{status}"
+	);
+	refused(&["wallet", "swap-coldkey", "execute", "--old", &me, "-w", "alice"], "disputed")?;
+	refused(&["wallet", "swap-coldkey", "dispute", "-w", "me"], "already disputed")?;
+	refused(&["wallet", "swap-coldkey", "cancel", "-w", "me"], "disputed")?;
+
+	// Root (here the dev chain's sudo) lets it go ahead; anyone executes it.
+	run(&[
+		"wallet",
+		"swap-coldkey",
+		"resolve",
+		"-w",
+		"alice",
+		"--old",
+		&me,
+		"--to",
+		&fresh,
+		"--sudo",
+	])?;
+	let status = run(&["wallet", "swap-coldkey", "status", "-w", "me"])?;
+	ensure!(status["swap"]["status"] == "executable", "{status}");
+	refused(&["wallet", "swap-coldkey", "cancel", "-w", "me"], "approved by Root")?;
+	let executed = run(&["wallet", "swap-coldkey", "execute", "--old", &me, "-w", "alice"])?;
+	ensure!(executed["hotkeys"] == 1 && executed["positions"] == 1, "{executed}");
+	ensure!(
+		run(&["wallet", "swap-coldkey", "status", "--address", &me])?["swap"].is_null(),
+		"still there"
+	);
+	let n = &run(&["metagraph", &netuid])?["neurons"][0];
+	ensure!(n["hotkey"] == miner2.as_str() && n["coldkey"] == fresh.as_str(), "{n}");
+	let moved = plancks(&executed["balance"]);
+	let fresh_free = plancks(&run(&["balance", "-w", "fresh"])?["free"]);
+	ensure!(moved > 800 * AGR && fresh_free == moved, "{moved} {fresh_free} {executed}");
+
+	// `fresh` announces a swap of its own and cancels it: it stays frozen until the cancelled
+	// swap's executable block, so staking is refused before signing, at no cost.
+	let fresh2 = run(&["wallet", "create", "-w", "fresh2"])?["keys"][0]["ss58"]
+		.as_str()
+		.context("ss58")?
+		.to_string();
+	let announced =
+		run(&["wallet", "swap-coldkey", "announce", "-w", "fresh", "--new-coldkey", &fresh2])?;
+	let status = run(&["wallet", "swap-coldkey", "status", "--address", &fresh2])?;
+	ensure!(status["reserved_for"] == fresh.as_str(), "{status}");
+	let cancelled = run(&["wallet", "swap-coldkey", "cancel", "-w", "fresh"])?;
+	ensure!(
+		cancelled["frozen_until"] == announced["executable_at"]
+			&& cancelled["new_coldkey"] == fresh2.as_str(),
+		"{cancelled} {announced}"
+	);
+	refused(&["wallet", "swap-coldkey", "cancel", "-w", "fresh"], "nothing to cancel")?;
+	let status = run(&["wallet", "swap-coldkey", "status", "-w", "fresh"])?;
+	ensure!(
+		status["swap"].is_null()
+			&& status["frozen_until"] == announced["executable_at"]
+			&& status["reserved_for"].is_null(),
+		"{status}"
+	);
+	let fresh_free = plancks(&run(&["balance", "-w", "fresh"])?["free"]);
+	refused(
+		&["stake", "add", "-w", "fresh", "--hotkey", &miner2, "--amount", "1"],
+		"coldkey frozen",
+	)?;
+	ensure!(
+		plancks(&run(&["balance", "-w", "fresh"])?["free"]) == fresh_free,
+		"a refused stake cost"
+	);
 	node.stop()?;
 	Ok(())
 }

@@ -260,7 +260,12 @@ pub(crate) async fn propose(
 		format_agr(submission),
 		format_agr(decision),
 		if decision_deposit { "" } else { " (none placed: `--no-decision-deposit`)" }
-	);
+	) + if noted {
+		"; its preimage was noted already, by an account that may unnote it before enactment \
+		 (the approved call would then fail: check `agora gov list` before the vote ends)"
+	} else {
+		""
+	};
 	out.value(
 		json!({
 			"ok": true,
@@ -472,6 +477,7 @@ fn referendum_json(r: &Referendum) -> Value {
 			"hash": format!("{:?}", p.hash),
 			"len": p.len,
 			"call": p.call,
+			"args": p.args,
 		})),
 		"tally": r.tally.map(|t| json!({
 			"ayes": agr(t.ayes),
@@ -513,7 +519,11 @@ fn referenda_text(shown: &[&Referendum], all: bool, best: u64) -> String {
 		let call = r
 			.proposal
 			.as_ref()
-			.map(|p| p.call.clone().unwrap_or_else(|| format!("{:?} ({} bytes)", p.hash, p.len)))
+			.map(|p| match (&p.call, &p.args) {
+				(Some(call), Some(args)) => format!("{call} {args}"),
+				(Some(call), None) => call.clone(),
+				_ => format!("{:?} ({} bytes)", p.hash, p.len),
+			})
 			.unwrap_or_default();
 		let tally = |f: fn(&agora_client::governance::Tally) -> u128| {
 			r.tally.as_ref().map(|t| format_agr(f(t))).unwrap_or_default()

@@ -10,5 +10,6 @@ pub(crate) mod metagraph;
 pub(crate) mod proxy;
 pub(crate) mod stake;
 pub(crate) mod subnet;
+pub(crate) mod swap;
 pub(crate) mod wallet;
 pub(crate) mod weights;

@@ -79,6 +79,7 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			let amount = parse_agr(&amount)?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
+			ensure_not_frozen(&client, &signer, "staking").await?;
 			let held = position(&client, &signer, &hot).await?;
 			ensure_stake_rules(&client, &hot, held, 0, amount).await?;
 			let call = calls::add_stake(&hot, amount);
@@ -92,6 +93,7 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			let amount = parse_agr(&amount)?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
+			ensure_not_frozen(&client, &signer, "unstaking").await?;
 			let held = position(&client, &signer, &hot).await?;
 			ensure_stake_rules(&client, &hot, held, amount, 0).await?;
 			let call = calls::remove_stake(&hot, amount);
@@ -105,6 +107,7 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			let hot = hotkey.map(|h| ctx.hotkey_address(&wallet, &h)).transpose()?;
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
+			ensure_not_frozen(&client, &signer, "unstaking").await?;
 			let hotkeys = match hot {
 				Some(h) => vec![h],
 				None => {
@@ -160,6 +163,7 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: StakeCmd) -> Result<()> {
 			};
 			let client = ctx.client().await?;
 			let signer = ctx.coldkey(&wallet)?;
+			ensure_not_frozen(&client, &signer, "moving stake").await?;
 			let held = position(&client, &signer, &from).await?;
 			if let Some(amount) = amount {
 				ensure_stake_rules(&client, &from, held, amount, 0).await?;
@@ -229,6 +233,12 @@ async fn ensure_stake_rules(
 		));
 	}
 	Ok(())
+}
+
+/// Refuses, before signing, a stake change while a coldkey swap freezes the signer's coldkey.
+async fn ensure_not_frozen(client: &Client, coldkey: &Keypair, what: &str) -> Result<()> {
+	let coldkey: AccountId32 = coldkey.public_key().to_account_id();
+	super::swap::ensure_not_frozen(client, &coldkey, what).await
 }
 
 /// The coldkey's position on `hotkey` now (0 without one).

@@ -212,6 +212,8 @@ pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: SubnetCmd) -> Result<()> {
 					),
 				});
 			}
+			let coldkey = parse_address(&w.coldkey_public()?.ss58)?;
+			super::swap::ensure_not_frozen(&client, &coldkey, "registering a hotkey").await?;
 			let signer = ctx.coldkey(&wallet)?;
 			let call = calls::register(netuid, &hot, max_cost);
 			let r = ctx.submit(&client, out, "the registration", &call, &signer, cost).await?;

@@ -1,4 +1,5 @@
-//! `agora wallet`: create, restore, list and show wallets and their keys.
+//! `agora wallet`: create, restore, list and show wallets and their keys; swap a hotkey or a
+//! coldkey on chain ([`super::swap`]).
 
 use std::path::PathBuf;
 
@@ -58,10 +59,20 @@ pub(crate) enum WalletCmd {
 		#[command(flatten)]
 		wallet: WalletArg,
 	},
+	/// Move a neuron from one of the wallet's hotkeys to a fresh one, at once: its UIDs, stake
+	/// pool with every nominator's shares, and take (`Subnets.swap_hotkey`; burns 1 AGR, once
+	/// a day per coldkey).
+	SwapHotkey(super::swap::SwapHotkeyArgs),
+	/// Swap everything the wallet's coldkey holds to a fresh coldkey: announced, disputable
+	/// during a delay, then executed by anyone (`Staking.*_coldkey_swap`).
+	#[command(subcommand)]
+	SwapColdkey(super::swap::SwapColdkeyCmd),
 }
 
-pub(crate) fn run(ctx: &Ctx, out: &Out, cmd: WalletCmd) -> Result<()> {
+pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: WalletCmd) -> Result<()> {
 	match cmd {
+		WalletCmd::SwapHotkey(args) => super::swap::swap_hotkey(ctx, out, args).await,
+		WalletCmd::SwapColdkey(cmd) => super::swap::swap_coldkey(ctx, out, cmd).await,
 		WalletCmd::Create { wallet, hotkey, force } => {
 			// Every name and every existing key is checked before the password is asked for, and
 			// the keys are written together or not at all: a refusal leaves the disk as it was.

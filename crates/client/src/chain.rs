@@ -95,6 +95,15 @@ pub const STORAGE_READ: &[(&str, &str)] = &[
 	("Subnets", "Weights"),
 	("Staking", "Pools"),
 	("Staking", "Shares"),
+	("Staking", "Owner"),
+	("Staking", "OwnedHotkeys"),
+	("Staking", "Nominations"),
+	("Staking", "ColdkeySwaps"),
+	("Staking", "FrozenUntil"),
+	("Staking", "PendingDestinations"),
+	("Subnets", "Uids"),
+	("Subnets", "LastKeySwap"),
+	("Rewards", "Payouts"),
 	("Payments", "Channels"),
 	("Proxy", "Proxies"),
 ];
@@ -108,7 +117,20 @@ pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Preimage", &["note_preimage"]),
 	("Proxy", &["add_proxy", "remove_proxy"]),
 	("Referenda", &["submit", "place_decision_deposit"]),
-	("Staking", &["add_stake", "remove_stake", "move_stake", "set_take"]),
+	(
+		"Staking",
+		&[
+			"add_stake",
+			"remove_stake",
+			"move_stake",
+			"set_take",
+			"announce_coldkey_swap",
+			"dispute_coldkey_swap",
+			"resolve_coldkey_swap",
+			"execute_coldkey_swap",
+			"cancel_coldkey_swap",
+		],
+	),
 	(
 		"Subnets",
 		&[
@@ -119,6 +141,7 @@ pub const USED_CALLS: &[(&str, &[&str])] = &[
 			"set_weights",
 			"commit_weights",
 			"reveal_weights",
+			"swap_hotkey",
 		],
 	),
 ];
@@ -1244,6 +1267,36 @@ pub mod calls {
 		dynamic::tx("Staking", "move_stake", (id(from), id(to), amount))
 	}
 
+	/// `Staking.announce_coldkey_swap(new_coldkey)`: everything of the signer goes to
+	/// `new_coldkey` once `Staking.ColdkeySwapDelay` blocks have passed, unless it disputes.
+	pub fn announce_coldkey_swap(new_coldkey: &AccountId32) -> impl Payload {
+		dynamic::tx("Staking", "announce_coldkey_swap", (id(new_coldkey),))
+	}
+
+	/// `Staking.dispute_coldkey_swap()`: the signer's announced swap waits for Root.
+	pub fn dispute_coldkey_swap() -> impl Payload {
+		dynamic::tx("Staking", "dispute_coldkey_swap", ())
+	}
+
+	/// `Staking.cancel_coldkey_swap()`: the signer's announced swap is dropped, within its delay
+	/// and undisputed; the signer stays frozen until the swap's `executable_at`.
+	pub fn cancel_coldkey_swap() -> impl Payload {
+		dynamic::tx("Staking", "cancel_coldkey_swap", ())
+	}
+
+	/// `Staking.resolve_coldkey_swap(old_coldkey, new_coldkey)` (Root only): `Some(new)` lets
+	/// the swap go ahead to `new` at once, `None` drops it.
+	pub fn resolve_coldkey_swap(old: &AccountId32, new: Option<&AccountId32>) -> impl Payload {
+		dynamic::tx("Staking", "resolve_coldkey_swap", (id(old), new.copied()))
+	}
+
+	/// `Staking.execute_coldkey_swap(old_coldkey, hotkeys, positions)`: `hotkeys` and
+	/// `positions` are witnesses, at least the number of hotkeys `old` owns and of hotkeys it
+	/// holds stake on (the weight of any excess is refunded).
+	pub fn execute_coldkey_swap(old: &AccountId32, hotkeys: u32, positions: u32) -> impl Payload {
+		dynamic::tx("Staking", "execute_coldkey_swap", (id(old), hotkeys, positions))
+	}
+
 	/// `Payments.open(provider, deposit, expires_at)`.
 	pub fn channel_open(
 		provider: &AccountId32,
@@ -1340,6 +1393,13 @@ pub mod calls {
 		dynamic::tx("Subnets", "register", (netuid, id(hotkey), max_cost))
 	}
 
+	/// `Subnets.swap_hotkey(old_hotkey, new_hotkey, nominators)`: `nominators` is a witness,
+	/// at least the number of coldkeys holding shares of `old` (the weight of any excess is
+	/// refunded).
+	pub fn swap_hotkey(old: &AccountId32, new: &AccountId32, nominators: u32) -> impl Payload {
+		dynamic::tx("Subnets", "swap_hotkey", (id(old), id(new), nominators))
+	}
+
 	/// `Subnets.serve(netuid, peer_id, addrs, proof)`: `proof` is the ed25519 signature of
 	/// `agora_primitives::serve_proof_payload` by the key of `peer_id`.
 	pub fn serve(
@@ -1412,6 +1472,77 @@ mod tests {
 		long.args.push(0);
 		assert_eq!(long.weights_call(), None, "trailing bytes");
 		assert_eq!(call("serve", vec![]).weights_call(), None);
+	}
+
+	/// The key-swap calls encode as the runtime encodes them.
+	#[test]
+	fn swap_calls_encode_as_the_runtime_encodes_them() {
+		use agora_runtime::{Runtime, RuntimeCall, Subnets};
+		use pallet_agora_staking::Call as StakingCall;
+		use polkadot_sdk::frame_support::dispatch::CallableCallFor;
+		type SubnetsCall = CallableCallFor<Subnets, Runtime>;
+		let md =
+			subxt::metadata::Metadata::decode_from(&include_bytes!("../metadata/agora.scale")[..])
+				.expect("decodes");
+		fn ours(md: &subxt::metadata::Metadata, call: impl Payload) -> Vec<u8> {
+			subxt::ext::frame_decode::extrinsics::encode_call_data(
+				call.pallet_name(),
+				call.call_name(),
+				call.call_data(),
+				md,
+				md.types(),
+			)
+			.expect("encodes against the metadata")
+		}
+		let (a, b) = (AccountId32([1; 32]), AccountId32([2; 32]));
+		let (ra, rb) = (RuntimeAccountId::new(a.0), RuntimeAccountId::new(b.0));
+		let cases: Vec<(Vec<u8>, RuntimeCall)> = vec![
+			(
+				ours(&md, calls::swap_hotkey(&a, &b, 3)),
+				SubnetsCall::swap_hotkey {
+					old_hotkey: ra.clone(),
+					new_hotkey: rb.clone(),
+					nominators: 3,
+				}
+				.into(),
+			),
+			(
+				ours(&md, calls::announce_coldkey_swap(&b)),
+				StakingCall::<Runtime>::announce_coldkey_swap { new_coldkey: rb.clone() }.into(),
+			),
+			(
+				ours(&md, calls::dispute_coldkey_swap()),
+				StakingCall::<Runtime>::dispute_coldkey_swap {}.into(),
+			),
+			(
+				ours(&md, calls::resolve_coldkey_swap(&a, Some(&b))),
+				StakingCall::<Runtime>::resolve_coldkey_swap {
+					old_coldkey: ra.clone(),
+					new_coldkey: Some(rb),
+				}
+				.into(),
+			),
+			(
+				ours(&md, calls::resolve_coldkey_swap(&a, None)),
+				StakingCall::<Runtime>::resolve_coldkey_swap {
+					old_coldkey: ra.clone(),
+					new_coldkey: None,
+				}
+				.into(),
+			),
+			(
+				ours(&md, calls::execute_coldkey_swap(&a, 2, 5)),
+				StakingCall::<Runtime>::execute_coldkey_swap {
+					old_coldkey: ra,
+					hotkeys: 2,
+					positions: 5,
+				}
+				.into(),
+			),
+		];
+		for (ours, theirs) in cases {
+			assert_eq!(ours, theirs.encode(), "{theirs:?}");
+		}
 	}
 
 	#[test]

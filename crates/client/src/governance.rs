@@ -179,7 +179,14 @@ pub struct Proposal {
 	/// `Pallet.call`, when its bytes are stored (inline, or as a noted preimage) and decode as a
 	/// call of the node's runtime.
 	pub call: Option<String>,
+	/// The call's arguments as the node's metadata names them (at most
+	/// [`ARGS_SHOWN`] characters, then `…`), so that two proposals of the same call differ
+	/// where their arguments do.
+	pub args: Option<String>,
 }
+
+/// Characters of a proposal's arguments shown ([`Proposal::args`]).
+pub const ARGS_SHOWN: usize = 400;
 
 /// The votes on an ongoing referendum, in plancks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -383,14 +390,16 @@ impl Client {
 			let bytes: Vec<Option<Vec<u8>>> =
 				self.read_many("Preimage", "PreimageFor", page).await?;
 			for (((hash, len),), bytes) in page.iter().zip(bytes) {
-				if let Some(name) = bytes.and_then(|b| call_name(&metadata, &b).ok()) {
-					found.insert((*hash, *len), name);
+				if let Some(named) = bytes.and_then(|b| call_name_and_args(&metadata, &b).ok()) {
+					found.insert((*hash, *len), named);
 				}
 			}
 		}
 		for p in referenda.iter_mut().filter_map(|r| r.proposal.as_mut()) {
 			if p.call.is_none() {
-				p.call = found.get(&(p.hash, p.len)).cloned();
+				if let Some((name, args)) = found.get(&(p.hash, p.len)).cloned() {
+					(p.call, p.args) = (Some(name), Some(args));
+				}
 			}
 		}
 		Ok(())
@@ -556,6 +565,12 @@ impl<A: Encode, B: Encode> EncodeParts for (A, B) {
 
 /// `Pallet.call` of `bytes` if they are exactly one `RuntimeCall` of `metadata`'s runtime.
 pub fn call_name(metadata: &Metadata, bytes: &[u8]) -> Result<String, String> {
+	call_name_and_args(metadata, bytes).map(|(name, _)| name)
+}
+
+/// `Pallet.call` and its arguments (rendered by the metadata's field names, cut at
+/// [`ARGS_SHOWN`] characters) of the SCALE-encoded call `bytes`; Err as [`call_name`].
+pub fn call_name_and_args(metadata: &Metadata, bytes: &[u8]) -> Result<(String, String), String> {
 	let ty = metadata.outer_enums().call_enum_ty();
 	let mut input = bytes;
 	let value = scale_value::scale::decode_as_type(&mut input, ty, metadata.types())
@@ -570,11 +585,15 @@ pub fn call_name(metadata: &Metadata, bytes: &[u8]) -> Result<String, String> {
 	let scale_value::ValueDef::Variant(pallet) = value.value else {
 		return Err("not a call".into());
 	};
-	let call = match pallet.values.values().next().map(|v| &v.value) {
-		Some(scale_value::ValueDef::Variant(call)) => call.name.clone(),
+	let (call, args) = match pallet.values.values().next().map(|v| &v.value) {
+		Some(scale_value::ValueDef::Variant(call)) => (call.name.clone(), call.values.to_string()),
 		_ => return Err("not a call".into()),
 	};
-	Ok(format!("{}.{call}", pallet.name))
+	let args = match args.char_indices().nth(ARGS_SHOWN) {
+		Some((cut, _)) => format!("{}…", &args[..cut]),
+		None => args,
+	};
+	Ok((format!("{}.{call}", pallet.name), args))
 }
 
 fn deposit(d: StoredDeposit) -> Deposit {
@@ -604,12 +623,18 @@ fn referendum(index: u32, info: StoredInfo, metadata: &Metadata) -> Referendum {
 				(None, false) => ReferendumStatus::Preparing,
 			};
 			let proposal = match s.proposal {
-				StoredBounded::Legacy { hash } => Proposal { hash, len: 0, call: None },
-				StoredBounded::Lookup { hash, len } => Proposal { hash, len, call: None },
-				StoredBounded::Inline(bytes) => Proposal {
-					hash: proposal_hash(&bytes),
-					len: bytes.len() as u32,
-					call: call_name(metadata, &bytes).ok(),
+				StoredBounded::Legacy { hash } => Proposal { hash, len: 0, call: None, args: None },
+				StoredBounded::Lookup { hash, len } => {
+					Proposal { hash, len, call: None, args: None }
+				},
+				StoredBounded::Inline(bytes) => {
+					let named = call_name_and_args(metadata, &bytes).ok();
+					Proposal {
+						hash: proposal_hash(&bytes),
+						len: bytes.len() as u32,
+						call: named.as_ref().map(|(n, _)| n.clone()),
+						args: named.map(|(_, a)| a),
+					}
 				},
 			};
 			Referendum {

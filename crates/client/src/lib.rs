@@ -18,6 +18,8 @@
 //! - [`amount`]: AGR amounts as people write them (`1.5`) and as the chain counts them (plancks).
 //! - [`payments`]: payment-channel vouchers (signed, verified, sent as an HTTP header) and a
 //!   gateway's price schedule, shared by the gateway and the consumer's signing proxy.
+//! - [`swap`]: hotkey and coldkey swaps: what is checked before signing one, and the witnesses
+//!   its call takes.
 //! - [`stake`]: a stake position's value at a given block, as the staking pallet computes it, so
 //!   that a whole position can be named exactly ([`chain::Client::drain_stake`]).
 
@@ -26,6 +28,7 @@ pub mod chain;
 pub mod governance;
 pub mod payments;
 pub mod stake;
+pub mod swap;
 pub mod wallet;
 
 pub use agora_primitives::ProxyType;
