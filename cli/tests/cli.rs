@@ -957,6 +957,20 @@ fn a_root_referendum_changes_a_subnet_parameter() -> Result<()> {
 		(&["gov", "propose", "-w", "bob", "--call-hex", "0xff00"], 1, "not a call of this runtime"),
 		(&["gov", "propose", "-w", "bob", "--set-code", empty], 1, "is empty"),
 		(&["gov", "unlock", "-w", "bob"], 1, "nothing locked"),
+		// Bob's key (by address) sits in no senate seat: the dev chain has no validators yet.
+		(
+			&[
+				"gov",
+				"cancel",
+				"-w",
+				"bob",
+				"--hotkey",
+				"5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
+				"0",
+			],
+			1,
+			"not a senator",
+		),
 	] {
 		let (got, json, err) = fails(args)?;
 		ensure!(got == code && err.contains(says), "{args:?}: {got} {err}");

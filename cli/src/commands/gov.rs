@@ -53,6 +53,20 @@ pub(crate) enum GovCmd {
 	},
 	/// The senate (the top validators' hotkeys), the periods of governance and the tracks.
 	Senate,
+	/// As a senator, vote to cancel a referendum (signed by the senator's hotkey, which pays the
+	/// fee): two thirds of a senate of at least 3 cancel it and its deposits go back.
+	Cancel(CancelArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct CancelArgs {
+	#[command(flatten)]
+	wallet: WalletArg,
+	/// The senator's hotkey: a name in the wallet (it signs).
+	#[arg(long)]
+	hotkey: String,
+	/// The referendum's index (`agora gov list`).
+	index: u32,
 }
 
 #[derive(Args)]
@@ -113,6 +127,7 @@ pub(crate) struct DelegateArgs {
 pub(crate) async fn run(ctx: &Ctx, out: &Out, cmd: GovCmd) -> Result<()> {
 	match cmd {
 		GovCmd::List { all } => list(ctx, out, all).await,
+		GovCmd::Cancel(args) => cancel(ctx, out, args).await,
 		GovCmd::Propose(args) => {
 			let call = match (&args.call_hex, &args.set_code) {
 				(Some(hex), _) => parse_hex(hex)?,
@@ -360,6 +375,67 @@ async fn vote(ctx: &Ctx, out: &Out, args: VoteArgs) -> Result<()> {
 		),
 		json!({ "index": args.index, "aye": args.aye, "amount": agr(amount), "conviction": conviction }),
 	);
+	Ok(())
+}
+
+/// `agora gov cancel`: refused before signing when the hotkey sits in no senate seat, the
+/// referendum is not ongoing, or this senator already voted to cancel it.
+async fn cancel(ctx: &Ctx, out: &Out, args: CancelArgs) -> Result<()> {
+	let me = ctx.hotkey_address(&args.wallet, &args.hotkey)?;
+	let client = ctx.client().await?;
+	let (senate, referendum, votes) = tokio::try_join!(
+		client.senate(),
+		client.referendum(args.index),
+		client.senate_cancel_votes(args.index),
+	)?;
+	if !senate.contains(&me) {
+		return Err(Failure::refused(format!(
+			"not a senator: {me} holds none of the senate's {} seats (`agora gov senate`)",
+			senate.len()
+		)));
+	}
+	let referendum = referendum.ok_or_else(|| {
+		Failure::refused(format!(
+			"referendum {} does not exist (see `agora gov list --all`)",
+			args.index
+		))
+	})?;
+	if !referendum.status.is_ongoing() {
+		return Err(Failure::refused(format!(
+			"referendum {} is {}: only an ongoing referendum can be cancelled",
+			args.index,
+			referendum.status.name()
+		)));
+	}
+	if votes.contains(&me) {
+		return Err(Failure::refused(format!(
+			"{me} already voted to cancel referendum {}",
+			args.index
+		)));
+	}
+	let wallet = ctx.wallet(&args.wallet.wallet)?;
+	let pw =
+		ctx.password(&format!("wallet `{}` hotkey `{}`", args.wallet.wallet, args.hotkey), false)?;
+	let signer = wallet.unlock_hotkey(&args.hotkey, &pw)?;
+	let call = calls::senate_cancel(args.index);
+	let r = ctx.submit(&client, out, "the senate's cancel vote", &call, &signer, 0).await?;
+	let cancelled = r
+		.events
+		.iter()
+		.any(|e| e.pallet == "Governance" && e.name == "ReferendumCancelledBySenate");
+	let voters = votes.iter().filter(|v| senate.contains(v)).count() + 1;
+	let needed = (2 * senate.len()).div_ceil(3);
+	let summary = if cancelled {
+		format!("referendum {} is cancelled: its deposits go back", args.index)
+	} else {
+		format!(
+			"{me} voted to cancel referendum {}: {voters} of the {needed} senators' votes that \
+			 cancel it{}",
+			args.index,
+			if senate.len() < 3 { " (a senate of fewer than 3 cancels nothing)" } else { "" }
+		)
+	};
+	out.receipt_with(&r, &summary, json!({ "index": args.index, "cancelled": cancelled }));
 	Ok(())
 }
 

@@ -117,6 +117,7 @@ pub const USED_CALLS: &[(&str, &[&str])] = &[
 	("Preimage", &["note_preimage"]),
 	("Proxy", &["add_proxy", "remove_proxy"]),
 	("Referenda", &["submit", "place_decision_deposit"]),
+	("Governance", &["senate_cancel"]),
 	(
 		"Staking",
 		&[

@@ -433,6 +433,12 @@ impl Client {
 		Ok(self.read_one("Senate", "Members", ()).await?.unwrap_or_default())
 	}
 
+	/// The senators who voted to cancel referendum `index` (`Governance.CancelVotes`), members
+	/// or not (a vote counts while its senator sits).
+	pub async fn senate_cancel_votes(&self, index: u32) -> Result<Vec<AccountId32>, ClientError> {
+		Ok(self.read_one("Governance", "CancelVotes", (index,)).await?.unwrap_or_default())
+	}
+
 	/// The periods of governance at the best block (`Governance.Periods`).
 	pub async fn governance_periods(&self) -> Result<GovernancePeriods, ClientError> {
 		self.read_one("Governance", "Periods", ()).await?.ok_or_else(|| {
@@ -851,6 +857,12 @@ pub mod calls {
 		);
 		let enactment = Value::unnamed_variant("After", [Value::u128(0)]);
 		dynamic::tx("Referenda", "submit", (origin, proposal, enactment))
+	}
+
+	/// `Governance.senate_cancel(index)`: a senator's vote to cancel referendum `index`, signed
+	/// by its hotkey; two thirds of a senate of at least 3 cancel it.
+	pub fn senate_cancel(index: u32) -> impl Payload {
+		dynamic::tx("Governance", "senate_cancel", (index,))
 	}
 
 	/// `Referenda.place_decision_deposit(index)`.

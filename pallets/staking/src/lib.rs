@@ -653,8 +653,7 @@ pub mod pallet {
 		/// Errors: `ZeroAmount`, `ColdkeySwapPending` (the caller is frozen by a coldkey swap),
 		/// `HotkeyNotRegistered`, `InsufficientBalance`, `StakeTooSmall`, `BelowMinStake`.
 		#[pallet::call_index(0)]
-		// The freeze check (`ColdkeySwaps`, `FrozenUntil`) is not in the benchmark's figures yet.
-		#[pallet::weight(T::WeightInfo::add_stake().saturating_add(T::DbWeight::get().reads(2)))]
+		#[pallet::weight(T::WeightInfo::add_stake())]
 		pub fn add_stake(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
@@ -669,10 +668,9 @@ pub mod pallet {
 		/// Errors: `ZeroAmount`, `ColdkeySwapPending` (the caller announced a coldkey swap: its
 		/// stake is frozen), `InsufficientStake`, `BelowMinStake`.
 		#[pallet::call_index(1)]
-		// `FrozenUntil`, read by the freeze check, is not in the benchmark's figures yet.
 		#[pallet::weight(T::WeightInfo::remove_stake().saturating_add(
 			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
-		).saturating_add(T::DbWeight::get().reads(1)))]
+		))]
 		pub fn remove_stake(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
@@ -693,10 +691,9 @@ pub mod pallet {
 		/// (the caller announced a coldkey swap: its stake is frozen), `InsufficientStake`,
 		/// `BelowMinStake`, `StakeTooSmall`.
 		#[pallet::call_index(2)]
-		// `FrozenUntil`, read by the freeze check, is not in the benchmark's figures yet.
 		#[pallet::weight(T::WeightInfo::move_stake().saturating_add(
 			<T::OnStakeDecrease as agora_primitives::traits::OnStakeDecrease<T::AccountId>>::weight()
-		).saturating_add(T::DbWeight::get().reads(1)))]
+		))]
 		pub fn move_stake(
 			origin: OriginFor<T>,
 			from: T::AccountId,
@@ -720,8 +717,7 @@ pub mod pallet {
 		/// Errors: `ColdkeySwapPending` (the caller is frozen by a coldkey swap: a thief may not
 		/// raise the owner's takes), `NotHotkeyOwner`, `TakeTooHigh`, `TakeRateLimited`.
 		#[pallet::call_index(3)]
-		// The freeze check (`ColdkeySwaps`, `FrozenUntil`) is not in the benchmark's figures yet.
-		#[pallet::weight(T::WeightInfo::set_take().saturating_add(T::DbWeight::get().reads(2)))]
+		#[pallet::weight(T::WeightInfo::set_take())]
 		pub fn set_take(
 			origin: OriginFor<T>,
 			hotkey: T::AccountId,
@@ -762,10 +758,7 @@ pub mod pallet {
 		/// `ColdkeyInUse` (`new_coldkey` owns hotkeys or holds stake), `InsufficientBalance`
 		/// (the cost, keeping the caller alive).
 		#[pallet::call_index(4)]
-		// Not in the benchmark's figures yet: `PendingDestinations` read twice and written,
-		// `ColdkeySwaps(new_coldkey)` read, `FrozenUntil` written.
-		#[pallet::weight(T::WeightInfo::announce_coldkey_swap()
-			.saturating_add(T::DbWeight::get().reads_writes(3, 2)))]
+		#[pallet::weight(T::WeightInfo::announce_coldkey_swap())]
 		pub fn announce_coldkey_swap(
 			origin: OriginFor<T>,
 			new_coldkey: T::AccountId,
@@ -802,8 +795,8 @@ pub mod pallet {
 		/// Errors: `BadOrigin`, `NoColdkeySwap`, `ColdkeySwapToSelf`, `ColdkeyInUse`,
 		/// `ColdkeySwapChained` (`new` announced a swap of its own).
 		#[pallet::call_index(6)]
-		// Not in the benchmark's figures yet: `PendingDestinations` read twice and written
-		// twice, `ColdkeySwaps(new)` read, another swap dropped (one write, one event).
+		// The benchmark resolves onto a free key; charged on top: displacing a swap that squats
+		// the destination (its `ColdkeySwaps` and `PendingDestinations` entries).
 		#[pallet::weight(T::WeightInfo::resolve_coldkey_swap()
 			.saturating_add(T::DbWeight::get().reads_writes(3, 3)))]
 		pub fn resolve_coldkey_swap(
@@ -830,11 +823,9 @@ pub mod pallet {
 		/// took stake or hotkeys since the announcement: `ResolveOrigin` may redirect or drop
 		/// the swap).
 		#[pallet::call_index(7)]
-		// The reservation's removal (`PendingDestinations`) is not in the benchmark's figures.
 		#[pallet::weight(
 			T::WeightInfo::execute_coldkey_swap(*hotkeys, *positions)
 				.saturating_add(T::OnColdkeySwap::max_weight(*hotkeys))
-				.saturating_add(T::DbWeight::get().writes(1))
 		)]
 		pub fn execute_coldkey_swap(
 			origin: OriginFor<T>,
@@ -846,8 +837,7 @@ pub mod pallet {
 			match Self::do_execute_coldkey_swap(&old_coldkey, hotkeys, positions) {
 				Ok((moved_hotkeys, moved_positions, hook)) => Ok(Some(
 					T::WeightInfo::execute_coldkey_swap(moved_hotkeys, moved_positions)
-						.saturating_add(hook)
-						.saturating_add(T::DbWeight::get().writes(1)),
+						.saturating_add(hook),
 				)
 				.into()),
 				// The counts may have been read up to the witnesses; the hook did not run.

@@ -24,13 +24,17 @@ pub trait WeightInfo {
 	fn announce_coldkey_swap() -> Weight;
 	fn dispute_coldkey_swap() -> Weight;
 	fn resolve_coldkey_swap() -> Weight;
-	fn execute_coldkey_swap(h: u32, p: u32) -> Weight;
 	fn cancel_coldkey_swap() -> Weight;
+	fn execute_coldkey_swap(h: u32, p: u32) -> Weight;
 }
 
 /// Weights measured against the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Staking::ColdkeySwaps` (r:1 w:0)
+	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:1 w:0)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Registrations` (r:1 w:0)
 	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -44,14 +48,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Staking::Nominations` (r:0 w:1)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_stake() -> Weight {
-		// Proof size measured: 764 bytes.
-		// Minimum execution time: 61_262 ns.
-		Weight::from_parts(65_698_000, 3_593)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size measured: 833 bytes.
+		// Minimum execution time: 67_791 ns.
+		Weight::from_parts(72_889_000, 3_593)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Staking::ColdkeySwaps` (r:1 w:0)
 	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:1 w:0)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Pools` (r:1 w:1)
 	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Shares` (r:1 w:1)
@@ -68,15 +74,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove_stake() -> Weight {
 		// Proof size measured: 879 bytes.
-		// Minimum execution time: 67_491 ns.
-		Weight::from_parts(74_511_000, 3_601)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 70_696 ns.
+		Weight::from_parts(76_214_000, 3_601)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Staking::Registrations` (r:2 w:0)
 	/// Proof: `Staking::Registrations` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::ColdkeySwaps` (r:1 w:0)
 	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:1 w:0)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Pools` (r:2 w:2)
 	/// Proof: `Staking::Pools` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Shares` (r:2 w:2)
@@ -89,11 +97,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn move_stake() -> Weight {
 		// Proof size measured: 1100 bytes.
-		// Minimum execution time: 52_779 ns.
-		Weight::from_parts(57_265_000, 6_164)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 55_182 ns.
+		Weight::from_parts(58_938_000, 6_164)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
+	/// Storage: `Staking::ColdkeySwaps` (r:1 w:0)
+	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:1 w:0)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Owner` (r:1 w:0)
 	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Take` (r:1 w:1)
@@ -102,45 +114,64 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Staking::LastTakeChange` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn set_take() -> Weight {
 		// Proof size measured: 468 bytes.
-		// Minimum execution time: 19_690 ns.
-		Weight::from_parts(21_933_000, 3_545)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 22_694 ns.
+		Weight::from_parts(24_627_000, 3_554)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Staking::ColdkeySwaps` (r:1 w:1)
+	/// Storage: `Staking::ColdkeySwaps` (r:2 w:1)
 	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::PendingDestinations` (r:2 w:1)
+	/// Proof: `Staking::PendingDestinations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::OwnedHotkeys` (r:1 w:0)
 	/// Proof: `Staking::OwnedHotkeys` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Nominations` (r:1 w:0)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:0 w:1)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn announce_coldkey_swap() -> Weight {
 		// Proof size measured: 249 bytes.
-		// Minimum execution time: 34_811 ns.
-		Weight::from_parts(38_077_000, 3_561)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 42_643 ns.
+		Weight::from_parts(45_838_000, 6_118)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Staking::ColdkeySwaps` (r:1 w:1)
 	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	fn dispute_coldkey_swap() -> Weight {
-		// Proof size measured: 264 bytes.
-		// Minimum execution time: 11_167 ns.
-		Weight::from_parts(12_208_000, 3_554)
+		// Proof size measured: 298 bytes.
+		// Minimum execution time: 11_287 ns.
+		Weight::from_parts(12_258_000, 3_554)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Staking::ColdkeySwaps` (r:1 w:1)
+	/// Storage: `Staking::ColdkeySwaps` (r:2 w:1)
 	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::OwnedHotkeys` (r:1 w:0)
 	/// Proof: `Staking::OwnedHotkeys` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Nominations` (r:1 w:0)
 	/// Proof: `Staking::Nominations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::PendingDestinations` (r:2 w:2)
+	/// Proof: `Staking::PendingDestinations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn resolve_coldkey_swap() -> Weight {
-		// Proof size measured: 264 bytes.
-		// Minimum execution time: 18_227 ns.
-		Weight::from_parts(19_689_000, 3_561)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size measured: 366 bytes.
+		// Minimum execution time: 27_991 ns.
+		Weight::from_parts(29_994_000, 6_118)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Staking::ColdkeySwaps` (r:1 w:1)
+	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::PendingDestinations` (r:0 w:1)
+	/// Proof: `Staking::PendingDestinations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:0 w:1)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	fn cancel_coldkey_swap() -> Weight {
+		// Proof size measured: 298 bytes.
+		// Minimum execution time: 13_891 ns.
+		Weight::from_parts(15_012_000, 3_554)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Staking::ColdkeySwaps` (r:1 w:1)
 	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
@@ -158,92 +189,84 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::LastKeySwap` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::PendingDestinations` (r:0 w:1)
+	/// Proof: `Staking::PendingDestinations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Owner` (r:0 w:64)
 	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 64]`.
 	/// The range of component `p` is `[0, 64]`.
 	fn execute_coldkey_swap(h: u32, p: u32) -> Weight {
-		// Proof size measured: 1241 + h * 124 + p * 219 bytes.
-		// Minimum execution time: 904_440 ns.
-		Weight::from_parts(937_749_000, 6_196)
-			// Standard error: 441_248.
-			.saturating_add(Weight::from_parts(5_948_476, 0).saturating_mul(h.into()))
-			// Standard error: 441_248.
-			.saturating_add(Weight::from_parts(8_425_995, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Proof size measured: 1278 + h * 124 + p * 219 bytes.
+		// Minimum execution time: 903_027 ns.
+		Weight::from_parts(76_962_213, 6_196)
+			// Standard error: 47_038.
+			.saturating_add(Weight::from_parts(13_477_445, 0).saturating_mul(h.into()))
+			// Standard error: 47_038.
+			.saturating_add(Weight::from_parts(16_200_023, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64.saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64.saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(h.into()))
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(p.into()))
-	}
-	/// ESTIMATED BY HAND, NOT MEASURED: to be regenerated by scripts/benchmark.sh (benchmark
-	/// `cancel_coldkey_swap` in `benchmarking.rs`): `dispute_coldkey_swap`'s figures, two more
-	/// writes.
-	/// Storage: `Staking::ColdkeySwaps` (r:1 w:1), `Staking::PendingDestinations` (r:0 w:1),
-	/// `Staking::FrozenUntil` (r:0 w:1)
-	fn cancel_coldkey_swap() -> Weight {
-		Weight::from_parts(20_000_000, 3_554)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 }
 
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn add_stake() -> Weight {
-		Weight::from_parts(65_698_000, 3_593)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-	}
-	fn remove_stake() -> Weight {
-		Weight::from_parts(74_511_000, 3_601)
+		Weight::from_parts(72_889_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
+	fn remove_stake() -> Weight {
+		Weight::from_parts(76_214_000, 3_601)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
 	fn move_stake() -> Weight {
-		Weight::from_parts(57_265_000, 6_164)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		Weight::from_parts(58_938_000, 6_164)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn set_take() -> Weight {
-		Weight::from_parts(21_933_000, 3_545)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(24_627_000, 3_554)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn announce_coldkey_swap() -> Weight {
-		Weight::from_parts(38_077_000, 3_561)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(45_838_000, 6_118)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn dispute_coldkey_swap() -> Weight {
-		Weight::from_parts(12_208_000, 3_554)
+		Weight::from_parts(12_258_000, 3_554)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn resolve_coldkey_swap() -> Weight {
-		Weight::from_parts(19_689_000, 3_561)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(29_994_000, 6_118)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn cancel_coldkey_swap() -> Weight {
+		Weight::from_parts(15_012_000, 3_554)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn execute_coldkey_swap(h: u32, p: u32) -> Weight {
-		Weight::from_parts(937_749_000, 6_196)
-			.saturating_add(Weight::from_parts(5_948_476, 0).saturating_mul(h.into()))
-			.saturating_add(Weight::from_parts(8_425_995, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		Weight::from_parts(76_962_213, 6_196)
+			.saturating_add(Weight::from_parts(13_477_445, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(16_200_023, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64.saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64.saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(h.into()))
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(p.into()))
-	} // ESTIMATED BY HAND, NOT MEASURED: to be regenerated by scripts/benchmark.sh.
-	fn cancel_coldkey_swap() -> Weight {
-		Weight::from_parts(20_000_000, 3_554)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 }

@@ -706,9 +706,7 @@ pub mod pallet {
 		/// caller is frozen by a coldkey swap: a thief holding the key may not grow the hotkeys
 		/// the swap must move.
 		#[pallet::call_index(2)]
-		// The coldkey-swap freeze check (two reads in staking) is not in the benchmark's figures.
-		#[pallet::weight(T::WeightInfo::register(T::MaxUidsLimit::get())
-			.saturating_add(T::DbWeight::get().reads(2)))]
+		#[pallet::weight(T::WeightInfo::register(T::MaxUidsLimit::get()))]
 		pub fn register(
 			origin: OriginFor<T>,
 			netuid: NetUid,
@@ -725,9 +723,7 @@ pub mod pallet {
 			} else {
 				0
 			};
-			let actual =
-				Some(T::WeightInfo::register(scanned).saturating_add(T::DbWeight::get().reads(2)))
-					.into();
+			let actual = Some(T::WeightInfo::register(scanned)).into();
 			match Self::do_register(coldkey, netuid, hotkey, max_cost) {
 				Ok(()) => Ok(actual),
 				Err(error) => Err(DispatchErrorWithPostInfo { post_info: actual, error }),
@@ -872,11 +868,9 @@ pub mod pallet {
 		/// `ColdkeySwapPending` (the caller is frozen by a coldkey swap: a thief may not move
 		/// the owner's validators to his own hotkeys).
 		#[pallet::call_index(7)]
-		// The coldkey-swap freeze check (two reads in staking) is not in the benchmark's figures.
 		#[pallet::weight(
 			T::WeightInfo::swap_hotkey(u32::from(T::MaxSubnets::get()), *nominators)
 				.saturating_add(T::OnHotkeySwap::max_weight())
-				.saturating_add(T::DbWeight::get().reads(2))
 		)]
 		pub fn swap_hotkey(
 			origin: OriginFor<T>,
@@ -887,20 +881,12 @@ pub mod pallet {
 			let coldkey = ensure_signed(origin)?;
 			// Every subnet is looked at (for the new hotkey's UIDs too), at most `MaxSubnets`.
 			let subnets = u32::from(SubnetCount::<T>::get());
-			let frozen_check = T::DbWeight::get().reads(2);
 			match Self::do_swap_hotkey(&coldkey, &old_hotkey, &new_hotkey, nominators) {
-				Ok((moved, hook)) => Ok(Some(
-					T::WeightInfo::swap_hotkey(subnets, moved)
-						.saturating_add(hook)
-						.saturating_add(frozen_check),
-				)
-				.into()),
+				Ok((moved, hook)) => {
+					Ok(Some(T::WeightInfo::swap_hotkey(subnets, moved).saturating_add(hook)).into())
+				},
 				Err(error) => Err(DispatchErrorWithPostInfo {
-					post_info: Some(
-						T::WeightInfo::swap_hotkey(subnets, nominators)
-							.saturating_add(frozen_check),
-					)
-					.into(),
+					post_info: Some(T::WeightInfo::swap_hotkey(subnets, nominators)).into(),
 					error,
 				}),
 			}

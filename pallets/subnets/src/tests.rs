@@ -43,12 +43,6 @@ fn create(owner: u64) -> NetUid {
 	netuid
 }
 
-/// What `register` and `swap_hotkey` are charged on top of their benchmarks: the coldkey-swap
-/// freeze check (two reads in staking).
-fn freeze_check() -> Weight {
-	<Test as frame_system::Config>::DbWeight::get().reads(2)
-}
-
 /// Registers `hotkey` for `coldkey` at whatever it costs now; returns its UID.
 fn register(netuid: NetUid, coldkey: u64, hotkey: u64) -> Uid {
 	assert_ok!(Subnets::register(RuntimeOrigin::signed(coldkey), netuid, hotkey, u128::MAX));
@@ -619,10 +613,7 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 		let cost = Subnets::registration_cost(netuid).unwrap();
 		let info = Subnets::register(RuntimeOrigin::signed(2), netuid, 20, u128::MAX).unwrap();
 		// A full subnet scans every UID.
-		assert_eq!(
-			info.actual_weight,
-			Some(<() as WeightInfo>::register(4).saturating_add(freeze_check()))
-		);
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::register(4)));
 		assert_eq!(
 			last_events(2),
 			vec![
@@ -670,15 +661,9 @@ fn a_full_subnet_replaces_the_weakest_non_immune_neuron() {
 		// when it failed before any scan.
 		let failed =
 			Subnets::register(RuntimeOrigin::signed(2), netuid, 24, u128::MAX).unwrap_err();
-		assert_eq!(
-			failed.post_info.actual_weight,
-			Some(<() as WeightInfo>::register(4).saturating_add(freeze_check()))
-		);
+		assert_eq!(failed.post_info.actual_weight, Some(<() as WeightInfo>::register(4)));
 		let failed = Subnets::register(RuntimeOrigin::signed(2), 9, 24, u128::MAX).unwrap_err();
-		assert_eq!(
-			failed.post_info.actual_weight,
-			Some(<() as WeightInfo>::register(0).saturating_add(freeze_check()))
-		);
+		assert_eq!(failed.post_info.actual_weight, Some(<() as WeightInfo>::register(0)));
 		// The replaced hotkey may come back, as a newcomer (all registered at block 6 without
 		// emission: the lowest UID goes).
 		run_to_block(11);
@@ -698,10 +683,7 @@ fn replacement_ties_go_to_the_earliest_registered_then_the_lower_uid() {
 		run_to_block(3);
 		let info = Subnets::register(RuntimeOrigin::signed(1), netuid, 13, u128::MAX).unwrap();
 		// Not full yet: nothing scanned.
-		assert_eq!(
-			info.actual_weight,
-			Some(<() as WeightInfo>::register(0).saturating_add(freeze_check()))
-		);
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::register(0)));
 		// Emissions through the rewards pallet's interface.
 		let stats =
 			[7, 7, 0, 0].map(|emission| NeuronStats { emission, ..Default::default() }).to_vec();

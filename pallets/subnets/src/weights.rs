@@ -45,8 +45,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	fn create_subnet() -> Weight {
 		// Proof size measured: 639 bytes.
-		// Minimum execution time: 39_429 ns.
-		Weight::from_parts(43_595_000, 3_593)
+		// Minimum execution time: 39_208 ns.
+		Weight::from_parts(41_602_000, 3_593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -58,8 +58,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparamsSetAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	fn set_hyperparams() -> Weight {
 		// Proof size measured: 535 bytes.
-		// Minimum execution time: 18_057 ns.
-		Weight::from_parts(19_699_000, 3_601)
+		// Minimum execution time: 17_867 ns.
+		Weight::from_parts(19_439_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -72,10 +72,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 32]`.
 	fn on_stake_decrease(s: u32) -> Weight {
 		// Proof size measured: 65955 + s * 186 bytes.
-		// Minimum execution time: 57_116 ns.
-		Weight::from_parts(11_612_946, 3_601)
-			// Standard error: 62_816.
-			.saturating_add(Weight::from_parts(49_081_618, 0).saturating_mul(s.into()))
+		// Minimum execution time: 58_257 ns.
+		Weight::from_parts(13_949_174, 3_601)
+			// Standard error: 46_339.
+			.saturating_add(Weight::from_parts(49_552_671, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads(3_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64.saturating_mul(s.into())))
@@ -85,6 +85,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::SubnetN` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
 	/// Proof: `Subnets::Subnets` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::ColdkeySwaps` (r:1 w:0)
+	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:1 w:0)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::Uids` (r:1 w:2)
 	/// Proof: `Subnets::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Owner` (r:1 w:1)
@@ -128,11 +132,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32) -> Weight {
 		// Proof size measured: 6805 + n * 23 bytes.
-		// Minimum execution time: 136_173 ns.
-		Weight::from_parts(201_285_447, 69_013)
-			// Standard error: 4_035.
-			.saturating_add(Weight::from_parts(81_649, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+		// Minimum execution time: 143_053 ns.
+		Weight::from_parts(204_283_556, 69_013)
+			// Standard error: 2_922.
+			.saturating_add(Weight::from_parts(81_950, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().writes(23_u64))
 	}
 	/// Storage: `Subnets::Subnets` (r:1 w:0)
@@ -147,8 +151,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::Neurons` (`max_values`: None, `max_size`: Some(688), added: 3163, mode: `MaxEncodedLen`)
 	fn serve() -> Weight {
 		// Proof size measured: 821 bytes.
-		// Minimum execution time: 68_011 ns.
-		Weight::from_parts(78_127_000, 4_153)
+		// Minimum execution time: 67_451 ns.
+		Weight::from_parts(72_328_000, 4_153)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -167,10 +171,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn set_weights(n: u32) -> Weight {
 		// Proof size measured: 2718 + n * 1 bytes.
-		// Minimum execution time: 28_413 ns.
-		Weight::from_parts(64_742_161, 19_871)
-			// Standard error: 3_109.
-			.saturating_add(Weight::from_parts(30_629, 0).saturating_mul(n.into()))
+		// Minimum execution time: 27_762 ns.
+		Weight::from_parts(64_728_120, 19_871)
+			// Standard error: 2_478.
+			.saturating_add(Weight::from_parts(30_434, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -182,8 +186,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::WeightCommits` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	fn commit_weights() -> Weight {
 		// Proof size measured: 822 bytes.
-		// Minimum execution time: 22_513 ns.
-		Weight::from_parts(24_567_000, 3_601)
+		// Minimum execution time: 22_924 ns.
+		Weight::from_parts(24_967_000, 3_601)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -204,15 +208,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 4096]`.
 	fn reveal_weights(n: u32) -> Weight {
 		// Proof size measured: 2899 + n * 1 bytes.
-		// Minimum execution time: 34_191 ns.
-		Weight::from_parts(65_756_087, 7_573)
-			// Standard error: 1_941.
-			.saturating_add(Weight::from_parts(36_901, 0).saturating_mul(n.into()))
+		// Minimum execution time: 33_920 ns.
+		Weight::from_parts(67_795_373, 7_573)
+			// Standard error: 2_329.
+			.saturating_add(Weight::from_parts(36_407, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Subnets::SubnetCount` (r:1 w:0)
 	/// Proof: `Subnets::SubnetCount` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::ColdkeySwaps` (r:1 w:0)
+	/// Proof: `Staking::ColdkeySwaps` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Staking::FrozenUntil` (r:1 w:0)
+	/// Proof: `Staking::FrozenUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Owner` (r:2 w:2)
 	/// Proof: `Staking::Owner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::Pools` (r:2 w:2)
@@ -249,13 +257,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 1024]`.
 	fn swap_hotkey(s: u32, n: u32) -> Weight {
 		// Proof size measured: 1625 + n * 71 + s * 178 bytes.
-		// Minimum execution time: 694_806 ns.
-		Weight::from_parts(721_507_000, 6_196)
-			// Standard error: 13_184_274.
-			.saturating_add(Weight::from_parts(22_551_878, 0).saturating_mul(s.into()))
-			// Standard error: 412_037.
-			.saturating_add(Weight::from_parts(13_588_089, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		// Minimum execution time: 747_806 ns.
+		Weight::from_parts(771_932_000, 6_196)
+			// Standard error: 3_415_214.
+			.saturating_add(Weight::from_parts(6_519_697, 0).saturating_mul(s.into()))
+			// Standard error: 106_733.
+			.saturating_add(Weight::from_parts(14_141_262, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads(5_u64.saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads(1_u64.saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -269,56 +277,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same figures against RocksDB weights.
 impl WeightInfo for () {
 	fn create_subnet() -> Weight {
-		Weight::from_parts(43_595_000, 3_593)
+		Weight::from_parts(41_602_000, 3_593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_hyperparams() -> Weight {
-		Weight::from_parts(19_699_000, 3_601)
+		Weight::from_parts(19_439_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn on_stake_decrease(s: u32) -> Weight {
-		Weight::from_parts(11_612_946, 3_601)
-			.saturating_add(Weight::from_parts(49_081_618, 0).saturating_mul(s.into()))
+		Weight::from_parts(13_949_174, 3_601)
+			.saturating_add(Weight::from_parts(49_552_671, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads(3_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64.saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 68023).saturating_mul(s.into()))
 	}
 	fn register(n: u32) -> Weight {
-		Weight::from_parts(201_285_447, 69_013)
-			.saturating_add(Weight::from_parts(81_649, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
+		Weight::from_parts(204_283_556, 69_013)
+			.saturating_add(Weight::from_parts(81_950, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(22_u64))
 			.saturating_add(RocksDbWeight::get().writes(23_u64))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(78_127_000, 4_153)
+		Weight::from_parts(72_328_000, 4_153)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_weights(n: u32) -> Weight {
-		Weight::from_parts(64_742_161, 19_871)
-			.saturating_add(Weight::from_parts(30_629, 0).saturating_mul(n.into()))
+		Weight::from_parts(64_728_120, 19_871)
+			.saturating_add(Weight::from_parts(30_434, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn commit_weights() -> Weight {
-		Weight::from_parts(24_567_000, 3_601)
+		Weight::from_parts(24_967_000, 3_601)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(n: u32) -> Weight {
-		Weight::from_parts(65_756_087, 7_573)
-			.saturating_add(Weight::from_parts(36_901, 0).saturating_mul(n.into()))
+		Weight::from_parts(67_795_373, 7_573)
+			.saturating_add(Weight::from_parts(36_407, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn swap_hotkey(s: u32, n: u32) -> Weight {
-		Weight::from_parts(721_507_000, 6_196)
-			.saturating_add(Weight::from_parts(22_551_878, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(13_588_089, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(771_932_000, 6_196)
+			.saturating_add(Weight::from_parts(6_519_697, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(14_141_262, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().reads(5_u64.saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().reads(1_u64.saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))

@@ -292,21 +292,15 @@ fn a_swap_is_charged_for_its_witness_and_refunded_to_what_it_moved() {
 		let max_subnets = u32::from(max_subnets);
 		assert_eq!(
 			call.get_dispatch_info().call_weight,
-			<() as WeightInfo>::swap_hotkey(max_subnets, 50).saturating_add(freeze_check())
+			<() as WeightInfo>::swap_hotkey(max_subnets, 50)
 		);
 		let post = Subnets::swap_hotkey(RuntimeOrigin::signed(2), 20, 21, 50).unwrap();
 		// Two subnets on chain, three nominators moved.
-		assert_eq!(
-			post.actual_weight,
-			Some(<() as WeightInfo>::swap_hotkey(2, 3).saturating_add(freeze_check()))
-		);
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::swap_hotkey(2, 3)));
 		// A failure is charged for the subnets on chain and the witness, never more.
 		run_to_block(20);
 		let err = Subnets::swap_hotkey(RuntimeOrigin::signed(2), 21, 22, 1).unwrap_err();
-		assert_eq!(
-			err.post_info.actual_weight,
-			Some(<() as WeightInfo>::swap_hotkey(2, 1).saturating_add(freeze_check()))
-		);
+		assert_eq!(err.post_info.actual_weight, Some(<() as WeightInfo>::swap_hotkey(2, 1)));
 	});
 }
 
