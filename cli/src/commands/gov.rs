@@ -340,20 +340,7 @@ async fn vote(ctx: &Ctx, out: &Out, args: VoteArgs) -> Result<()> {
 	let conviction = conviction_checked(args.conviction)?;
 	let amount = parse_agr(&args.amount)?;
 	let client = ctx.client().await?;
-	let referendum = client.referendum(args.index).await?.ok_or_else(|| {
-		Failure::refused(format!(
-			"referendum {} does not exist (see `agora gov list --all`)",
-			args.index
-		))
-	})?;
-	if !referendum.status.is_ongoing() {
-		return Err(Failure::refused(format!(
-			"referendum {} is {} (ended at block {}): its votes are closed",
-			args.index,
-			referendum.status.name(),
-			referendum.status.ended_at().unwrap_or_default()
-		)));
-	}
+	let referendum = ongoing(client.referendum(args.index).await?, args.index)?;
 	let signer = ctx.coldkey(&args.wallet)?;
 	let me: AccountId32 = signer.public_key().to_account_id();
 	ensure_free(&client, &me, amount, "voting").await?;
@@ -378,6 +365,21 @@ async fn vote(ctx: &Ctx, out: &Out, args: VoteArgs) -> Result<()> {
 	Ok(())
 }
 
+/// Referendum `index` if it exists and is ongoing; the refusal names what it is otherwise.
+fn ongoing(referendum: Option<Referendum>, index: u32) -> Result<Referendum> {
+	let referendum = referendum.ok_or_else(|| {
+		Failure::refused(format!("referendum {index} does not exist (see `agora gov list --all`)"))
+	})?;
+	if !referendum.status.is_ongoing() {
+		return Err(Failure::refused(format!(
+			"referendum {index} is {} (ended at block {}): it is closed",
+			referendum.status.name(),
+			referendum.status.ended_at().unwrap_or_default()
+		)));
+	}
+	Ok(referendum)
+}
+
 /// `agora gov cancel`: refused before signing when the hotkey sits in no senate seat, the
 /// referendum is not ongoing, or this senator already voted to cancel it.
 async fn cancel(ctx: &Ctx, out: &Out, args: CancelArgs) -> Result<()> {
@@ -394,19 +396,7 @@ async fn cancel(ctx: &Ctx, out: &Out, args: CancelArgs) -> Result<()> {
 			senate.len()
 		)));
 	}
-	let referendum = referendum.ok_or_else(|| {
-		Failure::refused(format!(
-			"referendum {} does not exist (see `agora gov list --all`)",
-			args.index
-		))
-	})?;
-	if !referendum.status.is_ongoing() {
-		return Err(Failure::refused(format!(
-			"referendum {} is {}: only an ongoing referendum can be cancelled",
-			args.index,
-			referendum.status.name()
-		)));
-	}
+	ongoing(referendum, args.index)?;
 	if votes.contains(&me) {
 		return Err(Failure::refused(format!(
 			"{me} already voted to cancel referendum {}",
