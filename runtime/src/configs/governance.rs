@@ -122,8 +122,9 @@ impl Get<BlockNumber> for VoteLockingPeriod {
 	}
 }
 
-/// How long a senate motion stays open: the confirm period (`pallet-governance`), so that the
-/// senate can stop a referendum before it is approved.
+/// How long a senate motion stays open: the confirm period (`pallet-governance`). Motions carry
+/// no power (no origin accepts the senate's): the senate's brake is `Governance.senate_cancel`,
+/// votes per referendum that no motion queue can jam.
 pub struct SenateMotionDuration;
 impl Get<BlockNumber> for SenateMotionDuration {
 	fn get() -> BlockNumber {
