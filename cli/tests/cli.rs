@@ -15,7 +15,7 @@ mod harness;
 
 use std::{
 	io::Write,
-	path::Path,
+	path::{Path, PathBuf},
 	process::{Command, Stdio},
 	time::{Duration, Instant},
 };
@@ -36,6 +36,16 @@ fn agora(
 }
 
 /// Like [`agora`] but the command must succeed.
+/// A dev node for a CLI test (named `name`, logging under `dir`), with the wallets directory and
+/// password file the CLI is run with: `(node, wallets, password file)`.
+fn dev_node(dir: &TestDir, name: &str) -> Result<(Node, PathBuf, PathBuf)> {
+	let mut node = Node::start(name, dir.path(), &["--dev", "--tmp"])?;
+	node.wait_rpc(Duration::from_secs(90))?;
+	let pw = dir.path().join("pw");
+	std::fs::write(&pw, "correct horse\n")?;
+	Ok((node, dir.path().join("wallets"), pw))
+}
+
 fn ok(node: &Node, wallets: &Path, password: &Path, args: &[&str]) -> Result<Value> {
 	let (code, json, stderr) = agora(node, wallets, password, args)?;
 	if code != 0 {
@@ -98,11 +108,7 @@ const AGR: u128 = 1_000_000_000;
 #[test]
 fn a_new_user_walks_from_wallet_to_metagraph() -> Result<()> {
 	let dir = TestDir::new("agora-cli-");
-	let mut node = Node::start("cli", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
-	let wallets = dir.path().join("wallets");
-	let pw = dir.path().join("pw");
-	std::fs::write(&pw, "correct horse\n")?;
+	let (mut node, wallets, pw) = dev_node(&dir, "cli")?;
 	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
 
 	// The dev faucet: Alice's well-known key in a wallet.
@@ -399,11 +405,7 @@ fn one_key_at_once_mortal_eras_and_whole_positions() -> Result<()> {
 	use agora_client::{chain::calls, wallet::Wallet, Wait};
 
 	let dir = TestDir::new("agora-cli-16-");
-	let mut node = Node::start("cli16", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
-	let wallets = dir.path().join("wallets");
-	let pw = dir.path().join("pw");
-	std::fs::write(&pw, "correct horse\n")?;
+	let (mut node, wallets, pw) = dev_node(&dir, "cli16")?;
 	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
 	run(&["wallet", "regen", "-w", "alice", "--uri", "//Alice"])?;
 	let created = run(&["wallet", "create", "-w", "me", "--hotkey", "miner"])?;
@@ -752,11 +754,7 @@ fn audit_verify_checks_a_log_offline() -> Result<()> {
 #[test]
 fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
 	let dir = TestDir::new("agora-cli-channel-");
-	let mut node = Node::start("cli-channel", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
-	let wallets = dir.path().join("wallets");
-	let pw = dir.path().join("pw");
-	std::fs::write(&pw, "correct horse\n")?;
+	let (node, wallets, pw) = dev_node(&dir, "cli-channel")?;
 	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
 	let fails = |args: &[&str]| agora(&node, &wallets, &pw, args);
 
@@ -923,11 +921,7 @@ fn payment_channels_open_top_up_extend_show_and_close() -> Result<()> {
 #[test]
 fn a_root_referendum_changes_a_subnet_parameter() -> Result<()> {
 	let dir = TestDir::new("agora-cli-gov-");
-	let mut node = Node::start("cli-gov", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
-	let wallets = dir.path().join("wallets");
-	let pw = dir.path().join("pw");
-	std::fs::write(&pw, "correct horse\n")?;
+	let (mut node, wallets, pw) = dev_node(&dir, "cli-gov")?;
 	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
 	let fails = |args: &[&str]| agora(&node, &wallets, &pw, args);
 	for (wallet, uri) in [("alice", "//Alice"), ("bob", "//Bob"), ("charlie", "//Charlie")] {
@@ -1048,11 +1042,7 @@ fn a_root_referendum_changes_a_subnet_parameter() -> Result<()> {
 #[test]
 fn hotkeys_swap_at_once_and_a_disputed_coldkey_swap_waits_for_root() -> Result<()> {
 	let dir = TestDir::new("agora-cli-swap-");
-	let mut node = Node::start("cli-swap", dir.path(), &["--dev", "--tmp"])?;
-	node.wait_rpc(Duration::from_secs(90))?;
-	let wallets = dir.path().join("wallets");
-	let pw = dir.path().join("pw");
-	std::fs::write(&pw, "correct horse\n")?;
+	let (mut node, wallets, pw) = dev_node(&dir, "cli-swap")?;
 	let run = |args: &[&str]| ok(&node, &wallets, &pw, args);
 	let refused = |args: &[&str], says: &str| -> Result<()> {
 		let (code, json, err) = agora(&node, &wallets, &pw, args)?;
