@@ -22,7 +22,7 @@ use tokenizers::{
 	AddedToken, PreTokenizerWrapper, Tokenizer,
 };
 
-use crate::{assets::require_file, ModelError, Result};
+use crate::{assets::require_file, llama::Llama, ModelError, Result};
 
 /// What [`Generator::generate`] produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,9 +47,38 @@ pub struct GeneratedTokens {
 	pub stopped: bool,
 }
 
+/// The model itself: candle-transformers' `quantized_llama`, or [`Llama`] on the CPU.
+enum Model {
+	Candle(Box<ModelWeights>),
+	Cpu(Box<Llama>),
+}
+
+impl Model {
+	fn clear(&mut self) {
+		match self {
+			Self::Candle(model) => model.clear_kv_cache(),
+			Self::Cpu(model) => model.clear(),
+		}
+	}
+
+	/// The logits after `ids`, which sit at positions `pos..` (`pos` = tokens already cached).
+	fn forward(&mut self, ids: &[u32], pos: usize, device: &Device) -> Result<Vec<f32>> {
+		match self {
+			Self::Candle(model) => {
+				let input = Tensor::new(ids, device)?.unsqueeze(0)?;
+				Ok(model.forward(&input, pos)?.squeeze(0)?.to_vec1()?)
+			},
+			Self::Cpu(model) => {
+				debug_assert_eq!(model.cached(), pos);
+				Ok(model.forward(ids)?)
+			},
+		}
+	}
+}
+
 /// A quantized llama model and its tokenizer, generating greedily.
 pub struct Generator {
-	model: ModelWeights,
+	model: Model,
 	tokenizer: Tokenizer,
 	device: Device,
 	stop: HashSet<u32>,
@@ -187,22 +216,26 @@ pub enum Weights {
 	AsStored,
 	/// Dequantized to `f32`, multiplied by candle's `f32` gemm (about 4 bytes a parameter).
 	F32,
-	/// Requantized to this block type as they load. A matrix whose rows do not divide into its
-	/// blocks (rows of 576 into Q4K's 256) takes [`GgmlDType::Q8_0`] instead, or `f32` when
-	/// not even that fits.
+	/// Requantized to this block type as they load, run by candle. A matrix whose rows do not
+	/// divide into its blocks (rows of 576 into Q4K's 256) takes [`GgmlDType::Q8_0`] instead, or
+	/// `f32` when not even that fits.
 	Requantized(GgmlDType),
+	/// Requantized to [`GgmlDType::Q8_0`] by candle and run by Agora's CPU forward pass,
+	/// [`crate::llama`] (int8 products with AVX-512 VNNI or AVX2; ~1.06 bytes a parameter, the
+	/// token embeddings included). CPU only.
+	CpuQ8_0,
 }
 
 impl Weights {
-	/// What [`Generator::load`] uses on `device`: [`Weights::Requantized`] to
-	/// [`GgmlDType::Q8_0`] on the CPU, [`Weights::AsStored`] elsewhere.
+	/// What [`Generator::load`] uses on `device`: [`Weights::CpuQ8_0`] on the CPU,
+	/// [`Weights::AsStored`] elsewhere.
 	///
-	/// On the CPU candle has no SIMD dot product for Q4_1 (a scalar loop), while Q8_0's is
-	/// AVX2 (and VNNI-repacked where rows are a multiple of 256); Q8_0 also reads a quarter
-	/// of the bytes of `f32` a token, and decoding one token is bound by those reads.
+	/// On the CPU candle has no SIMD dot product for Q4_1 (a scalar loop) and its Q8_0 one is
+	/// AVX2 a block at a time; [`crate::q8`]'s kernels decode SmolLM2 ~2× faster than candle's
+	/// Q8_0 path with the same weights (`docs/benchmarks.md`).
 	pub fn default_for(device: &Device) -> Self {
 		if device.is_cpu() {
-			Self::Requantized(GgmlDType::Q8_0)
+			Self::CpuQ8_0
 		} else {
 			Self::AsStored
 		}
@@ -211,7 +244,7 @@ impl Weights {
 	/// The type a stored `dtype` tensor of rows of `row` values becomes; `None` keeps it.
 	fn target(self, dtype: GgmlDType, row: usize) -> Option<GgmlDType> {
 		let wanted = match self {
-			Self::AsStored => return None,
+			Self::AsStored | Self::CpuQ8_0 => return None,
 			Self::F32 => GgmlDType::F32,
 			Self::Requantized(wanted) => wanted,
 		};
@@ -283,9 +316,9 @@ fn log_softmax_at(values: &[f32], index: usize) -> f32 {
 
 impl Generator {
 	/// The model in the GGUF file `gguf` (llama architecture, GPT-2 style tokenizer in the
-	/// metadata), on `device`, its weights held as [`Weights::default_for`] says: requantized to
-	/// Q8_0 on the CPU (~1.06 bytes a parameter; candle's Q8_0 kernels are SIMD, its Q4_1 ones
-	/// are not), as stored on a GPU. See [`Self::load_as`] to choose.
+	/// metadata), on `device`, its weights held as [`Weights::default_for`] says: Q8_0 run by
+	/// [`crate::llama`] on the CPU (~1.06 bytes a parameter), as stored on a GPU. See
+	/// [`Self::load_as`] to choose.
 	pub fn load(gguf: &Path, device: &Device) -> Result<Self> {
 		Self::load_as(gguf, device, Weights::default_for(device))
 	}
@@ -295,7 +328,8 @@ impl Generator {
 		Self::load_as(gguf, device, if dequantize { Weights::F32 } else { Weights::AsStored })
 	}
 
-	/// [`Self::load`], with the weights held as `weights` says.
+	/// [`Self::load`], with the weights held as `weights` says ([`Weights::CpuQ8_0`] only on
+	/// the CPU: [`ModelError::Load`] elsewhere).
 	pub fn load_as(gguf: &Path, device: &Device, weights: Weights) -> Result<Self> {
 		require_file(gguf)?;
 		let mut file = File::open(gguf).map_err(|e| load_error(gguf, e))?;
@@ -325,16 +359,29 @@ impl Generator {
 			.and_then(|s| s.to_str())
 			.map(str::to_string)
 			.unwrap_or_else(|| "llama".into());
-		let model =
-			match converted(&content, &mut file, weights).map_err(|e| load_error(gguf, e))? {
-				Some(mut buffer) => {
-					let content =
-						gguf_file::Content::read(&mut buffer).map_err(|e| load_error(gguf, e))?;
-					ModelWeights::from_gguf(content, &mut buffer, device)
-				},
-				None => ModelWeights::from_gguf(content, &mut file, device),
+		let model = if weights == Weights::CpuQ8_0 {
+			if !device.is_cpu() {
+				return Err(load_error(
+					gguf,
+					format!("Q8_0 on Agora's CPU forward pass, not on {device:?}"),
+				));
 			}
-			.map_err(|e| load_error(gguf, e))?;
+			Model::Cpu(Box::new(
+				Llama::from_gguf(&content, &mut file).map_err(|e| load_error(gguf, e))?,
+			))
+		} else {
+			Model::Candle(Box::new(
+				match converted(&content, &mut file, weights).map_err(|e| load_error(gguf, e))? {
+					Some(mut buffer) => {
+						let content = gguf_file::Content::read(&mut buffer)
+							.map_err(|e| load_error(gguf, e))?;
+						ModelWeights::from_gguf(content, &mut buffer, device)
+					},
+					None => ModelWeights::from_gguf(content, &mut file, device),
+				}
+				.map_err(|e| load_error(gguf, e))?,
+			))
+		};
 		Ok(Self { model, tokenizer, device: device.clone(), stop, context, name })
 	}
 
@@ -374,11 +421,10 @@ impl Generator {
 				self.context
 			)));
 		}
-		self.model.clear_kv_cache();
-		let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
-		let logits = self.model.forward(&input, 0).and_then(|l| l.squeeze(0)?.to_vec1());
-		self.model.clear_kv_cache();
-		Ok(logits?)
+		self.model.clear();
+		let logits = self.model.forward(ids, 0, &self.device);
+		self.model.clear();
+		logits
 	}
 
 	/// The greedy continuation of `prompt` (plain text, no chat template): at each step the most
@@ -433,12 +479,10 @@ impl Generator {
 		if max_tokens == 0 {
 			return Ok(out);
 		}
-		self.model.clear_kv_cache();
-		let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
-		let mut logits = self.model.forward(&input, 0)?;
+		self.model.clear();
+		let mut values = self.model.forward(ids, 0, &self.device)?;
 		let result = (|| {
 			loop {
-				let values: Vec<f32> = logits.squeeze(0)?.to_vec1()?;
 				let next = argmax(&values);
 				if self.stop.contains(&(next as u32)) {
 					out.stopped = true;
@@ -451,13 +495,13 @@ impl Generator {
 				if out.ids.len() >= max_tokens {
 					break;
 				}
-				let input = Tensor::new(&[next as u32], &self.device)?.unsqueeze(0)?;
-				logits = self.model.forward(&input, ids.len() + out.ids.len() - 1)?;
+				let pos = ids.len() + out.ids.len() - 1;
+				values = self.model.forward(&[next as u32], pos, &self.device)?;
 			}
 			Ok::<_, ModelError>(())
 		})();
 		// Free the cache now rather than at the next call.
-		self.model.clear_kv_cache();
+		self.model.clear();
 		result.map(|()| out)
 	}
 }

@@ -5,7 +5,8 @@
 //!   mask, L2-normalised. [`embedding::Variant`] also builds deliberately worse models (fewer
 //!   layers, random weights) so that the network's scoring can be seen to separate them.
 //! - [`generation`]: greedy text continuation with a quantized llama model read from a GGUF file
-//!   (SmolLM2-135M-Instruct), its tokenizer built from the GGUF metadata.
+//!   (SmolLM2-135M-Instruct), its tokenizer built from the GGUF metadata; on the CPU it runs
+//!   through [`llama`], a llama forward pass over [`q8`]'s int8 matrix products.
 //! - [`data`]: the Lee corpus with its human similarity ratings, and held-out English text (State
 //!   of the Union speeches and the Brown corpus), turned into seeded, deterministic challenges.
 //! - [`eval`]: the default, lookup-resistant challenges: human-rated pairs (Lee, and a
@@ -27,8 +28,10 @@ pub mod data;
 pub mod embedding;
 pub mod eval;
 pub mod generation;
+pub mod llama;
 pub mod lookup;
 pub mod private;
+pub mod q8;
 pub mod scoring;
 
 pub use candle_core::Device;
