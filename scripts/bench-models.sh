@@ -254,6 +254,25 @@ for name in ["lee_docs", "sotu_sentences"]:
     print(f"pytorch {name:<15} batch {len(texts)}: {np.median(rates):7.1f} embeddings/s | "
           f"vs candle: min cosine {cos.min():.6f}, max |diff| {np.abs(cand - ref).max():.2e} "
           f"| load avg {' '.join(open('/proc/loadavg').read().split()[:3])}")
+
+def timed(label, per_run, fn):
+    fn()
+    rates = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        rates.append(per_run / (time.perf_counter() - t))
+    result[label] = {"median": float(np.median(rates)), "runs": rates}
+    return float(np.median(rates))
+
+short, docs = bench["inputs"]["sotu_sentences"], bench["inputs"]["lee_docs"][:12]
+with torch.inference_mode():
+    one = timed("sotu_sentences_batch1", len(short),
+                lambda: [model.encode([t], batch_size=1, convert_to_numpy=True) for t in short])
+    ch = timed("challenge_12_lee_docs_per_sec", 1.0,
+               lambda: model.encode(docs, batch_size=32, convert_to_numpy=True))
+print(f"pytorch sotu_sentences  batch 1:  {one:7.1f} embeddings/s | challenge (12 Lee docs in one "
+      f"call) {1e3 / ch:7.1f} ms | load avg {' '.join(open('/proc/loadavg').read().split()[:3])}")
 json.dump(result, open(f"{out}/pytorch.json", "w"))
 PYEOF
 fi
@@ -281,36 +300,55 @@ def last_logits():
     # The logits of the last token evaluated (llama-cpp-python keeps none without logits_all).
     return np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(n_vocab,))
 
-def run():
-    """Greedy: the prompt in one batch, then one token at a time, n_new tokens in all."""
+def run(prompt_ids=ids, n=n_new, keep=False):
+    """Greedy: the prompt in one batch, then one token at a time, n tokens in all (with
+    `keep`, also each step's logits)."""
     llm.reset()
     t0 = time.perf_counter()
-    llm.eval(ids)
+    llm.eval(prompt_ids)
+    logits = [last_logits().copy()] if keep else None
     nxt = int(np.argmax(last_logits()))
     t1 = time.perf_counter()
     gen = [nxt]
-    while len(gen) < n_new and nxt not in stop:
+    while len(gen) < n and nxt not in stop:
         llm.eval([nxt])
+        if keep:
+            logits.append(last_logits().copy())
         nxt = int(np.argmax(last_logits()))
         gen.append(nxt)
     t2 = time.perf_counter()
-    return t1 - t0, (len(gen) - 1) / (t2 - t1), gen
+    return t1 - t0, (len(gen) - 1) / max(t2 - t1, 1e-9), gen, logits
+
+def agreement(prompt_ids, theirs, n=32):
+    """How many of the first n greedy tokens llama.cpp and Agora share, and where they first
+    differ, llama.cpp's logit gap between its token and Agora's there."""
+    _, _, gen, logits = run(prompt_ids, n, keep=True)
+    theirs = theirs[:n]
+    same = next((i for i, (a, b) in enumerate(zip(gen, theirs)) if a != b), min(len(gen), len(theirs)))
+    out = {"compared": min(n, len(gen), len(theirs)), "same": same, "llama_ids": gen}
+    if same < out["compared"]:
+        a, b = gen[same], theirs[same]
+        out.update({"llama_token": a, "agora_token": b, "llama_logit_gap": float(logits[same][a] - logits[same][b]),
+                    "llama_text": llm.detokenize([a]).decode("utf-8", "replace"),
+                    "agora_text": llm.detokenize([b]).decode("utf-8", "replace")})
+    return out
 
 run()
 prompt_secs, rates = [], []
 for _ in range(reps):
-    p, r, gen = run()
+    p, r, gen, _ = run()
     prompt_secs.append(p)
     rates.append(r)
-cq = bench["generation"]["candle_q4_1"]["generated_ids"]
-same = next((i for i, (a, b) in enumerate(zip(gen, cq)) if a != b), min(len(gen), len(cq)))
+agora = bench["generation"]["agora_q8_0"]["generated_ids"]
+chat = bench["chat"]
+greedy = {"bench_prompt": agreement(ids, agora), "chat_prompt": agreement(chat["prompt_ids"], chat["generated_ids"])}
 result = {"threads": threads, "version": llama_cpp.__version__, "prompt_tokens": len(ids),
           "generated_tokens": len(gen), "prompt_secs": {"median": float(np.median(prompt_secs)), "runs": prompt_secs},
           "decode_tokens_per_sec": {"median": float(np.median(rates)), "runs": rates},
-          "same_ids_as_candle_q4_1": same, "text": llm.detokenize(gen).decode("utf-8", "replace")}
+          "greedy_vs_agora": greedy, "text": llm.detokenize(gen).decode("utf-8", "replace")}
 print(f"llama.cpp {llama_cpp.__version__} Q4_1: prompt {len(ids)} tokens {np.median(prompt_secs) * 1e3:7.1f} ms "
       f"({len(ids) / np.median(prompt_secs):6.0f} tokens/s) | decode {np.median(rates):6.1f} tokens/s | "
-      f"first {same} of {len(gen)} tokens as candle Q4_1 | load avg {' '.join(open('/proc/loadavg').read().split()[:3])}")
+      f"load avg {' '.join(open('/proc/loadavg').read().split()[:3])}")
 json.dump(result, open(f"{out}/llama.json", "w"))
 PYEOF
 fi
@@ -327,13 +365,23 @@ def load(name):
 c, pt, npy, ll = load("models"), load("pytorch"), load("numpy"), load("llama")
 fmt = lambda v: "n/a" if v is None else f"{v:.1f}"
 ratio = lambda a, b: "n/a" if a is None or b is None else f"{a / b:.2f}"
+def _get(d, keys):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
 print(f"\nSummary ({c['threads']} candle threads, {c['reps']} runs each, medians)")
-print("\nMiniLM embeddings/s, batch 32   candle   PyTorch  candle/PyTorch   NumPy  candle/NumPy")
-for name, label in [("lee_docs", "Lee documents (long)"), ("sotu_sentences", "SOTU sentences (short)")]:
-    a = c["embedding"][name]["median"]
-    b = pt[name]["median"] if pt else None
-    n = npy[name]["median"] if npy else None
-    print(f"  {label:<29} {fmt(a):>7} {fmt(b):>9} {ratio(a, b):>15} {fmt(n):>7} {ratio(a, n):>13}")
+e = c["embedding"]
+print("\nMiniLM                                  Agora   PyTorch  Agora/PyTorch   NumPy  Agora/NumPy")
+rows = [("32 Lee documents, batch 32 (emb/s)", ("lee_docs", "median"), ("lee_docs", "median")),
+        ("32 SOTU sentences, batch 32 (emb/s)", ("sotu_sentences", "median"), ("sotu_sentences", "median")),
+        ("SOTU sentences, batch 1 (emb/s)", ("sotu_sentences_batch1", "new", "median"), ("sotu_sentences_batch1", "median")),
+        ("12-document challenge (per s)", ("challenge_12_lee_docs_per_sec", "new", "median"), ("challenge_12_lee_docs_per_sec", "median"))]
+for label, ck, pk in rows:
+    a, b = _get(e, ck), _get(pt, pk)
+    n = _get(npy, pk)
+    print(f"  {label:<37} {fmt(a):>7} {fmt(b):>9} {ratio(a, b):>14} {fmt(n):>7} {ratio(a, n):>12}")
 for ref, nm in [(pt, "PyTorch"), (npy, "NumPy")]:
     if ref:
         print(f"  embeddings vs {nm}: min cosine {min(ref[k]['min_cosine_vs_candle'] for k in ('lee_docs', 'sotu_sentences')):.6f}, "
@@ -341,13 +389,26 @@ for ref, nm in [(pt, "PyTorch"), (npy, "NumPy")]:
 g = c["generation"]
 lp = ll["prompt_tokens"] / ll["prompt_secs"]["median"] if ll else None
 ld = ll["decode_tokens_per_sec"]["median"] if ll else None
-print(f"\nSmolLM2-135M, {g['candle_f32']['prompt_tokens']}-token prompt, {c['inputs']['new_tokens']} new tokens")
-print("                                prompt tok/s  decode tok/s  prompt vs llama.cpp  decode vs llama.cpp")
-for key, label in [("candle_f32", "candle f32 (dequantized)"), ("candle_q4_1", "candle Q4_1")]:
+first = next(iter(g.values()), None)
+if first:
+    print(f"\nSmolLM2-135M, {first['prompt_tokens']}-token prompt, {c['inputs']['new_tokens']} new tokens")
+    print("                                prompt tok/s  decode tok/s  prompt vs llama.cpp  decode vs llama.cpp")
+for key, label in [("agora_q8_0", "Agora Q8_0 (default)"), ("candle_q8_0", "candle Q8_0"),
+                   ("candle_f32", "candle f32 (dequantized)"), ("candle_q4_1", "candle Q4_1")]:
+    if key not in g:
+        continue
     p = g[key]["prompt_tokens"] / g[key]["prompt_secs"]["median"]
     d = g[key]["decode_tokens_per_sec"]["median"]
     print(f"  {label:<29} {p:12.0f} {d:13.1f} {ratio(p, lp):>20} {ratio(d, ld):>20}")
-print(f"  {'llama.cpp Q4_1':<29} {'n/a' if lp is None else f'{lp:.0f}':>12} {fmt(ld):>13}")
+if g:
+    print(f"  {'llama.cpp Q4_1':<29} {'n/a' if lp is None else f'{lp:.0f}':>12} {fmt(ld):>13}")
+if ll:
+    for name, a in ll["greedy_vs_agora"].items():
+        line = f"  greedy, {name}: the first {a['same']} of {a['compared']} tokens equal llama.cpp's"
+        if a["same"] < a["compared"]:
+            line += (f"; then llama.cpp {a['llama_token']} {a['llama_text']!r}, Agora {a['agora_token']} "
+                     f"{a['agora_text']!r}: llama.cpp prefers its own by {a['llama_logit_gap']:.3f} logits")
+        print(line)
 if not pt:
     print("\n(PyTorch: not run, see above)")
 if not ll:

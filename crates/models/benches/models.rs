@@ -8,9 +8,12 @@
 //!   padded batches (`old`, `Embedder::load_reference`), alternately in the same run, with the
 //!   smallest cosine similarity between their embeddings (the bench fails below 0.99999);
 //! - SmolLM2-135M-Instruct greedy generation of 64 tokens after a 50-word prompt (the first 50
-//!   words of the same speech): prompt processing time and decode tokens per second, with the
-//!   weights dequantized to `f32` (what `Generator::load` did on the CPU before issue 11; it now
-//!   requantizes to Q8_0, measured by `examples/generation_speed.rs`) and kept as Q4_1.
+//!   words of the same speech): prompt processing time and decode tokens per second for
+//!   `Generator::load`'s CPU default (Q8_0 through `agora_models::llama`), candle's
+//!   `quantized_llama` on the same Q8_0 weights, on `f32` weights (the default before issue 11)
+//!   and on the file's Q4_1; and the default's greedy tokens after a ChatML prompt (SmolLM2's
+//!   default system prompt, "What is the capital of France? Answer in one paragraph."), which
+//!   `scripts/bench-models.sh` compares with llama.cpp's.
 //!
 //! Each figure is the median of `AGORA_BENCH_REPS` runs (default 5) after one warm-up run.
 //! `AGORA_BENCH_ONLY=embedding` skips generation.
@@ -32,9 +35,10 @@ use agora_models::{
 	assets::Assets,
 	data::SimilarityBench,
 	embedding::{Embedder, Variant},
-	generation::Generator,
+	generation::{Generator, Weights},
 	Device,
 };
+use candle_core::quantized::GgmlDType;
 use serde_json::{json, Value};
 
 /// The speech the short sentences and the prompt come from.
@@ -49,6 +53,11 @@ const SENTENCE_WORDS: (usize, usize) = (15, 25);
 const PROMPT_WORDS: usize = 50;
 /// Tokens generated after the prompt.
 const NEW_TOKENS: usize = 64;
+/// The ChatML prompt whose greedy continuation is compared with llama.cpp's, and its length.
+const CHAT_PROMPT: &str = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, \
+	trained by Hugging Face<|im_end|>\n<|im_start|>user\nWhat is the capital of France? Answer \
+	in one paragraph.<|im_end|>\n<|im_start|>assistant\n";
+const CHAT_TOKENS: usize = 32;
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -377,12 +386,30 @@ fn main() -> BoxResult<()> {
 		println!("smollm2 skipped (AGORA_BENCH_ONLY=embedding)");
 		Vec::new()
 	} else {
-		vec![("candle_f32", "f32 (dequantized)", true), ("candle_q4_1", "Q4_1 (quantized)", false)]
+		vec![
+			("agora_q8_0", "Q8_0, Agora (default)", Weights::default_for(&device)),
+			("candle_q8_0", "Q8_0, candle", Weights::Requantized(GgmlDType::Q8_0)),
+			("candle_f32", "f32 (dequantized)", Weights::F32),
+			("candle_q4_1", "Q4_1 (as stored)", Weights::AsStored),
+		]
 	};
-	for (name, label, dequantize) in generation {
+	let mut chat = Value::Null;
+	for (name, label, weights) in generation {
 		let start = Instant::now();
-		let mut generator = Generator::load_with(&assets.smollm2_gguf(), &device, dequantize)?;
+		let mut generator = Generator::load_as(&assets.smollm2_gguf(), &device, weights)?;
 		let load_secs = start.elapsed().as_secs_f64();
+		if chat.is_null() {
+			let ids =
+				generator.tokenizer().encode(CHAT_PROMPT, false).map_err(|e| format!("{e}"))?;
+			let out = generator.generate_tokens(CHAT_PROMPT, CHAT_TOKENS)?;
+			chat = json!({
+				"weights": name,
+				"prompt": CHAT_PROMPT,
+				"prompt_ids": ids.get_ids(),
+				"generated_ids": out.ids,
+				"text": generator.tokenizer().decode(&out.ids, true).unwrap_or_default(),
+			});
+		}
 		if prompt_ids.is_empty() {
 			prompt_ids = generator
 				.tokenizer()
@@ -413,6 +440,7 @@ fn main() -> BoxResult<()> {
 		"embedding": embed_json,
 		"vectors": vectors_json,
 		"generation": gen_json,
+		"chat": chat,
 		"load_average": load_average(),
 	});
 	write_json(&out_path(), &out)?;

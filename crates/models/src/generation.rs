@@ -329,7 +329,8 @@ impl Generator {
 	}
 
 	/// [`Self::load`], with the weights held as `weights` says ([`Weights::CpuQ8_0`] only on
-	/// the CPU: [`ModelError::Load`] elsewhere).
+	/// the CPU: [`ModelError::Load`] elsewhere; a mixture-of-experts file takes candle's Q8_0
+	/// instead).
 	pub fn load_as(gguf: &Path, device: &Device, weights: Weights) -> Result<Self> {
 		require_file(gguf)?;
 		let mut file = File::open(gguf).map_err(|e| load_error(gguf, e))?;
@@ -359,6 +360,13 @@ impl Generator {
 			.and_then(|s| s.to_str())
 			.map(str::to_string)
 			.unwrap_or_else(|| "llama".into());
+		// A mixture-of-experts file runs on candle (the CPU forward pass has no router).
+		let experts = content.metadata.get("llama.expert_count").and_then(|v| v.to_u32().ok());
+		let weights = if weights == Weights::CpuQ8_0 && experts.unwrap_or(0) > 1 {
+			Weights::Requantized(GgmlDType::Q8_0)
+		} else {
+			weights
+		};
 		let model = if weights == Weights::CpuQ8_0 {
 			if !device.is_cpu() {
 				return Err(load_error(
@@ -480,6 +488,9 @@ impl Generator {
 			return Ok(out);
 		}
 		self.model.clear();
+		if let Model::Cpu(model) = &mut self.model {
+			model.reserve(ids.len() + max_tokens);
+		}
 		let mut values = self.model.forward(ids, 0, &self.device)?;
 		let result = (|| {
 			loop {

@@ -112,6 +112,21 @@ impl std::fmt::Debug for Llama {
 	}
 }
 
+/// The thread pool every [`Llama`] of the process shares (so that two models do not each take
+/// every core): candle's thread count (`CANDLE_NUM_THREADS`, else the cores).
+fn shared_pool() -> candle_core::Result<Arc<rayon::ThreadPool>> {
+	static POOL: std::sync::OnceLock<Arc<rayon::ThreadPool>> = std::sync::OnceLock::new();
+	if let Some(pool) = POOL.get() {
+		return Ok(Arc::clone(pool));
+	}
+	let pool = rayon::ThreadPoolBuilder::new()
+		.num_threads(candle_core::utils::get_num_threads().max(1))
+		.thread_name(|i| format!("agora-llama-{i}"))
+		.build()
+		.map_err(|e| candle_core::Error::Msg(format!("cannot start the model's threads: {e}")))?;
+	Ok(Arc::clone(POOL.get_or_init(|| Arc::new(pool))))
+}
+
 fn missing(key: &str) -> candle_core::Error {
 	candle_core::Error::Msg(format!("the GGUF metadata has no {key}"))
 }
@@ -139,7 +154,20 @@ impl Llama {
 			.get("llama.rope.freq_base")
 			.and_then(|v| v.to_f32().ok())
 			.unwrap_or(10_000.0);
-		if heads == 0
+		let experts = content.metadata.get("llama.expert_count").and_then(|v| v.to_u32().ok());
+		if experts.unwrap_or(0) > 1 {
+			candle_core::bail!("mixture-of-experts models ({experts:?} experts) are not supported");
+		}
+		let head_dim = if heads == 0 { 0 } else { hidden / heads };
+		let rope_dim =
+			content.metadata.get("llama.rope.dimension_count").and_then(|v| v.to_u32().ok());
+		if rope_dim.is_some_and(|r| r as usize != head_dim) {
+			candle_core::bail!(
+				"partial rotary embeddings ({rope_dim:?} of {head_dim}) are not supported"
+			);
+		}
+		if hidden == 0
+			|| heads == 0
 			|| kv_heads == 0
 			|| hidden % heads != 0
 			|| heads % kv_heads != 0
@@ -161,26 +189,38 @@ impl Llama {
 		let norm = vector(tensor("output_norm.weight")?)?;
 		let config =
 			Config { hidden, layers, heads, kv_heads, eps, rope_base, vocab: embeddings.rows() };
+		let kv = config.kv_dim();
 		let mut blocks = Vec::with_capacity(layers);
+		let mut ffn = None;
 		for l in 0..layers {
-			let mut matrix =
-				|name: &str| Q8Matrix::from_qtensor(&tensor(&format!("blk.{l}.{name}.weight"))?);
-			let qkv = Q8Matrix::stack(&[matrix("attn_q")?, matrix("attn_k")?, matrix("attn_v")?])?;
-			let gate_up = Q8Matrix::stack(&[matrix("ffn_gate")?, matrix("ffn_up")?])?;
-			let (out, down) = (matrix("attn_output")?, matrix("ffn_down")?);
+			// Each matrix, checked against the (rows, columns) it must have; `None`: any.
+			let mut matrix = |name: &str, rows: Option<usize>, cols: Option<usize>| {
+				let m = Q8Matrix::from_qtensor(&tensor(&format!("blk.{l}.{name}.weight"))?)?;
+				if rows.is_some_and(|r| r != m.rows()) || cols.is_some_and(|c| c != m.cols()) {
+					candle_core::bail!(
+						"blk.{l}.{name}.weight is {}×{}, not {rows:?}×{cols:?} as a {hidden}-wide \
+						 model with {kv}-wide keys needs",
+						m.rows(),
+						m.cols()
+					);
+				}
+				Ok(m)
+			};
+			let h = Some(hidden);
+			let qkv = Q8Matrix::stack(&[
+				matrix("attn_q", h, h)?,
+				matrix("attn_k", Some(kv), h)?,
+				matrix("attn_v", Some(kv), h)?,
+			])?;
+			let out = matrix("attn_output", h, h)?;
+			let gate = matrix("ffn_gate", ffn, h)?;
+			ffn = Some(gate.rows());
+			let gate_up = Q8Matrix::stack(&[gate, matrix("ffn_up", ffn, h)?])?;
+			let down = matrix("ffn_down", h, ffn)?;
 			let attn_norm = vector(tensor(&format!("blk.{l}.attn_norm.weight"))?)?;
 			let ffn_norm = vector(tensor(&format!("blk.{l}.ffn_norm.weight"))?)?;
-			let ffn = gate_up.rows() / 2;
-			if qkv.rows() != hidden + 2 * config.kv_dim()
-				|| qkv.cols() != hidden
-				|| out.rows() != hidden
-				|| down.rows() != hidden
-				|| down.cols() != ffn
-				|| gate_up.cols() != hidden
-				|| attn_norm.len() != hidden
-				|| ffn_norm.len() != hidden
-			{
-				candle_core::bail!("block {l}'s tensors do not fit a {hidden}-wide model");
+			if attn_norm.len() != hidden || ffn_norm.len() != hidden {
+				candle_core::bail!("block {l}'s norms do not fit a {hidden}-wide model");
 			}
 			blocks.push(Layer {
 				attn_norm,
@@ -194,7 +234,7 @@ impl Llama {
 			});
 		}
 		if embeddings.cols() != hidden
-			|| output.as_ref().is_some_and(|o| o.cols() != hidden)
+			|| output.as_ref().is_some_and(|o| o.cols() != hidden || o.rows() != config.vocab)
 			|| norm.len() != hidden
 		{
 			candle_core::bail!("the embeddings or output do not fit a {hidden}-wide model");
@@ -204,13 +244,6 @@ impl Llama {
 			.step_by(2)
 			.map(|i| 1.0 / rope_base.powf(i as f32 / head_dim as f32))
 			.collect();
-		let pool = rayon::ThreadPoolBuilder::new()
-			.num_threads(candle_core::utils::get_num_threads().max(1))
-			.thread_name(|i| format!("agora-llama-{i}"))
-			.build()
-			.map_err(|e| {
-				candle_core::Error::Msg(format!("cannot start the model's threads: {e}"))
-			})?;
 		Ok(Self {
 			config,
 			embeddings,
@@ -219,7 +252,7 @@ impl Llama {
 			layers: blocks,
 			theta,
 			len: 0,
-			pool: Arc::new(pool),
+			pool: shared_pool()?,
 			scratch: Scratch::default(),
 		})
 	}
@@ -232,6 +265,16 @@ impl Llama {
 	/// Positions held in the key/value cache.
 	pub fn cached(&self) -> usize {
 		self.len
+	}
+
+	/// Makes room in the key/value cache for `positions` positions in all (e.g. the prompt plus
+	/// the tokens to generate), so that it is allocated once rather than grown by doubling.
+	pub fn reserve(&mut self, positions: usize) {
+		let want = positions.saturating_sub(self.len) * self.config.kv_dim();
+		for layer in &mut self.layers {
+			layer.keys.reserve_exact(want);
+			layer.values.reserve_exact(want);
+		}
 	}
 
 	/// Empties the key/value cache and frees its memory.
@@ -333,9 +376,9 @@ impl Llama {
 fn rms_norm(x: &[f32], weight: &[f32], eps: f32, out: &mut Vec<f32>) {
 	out.clear();
 	for row in x.chunks_exact(weight.len()) {
-		let mean = row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32;
-		let scale = 1.0 / (mean + eps).sqrt();
-		out.extend(row.iter().zip(weight).map(|(v, w)| v * scale * w));
+		// As candle's `rms_norm` orders it, so that the two agree to the bit.
+		let rms = (row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32 + eps).sqrt();
+		out.extend(row.iter().zip(weight).map(|(v, w)| v / rms * w));
 	}
 }
 
@@ -354,7 +397,7 @@ fn attention(c: &Config, start: usize, qkv: &[f32], keys: &[f32], values: &[f32]
 	let (d, hd, kv) = (c.hidden, c.head_dim(), c.kv_dim());
 	let width = d + 2 * kv;
 	let group = c.heads / c.kv_heads;
-	let scale = 1.0 / (hd as f32).sqrt();
+	let root = (hd as f32).sqrt();
 	out.par_chunks_mut(hd).enumerate().for_each_init(
 		Vec::new,
 		|scores: &mut Vec<f32>, (item, out)| {
@@ -366,7 +409,7 @@ fn attention(c: &Config, start: usize, qkv: &[f32], keys: &[f32], values: &[f32]
 			let mut max = f32::NEG_INFINITY;
 			for p in 0..positions {
 				let k = &keys[p * kv + g * hd..p * kv + (g + 1) * hd];
-				let s = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale;
+				let s = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() / root;
 				max = max.max(s);
 				scores.push(s);
 			}
@@ -385,4 +428,123 @@ fn attention(c: &Config, start: usize, qkv: &[f32], keys: &[f32], values: &[f32]
 			}
 		},
 	);
+}
+
+#[cfg(test)]
+mod tests {
+	use candle_core::{Device, Tensor};
+	use rand::{Rng, SeedableRng};
+
+	use super::*;
+
+	fn random(n: usize, seed: u64) -> Vec<f32> {
+		let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+		(0..n).map(|_| rng.gen_range(-2.0f32..2.0)).collect()
+	}
+
+	fn close(a: &[f32], b: &[f32], what: &str) {
+		assert_eq!(a.len(), b.len(), "{what}");
+		for (i, (x, y)) in a.iter().zip(b).enumerate() {
+			assert!(
+				(x - y).abs() <= 1e-5 * (1.0 + y.abs()),
+				"{what}[{i}]: {x} against candle's {y}"
+			);
+		}
+	}
+
+	fn tensor(v: &[f32], shape: &[usize]) -> Tensor {
+		Tensor::from_slice(v, shape, &Device::Cpu).unwrap()
+	}
+
+	#[test]
+	fn rms_norm_is_candles() {
+		let (rows, width) = (3, 64);
+		let x = random(rows * width, 1);
+		let w = random(width, 2);
+		let mut ours = Vec::new();
+		rms_norm(&x, &w, 1e-5, &mut ours);
+		let theirs =
+			candle_nn::ops::rms_norm(&tensor(&x, &[rows, width]), &tensor(&w, &[width]), 1e-5)
+				.unwrap()
+				.flatten_all()
+				.unwrap()
+				.to_vec1::<f32>()
+				.unwrap();
+		close(&ours, &theirs, "rms_norm");
+	}
+
+	/// ggml's interleaved rotary embedding, as candle's `rope_i` computes it.
+	#[test]
+	fn rope_is_candles_rope_i() {
+		let (hd, positions) = (8, 5);
+		let theta: Vec<f32> =
+			(0..hd).step_by(2).map(|i| 1.0 / 10_000f32.powf(i as f32 / hd as f32)).collect();
+		let (mut cos, mut sin) = (Vec::new(), Vec::new());
+		for p in 0..positions {
+			for &t in &theta {
+				cos.push((p as f32 * t).cos());
+				sin.push((p as f32 * t).sin());
+			}
+		}
+		let x = random(positions * hd, 3);
+		let mut ours = x.clone();
+		for (p, head) in ours.chunks_exact_mut(hd).enumerate() {
+			rope(head, &cos[p * hd / 2..(p + 1) * hd / 2], &sin[p * hd / 2..(p + 1) * hd / 2]);
+		}
+		let theirs = candle_nn::rotary_emb::rope_i(
+			&tensor(&x, &[1, 1, positions, hd]),
+			&tensor(&cos, &[positions, hd / 2]),
+			&tensor(&sin, &[positions, hd / 2]),
+		)
+		.unwrap()
+		.flatten_all()
+		.unwrap()
+		.to_vec1::<f32>()
+		.unwrap();
+		close(&ours, &theirs, "rope");
+	}
+
+	/// Causal grouped-query attention of 3 new rows after 2 cached positions, against candle's
+	/// ops as `quantized_llama` chains them (scaled scores, softmax, weighted values; query head
+	/// `h` reads key/value head `h / (heads / kv_heads)`).
+	#[test]
+	fn attention_is_candles() {
+		let c = Config {
+			hidden: 16,
+			layers: 1,
+			heads: 4,
+			kv_heads: 2,
+			eps: 1e-5,
+			rope_base: 1e4,
+			vocab: 1,
+		};
+		let (hd, kv, start, m) = (c.head_dim(), c.kv_dim(), 2, 3);
+		let width = c.hidden + 2 * kv;
+		let qkv = random(m * width, 4);
+		let keys = random((start + m) * kv, 5);
+		let values = random((start + m) * kv, 6);
+		let mut ours = vec![0.0; m * c.hidden];
+		attention(&c, start, &qkv, &keys, &values, &mut ours);
+		let mut theirs = Vec::new();
+		for i in 0..m {
+			for h in 0..c.heads {
+				let g = h / (c.heads / c.kv_heads);
+				let n = start + i + 1;
+				let q = tensor(&qkv[i * width + h * hd..i * width + (h + 1) * hd], &[1, hd]);
+				let pick = |all: &[f32]| -> Vec<f32> {
+					(0..n)
+						.flat_map(|p| all[p * kv + g * hd..p * kv + (g + 1) * hd].to_vec())
+						.collect()
+				};
+				let k = tensor(&pick(&keys), &[n, hd]);
+				let v = tensor(&pick(&values), &[n, hd]);
+				let scores = (q.matmul(&k.t().unwrap()).unwrap() / (hd as f64).sqrt()).unwrap();
+				let weights = candle_nn::ops::softmax_last_dim(&scores).unwrap();
+				theirs.extend(
+					weights.matmul(&v).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+				);
+			}
+		}
+		close(&ours, &theirs, "attention");
+	}
 }

@@ -87,7 +87,13 @@ impl Q8Matrix {
 		let mut qs = Vec::with_capacity(rows * cols);
 		let mut scales = Vec::with_capacity(blocks);
 		for block in raw.chunks_exact(BLOCK_BYTES) {
-			scales.push(f16::from_le_bytes([block[0], block[1]]).to_f32());
+			let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
+			// ggml's and candle's quantizers write −127..=127; −128 (which the SIMD kernels'
+			// sign trick cannot negate) or a non-finite scale only comes from a crafted file.
+			if !d.is_finite() || block[2..].iter().any(|&b| b as i8 == i8::MIN) {
+				return Err(shape_error("a Q8_0 block holds -128 or a non-finite scale".into()));
+			}
+			scales.push(d);
 			qs.extend(block[2..].iter().map(|&b| b as i8));
 		}
 		Ok(Self { rows, cols, qs, scales })
@@ -147,6 +153,9 @@ impl Q8Matrix {
 			out.len(),
 			self.rows
 		);
+		if m == 0 || self.rows == 0 {
+			return;
+		}
 		let kernel = Kernel::detect();
 		// Rows of W per task: a multiple of 4, about 4 tasks a thread.
 		let tasks = 4 * rayon::current_num_threads();
@@ -275,13 +284,30 @@ pub enum Kernel {
 }
 
 impl Kernel {
-	/// The fastest kernel this CPU runs.
+	/// The fastest kernel this CPU runs, or the one `AGORA_Q8_KERNEL` names (`avx512vnni`,
+	/// `avx2` or `plain`) where the CPU runs it. The kernels add the same products in different
+	/// orders, so logits differ between them in the last bits (and a near-tie may flip a greedy
+	/// token); naming one makes runs on different CPUs comparable.
 	pub fn detect() -> Self {
 		static KERNEL: OnceLock<Kernel> = OnceLock::new();
 		*KERNEL.get_or_init(|| {
 			let available = Self::available();
-			available[0]
+			let wanted = std::env::var("AGORA_Q8_KERNEL").ok();
+			available
+				.iter()
+				.copied()
+				.find(|k| wanted.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(k.name())))
+				.unwrap_or(available[0])
 		})
+	}
+
+	/// The kernel's name, as `AGORA_Q8_KERNEL` takes it.
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::Avx512Vnni => "avx512vnni",
+			Self::Avx2 => "avx2",
+			Self::Plain => "plain",
+		}
 	}
 
 	/// Every kernel this CPU runs, fastest first ([`Kernel::Plain`] always last).
@@ -326,6 +352,13 @@ mod x86 {
 	/// Lanes 0–7 take element 0 of the source, lanes 8–15 element 1.
 	const PAIR_INDEX: [i32; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1];
 
+	/// `[v[i], v[i + 1], 0, 0]`, read unaligned (a `Vec<f32>` is only 4-byte aligned).
+	#[inline(always)]
+	unsafe fn pair(v: &[f32], i: usize) -> __m128 {
+		debug_assert!(i + 1 < v.len());
+		_mm_castsi128_ps(_mm_loadl_epi64(v.as_ptr().add(i).cast()))
+	}
+
 	/// Two blocks (64 values) at a time: `vpdpbusd` multiplies unsigned by signed bytes, so the
 	/// activation's absolute values go unsigned and its signs move onto the weights
 	/// (`w · x = |x| · (sign(x) · w)`; quants are in −127..=127, so no overflow). Each 32-bit
@@ -339,6 +372,9 @@ mod x86 {
 		xs: &[f32],
 	) -> [f32; 4] {
 		let k = xq.len();
+		debug_assert!(
+			xs.len() * BLOCK == k && rows.iter().all(|(w, d)| w.len() == k && d.len() == xs.len())
+		);
 		let pairs = k / (2 * BLOCK);
 		let index = _mm512_loadu_si512(PAIR_INDEX.as_ptr().cast());
 		let mut acc = [_mm512_setzero_ps(); 4];
@@ -347,13 +383,13 @@ mod x86 {
 			let x = _mm512_loadu_si512(xq.as_ptr().add(off).cast());
 			let ax = _mm512_abs_epi8(x);
 			let negative = _mm512_movepi8_mask(x);
-			let xd = _mm_castpd_ps(_mm_load_sd(xs.as_ptr().add(2 * p).cast()));
+			let xd = pair(xs, 2 * p);
 			for r in 0..4 {
 				let (wq, ws) = rows[r];
 				let w = _mm512_loadu_si512(wq.as_ptr().add(off).cast());
 				let w = _mm512_mask_sub_epi8(w, negative, _mm512_setzero_si512(), w);
 				let dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, w);
-				let wd = _mm_castpd_ps(_mm_load_sd(ws.as_ptr().add(2 * p).cast()));
+				let wd = pair(ws, 2 * p);
 				let scale =
 					_mm512_permutexvar_ps(index, _mm512_castps128_ps512(_mm_mul_ps(wd, xd)));
 				acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
@@ -377,6 +413,10 @@ mod x86 {
 	#[target_feature(enable = "avx2,fma")]
 	pub(super) unsafe fn dot4_avx2(rows: [(&[i8], &[f32]); 4], xq: &[i8], xs: &[f32]) -> [f32; 4] {
 		let blocks = xq.len() / BLOCK;
+		debug_assert!(
+			xs.len() == blocks
+				&& rows.iter().all(|(w, d)| w.len() == xq.len() && d.len() == blocks)
+		);
 		let ones = _mm256_set1_epi16(1);
 		let mut acc = [_mm256_setzero_ps(); 4];
 		for b in 0..blocks {
@@ -521,6 +561,10 @@ mod tests {
 		let mut row = vec![0.0; k];
 		both.row_into(4, &mut row);
 		assert_eq!(row, reference[k..2 * k]);
+		let mut raw = q.data().unwrap().to_vec();
+		raw[2] = 0x80;
+		let err = Q8Matrix::from_ggml_bytes(n, k, &raw).expect_err("-128");
+		assert!(err.to_string().contains("-128"), "{err}");
 		let odd = QTensor::quantize(
 			&Tensor::zeros((2, 48), candle_core::DType::F32, &Device::Cpu).unwrap(),
 			GgmlDType::F32,
