@@ -118,8 +118,8 @@ impl FromStr for Variant {
 
 /// The loaded model.
 enum Model {
-	Embedding(embedding::Embedder),
-	Generation(Mutex<generation::Generator>),
+	Embedding(Box<embedding::Embedder>),
+	Generation(Box<Mutex<generation::Generator>>),
 	/// The attacker's baseline: no model.
 	Lookup(lookup::LookupModel),
 }
@@ -154,13 +154,15 @@ impl Model {
 						path.display()
 					);
 				}
-				Ok(Model::Embedding(embedding::Embedder::load(path, &device, variant)?))
+				Ok(Model::Embedding(Box::new(embedding::Embedder::load(path, &device, variant)?)))
 			},
 			TaskKind::TextGeneration => {
 				if path.extension().and_then(|e| e.to_str()) != Some("gguf") {
 					bail!("{}: a text-generation subnet needs a .gguf model file", path.display());
 				}
-				Ok(Model::Generation(Mutex::new(generation::Generator::load(path, &device)?)))
+				Ok(Model::Generation(Box::new(Mutex::new(generation::Generator::load(
+					path, &device,
+				)?))))
 			},
 		}
 	}

@@ -158,7 +158,7 @@ impl Llama {
 		if experts.unwrap_or(0) > 1 {
 			candle_core::bail!("mixture-of-experts models ({experts:?} experts) are not supported");
 		}
-		let head_dim = if heads == 0 { 0 } else { hidden / heads };
+		let head_dim = hidden.checked_div(heads).unwrap_or(0);
 		let rope_dim =
 			content.metadata.get("llama.rope.dimension_count").and_then(|v| v.to_u32().ok());
 		if rope_dim.is_some_and(|r| r as usize != head_dim) {

@@ -398,7 +398,7 @@ mod x86 {
 		let mut out = [0f32; 4];
 		for r in 0..4 {
 			out[r] = _mm512_reduce_add_ps(acc[r]);
-			if k % (2 * BLOCK) != 0 {
+			if !k.is_multiple_of(2 * BLOCK) {
 				let (wq, ws) = rows[r];
 				let b = k / BLOCK - 1;
 				out[r] += dot_plain(&wq[b * BLOCK..], &ws[b..], &xq[b * BLOCK..], &xs[b..]);
