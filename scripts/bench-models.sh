@@ -409,6 +409,10 @@ if ll:
             line += (f"; then llama.cpp {a['llama_token']} {a['llama_text']!r}, Agora {a['agora_token']} "
                      f"{a['agora_text']!r}: llama.cpp prefers its own by {a['llama_logit_gap']:.3f} logits")
         print(line)
+mem = c.get("memory")
+if mem:
+    print("\nMemory, a process of its own (the model loaded as the miner loads it, one answer): " +
+          "; ".join(f"{k} RSS {v['rss_mib']:.0f} MiB, peak {v['peak_mib']:.0f} MiB" for k, v in mem.items()))
 if not pt:
     print("\n(PyTorch: not run, see above)")
 if not ll:

@@ -15,6 +15,9 @@
 //!   default system prompt, "What is the capital of France? Answer in one paragraph."), which
 //!   `scripts/bench-models.sh` compares with llama.cpp's.
 //!
+//! - each model's memory as a miner holds it: RSS and peak RSS of a process of its own that
+//!   loaded the model as the miner does and answered one request.
+//!
 //! Each figure is the median of `AGORA_BENCH_REPS` runs (default 5) after one warm-up run.
 //! `AGORA_BENCH_ONLY=embedding` skips generation.
 //! candle runs on as many threads as `candle_core::utils::get_num_threads` says (every core
@@ -232,6 +235,68 @@ fn print_generation(label: &str, load_secs: f64, g: &GenFigures) {
 	);
 }
 
+/// `(VmRSS, VmHWM)` of this process, in MiB, from `/proc/self/status`.
+fn memory_mib() -> (f64, f64) {
+	let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+	let field = |name: &str| {
+		status
+			.lines()
+			.find(|l| l.starts_with(name))
+			.and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+			.map_or(f64::NAN, |kib| kib / 1024.0)
+	};
+	(field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The child of [`model_memory`]: loads `kind`'s model as the miner does (`Embedder::load`,
+/// `Generator::load`), answers one request (a 12-document challenge; 64 tokens after the
+/// prompt), and prints `memory RSS_MIB PEAK_MIB`.
+fn memory_child(kind: &str, prompt: &str, docs: &[String]) -> BoxResult<()> {
+	let assets = Assets::locate()?;
+	match kind {
+		"embedding" => {
+			let e = Embedder::load(&assets.minilm_dir(), &Device::Cpu, Variant::Full)?;
+			e.embed(&docs[..CHALLENGE_DOCS])?;
+		},
+		_ => {
+			let mut g = Generator::load(&assets.smollm2_gguf(), &Device::Cpu)?;
+			g.generate_tokens(prompt, NEW_TOKENS)?;
+		},
+	}
+	let (rss, peak) = memory_mib();
+	println!("memory {rss:.1} {peak:.1}");
+	Ok(())
+}
+
+/// Each model's memory in a process of its own (this bench again, `AGORA_BENCH_MEMORY=KIND`):
+/// what a miner serving it holds, the model and one answer's working memory.
+fn model_memory() -> BoxResult<Value> {
+	let mut out = serde_json::Map::new();
+	for kind in ["embedding", "generation"] {
+		let child = std::process::Command::new(std::env::current_exe()?)
+			.env("AGORA_BENCH_MEMORY", kind)
+			.output()?;
+		let stdout = String::from_utf8_lossy(&child.stdout);
+		let figures = stdout
+			.lines()
+			.find_map(|l| l.strip_prefix("memory "))
+			.and_then(|l| l.split_once(' '))
+			.and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?)));
+		let Some((rss, peak)) = figures.filter(|_| child.status.success()) else {
+			return Err(format!(
+				"the {kind} memory child failed: {}",
+				String::from_utf8_lossy(&child.stderr)
+			)
+			.into());
+		};
+		println!(
+			"memory  {kind:<10} after loading and one answer: RSS {rss:6.1} MiB, peak {peak:6.1} MiB"
+		);
+		out.insert(kind.into(), json!({ "rss_mib": rss, "peak_mib": peak }));
+	}
+	Ok(Value::Object(out))
+}
+
 fn main() -> BoxResult<()> {
 	// `cargo bench` passes `--bench`; a filter argument is not supported.
 	let reps: usize = std::env::var("AGORA_BENCH_REPS")
@@ -268,6 +333,9 @@ fn main() -> BoxResult<()> {
 		.take(TEXTS)
 		.collect();
 	let prompt = speech.split_whitespace().take(PROMPT_WORDS).collect::<Vec<_>>().join(" ");
+	if let Ok(kind) = std::env::var("AGORA_BENCH_MEMORY") {
+		return memory_child(&kind, &prompt, &docs);
+	}
 	if docs.len() < TEXTS || short.len() < TEXTS {
 		return Err(format!("only {} documents and {} sentences", docs.len(), short.len()).into());
 	}
@@ -441,6 +509,7 @@ fn main() -> BoxResult<()> {
 		"vectors": vectors_json,
 		"generation": gen_json,
 		"chat": chat,
+		"memory": model_memory()?,
 		"load_average": load_average(),
 	});
 	write_json(&out_path(), &out)?;
