@@ -10,9 +10,10 @@
 //! - every projection is one Q8_0 product over rows held unpacked ([`Q8Matrix`]), the query, key
 //!   and value projections stacked into one, the gate and up projections into another;
 //! - the key/value cache grows in place (candle concatenates the whole cache each token);
-//! - buffers are reused from token to token, and the work is split over a rayon pool of
-//!   candle's thread count (`CANDLE_NUM_THREADS`, else the cores) whose idle threads sleep
-//!   rather than spin;
+//! - buffers are reused from token to token, and the work is split over one rayon pool
+//!   ([`threads`]: `CANDLE_NUM_THREADS`, else `RAYON_NUM_THREADS`, else the cores) whose idle
+//!   threads sleep rather than spin (candle's quantized path spins, and collapses when other
+//!   processes hold the cores);
 //! - the token embeddings are looked up in the Q8_0 matrix rather than dequantized whole to
 //!   `f32` (113 MiB less for SmolLM2's 49,152 × 576).
 //!
@@ -113,18 +114,29 @@ impl std::fmt::Debug for Llama {
 }
 
 /// The thread pool every [`Llama`] of the process shares (so that two models do not each take
-/// every core): candle's thread count (`CANDLE_NUM_THREADS`, else the cores).
+/// every core): `CANDLE_NUM_THREADS` threads when set, else candle's count (`RAYON_NUM_THREADS`,
+/// else the cores). Its idle threads sleep rather than spin.
 fn shared_pool() -> candle_core::Result<Arc<rayon::ThreadPool>> {
 	static POOL: std::sync::OnceLock<Arc<rayon::ThreadPool>> = std::sync::OnceLock::new();
 	if let Some(pool) = POOL.get() {
 		return Ok(Arc::clone(pool));
 	}
 	let pool = rayon::ThreadPoolBuilder::new()
-		.num_threads(candle_core::utils::get_num_threads().max(1))
+		.num_threads(threads())
 		.thread_name(|i| format!("agora-llama-{i}"))
 		.build()
 		.map_err(|e| candle_core::Error::Msg(format!("cannot start the model's threads: {e}")))?;
 	Ok(Arc::clone(POOL.get_or_init(|| Arc::new(pool))))
+}
+
+/// The forward pass's thread count (see [`shared_pool`]).
+pub fn threads() -> usize {
+	std::env::var("CANDLE_NUM_THREADS")
+		.ok()
+		.and_then(|v| v.parse::<usize>().ok())
+		.filter(|&n| n > 0)
+		.unwrap_or_else(candle_core::utils::get_num_threads)
+		.max(1)
 }
 
 fn missing(key: &str) -> candle_core::Error {
