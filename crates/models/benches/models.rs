@@ -253,17 +253,23 @@ fn memory_mib() -> (f64, f64) {
 /// prompt), and prints `memory RSS_MIB PEAK_MIB`.
 fn memory_child(kind: &str, prompt: &str, docs: &[String]) -> BoxResult<()> {
 	let assets = Assets::locate()?;
-	match kind {
+	// The model stays alive until its memory is read.
+	let (rss, peak) = match kind {
 		"embedding" => {
 			let e = Embedder::load(&assets.minilm_dir(), &Device::Cpu, Variant::Full)?;
 			e.embed(&docs[..CHALLENGE_DOCS])?;
+			let figures = memory_mib();
+			drop(e);
+			figures
 		},
 		_ => {
 			let mut g = Generator::load(&assets.smollm2_gguf(), &Device::Cpu)?;
 			g.generate_tokens(prompt, NEW_TOKENS)?;
+			let figures = memory_mib();
+			drop(g);
+			figures
 		},
-	}
-	let (rss, peak) = memory_mib();
+	};
 	println!("memory {rss:.1} {peak:.1}");
 	Ok(())
 }
