@@ -210,9 +210,11 @@ impl Q8Matrix {
 			}
 			s += 4;
 		}
+		// The last rows (fewer than four) through the same kernel, so every output is added in
+		// the same order.
 		while s < n {
-			let (wq, ws) = row(first + s);
-			out[s * stride] = dot_plain(wq, ws, xq, xs);
+			let r = row(first + s);
+			out[s * stride] = kernel.dot4([r, r, r, r], xq, xs)[0];
 			s += 1;
 		}
 	}
@@ -263,13 +265,37 @@ impl Activations {
 }
 
 /// One row's dot product in plain Rust: exact integer block sums, scaled and added in order.
+///
+/// Every kernel adds in this one order (so that machines with different CPUs compute the same
+/// bits): 16 lanes of `f32`; lane `l < 8` takes the even blocks, lane `8 + l` the odd ones; each
+/// block adds to each of its 8 lanes the exact integer sum of 4 neighbouring products (values
+/// `4l..4l+4`) times the block's `d_w · d_x`, by a fused multiply-add; the lanes are then summed
+/// halves first ([`fold16`]).
 fn dot_plain(wq: &[i8], ws: &[f32], xq: &[i8], xs: &[f32]) -> f32 {
-	let mut sum = 0f32;
+	let mut acc = [0f32; 16];
 	for (b, (w, x)) in wq.chunks_exact(BLOCK).zip(xq.chunks_exact(BLOCK)).enumerate() {
-		let dot: i32 = w.iter().zip(x).map(|(&a, &b)| a as i32 * b as i32).sum();
-		sum += dot as f32 * (ws[b] * xs[b]);
+		let scale = ws[b] * xs[b];
+		let lanes = &mut acc[8 * (b % 2)..8 * (b % 2) + 8];
+		for (lane, (w, x)) in lanes.iter_mut().zip(w.chunks_exact(4).zip(x.chunks_exact(4))) {
+			let dot: i32 = w.iter().zip(x).map(|(&a, &b)| a as i32 * b as i32).sum();
+			*lane = (dot as f32).mul_add(scale, *lane);
+		}
 	}
-	sum
+	fold16(acc)
+}
+
+/// The sum of 16 lanes in the order every kernel uses: `a[i] + a[i + 8]`, then the same on the
+/// 8, 4 and 2 that are left.
+fn fold16(a: [f32; 16]) -> f32 {
+	let mut v = a;
+	let mut n = 16;
+	while n > 1 {
+		n /= 2;
+		for i in 0..n {
+			v[i] += v[i + n];
+		}
+	}
+	v[0]
 }
 
 /// The dot-product kernel the CPU allows, chosen once.
@@ -285,9 +311,9 @@ pub enum Kernel {
 
 impl Kernel {
 	/// The fastest kernel this CPU runs, or the one `AGORA_Q8_KERNEL` names (`avx512vnni`,
-	/// `avx2` or `plain`) where the CPU runs it. The kernels add the same products in different
-	/// orders, so logits differ between them in the last bits (and a near-tie may flip a greedy
-	/// token); naming one makes runs on different CPUs comparable.
+	/// `avx2` or `plain`) where the CPU runs it. All three return the same bits (they add in
+	/// [`dot_plain`]'s order), so a validator and a miner on different CPUs get the same logits
+	/// from the same weights; the choice only changes the speed.
 	pub fn detect() -> Self {
 		static KERNEL: OnceLock<Kernel> = OnceLock::new();
 		*KERNEL.get_or_init(|| {
@@ -347,7 +373,7 @@ impl Kernel {
 mod x86 {
 	use std::arch::x86_64::*;
 
-	use super::{dot_plain, BLOCK};
+	use super::BLOCK;
 
 	/// Lanes 0–7 take element 0 of the source, lanes 8–15 element 1.
 	const PAIR_INDEX: [i32; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1];
@@ -363,8 +389,8 @@ mod x86 {
 	/// activation's absolute values go unsigned and its signs move onto the weights
 	/// (`w · x = |x| · (sign(x) · w)`; quants are in −127..=127, so no overflow). Each 32-bit
 	/// lane then holds 4 products; lanes 0–7 belong to the first block, 8–15 to the second, and
-	/// are scaled by that block's `d_w · d_x` in `f32`. An odd last block goes through
-	/// [`dot_plain`].
+	/// are scaled by that block's `d_w · d_x` in `f32`: the order of [`super::dot_plain`]. An odd
+	/// last block is loaded into the low half only.
 	#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 	pub(super) unsafe fn dot4_avx512vnni(
 		rows: [(&[i8], &[f32]); 4],
@@ -395,16 +421,29 @@ mod x86 {
 				acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
 			}
 		}
-		let mut out = [0f32; 4];
-		for r in 0..4 {
-			out[r] = _mm512_reduce_add_ps(acc[r]);
-			if !k.is_multiple_of(2 * BLOCK) {
+		if !k.is_multiple_of(2 * BLOCK) {
+			// The odd last block: lanes 0–7 only (a 32-byte masked load; the upper lanes add 0).
+			let off = pairs * 2 * BLOCK;
+			let half: __mmask64 = 0xFFFF_FFFF;
+			let x = _mm512_maskz_loadu_epi8(half, xq.as_ptr().add(off).cast());
+			let ax = _mm512_abs_epi8(x);
+			let negative = _mm512_movepi8_mask(x);
+			let xd = *xs.get_unchecked(2 * pairs);
+			for r in 0..4 {
 				let (wq, ws) = rows[r];
-				let b = k / BLOCK - 1;
-				out[r] += dot_plain(&wq[b * BLOCK..], &ws[b..], &xq[b * BLOCK..], &xs[b..]);
+				let w = _mm512_maskz_loadu_epi8(half, wq.as_ptr().add(off).cast());
+				let w = _mm512_mask_sub_epi8(w, negative, _mm512_setzero_si512(), w);
+				let dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, w);
+				let scale =
+					_mm512_maskz_mov_ps(0x00FF, _mm512_set1_ps(*ws.get_unchecked(2 * pairs) * xd));
+				acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
 			}
 		}
-		out
+		acc.map(|a| {
+			let mut lanes = [0f32; 16];
+			_mm512_storeu_ps(lanes.as_mut_ptr(), a);
+			super::fold16(lanes)
+		})
 	}
 
 	/// One block (32 values) at a time: `vpmaddubsw` of `|x|` with `sign(x) · w` (pairs of
@@ -418,7 +457,8 @@ mod x86 {
 				&& rows.iter().all(|(w, d)| w.len() == xq.len() && d.len() == blocks)
 		);
 		let ones = _mm256_set1_epi16(1);
-		let mut acc = [_mm256_setzero_ps(); 4];
+		// Lanes 0–7 (even blocks) and 8–15 (odd blocks) of the canonical order, per row.
+		let mut acc = [[_mm256_setzero_ps(); 2]; 4];
 		for b in 0..blocks {
 			let x = _mm256_loadu_si256(xq.as_ptr().add(b * BLOCK).cast());
 			let ax = _mm256_sign_epi8(x, x);
@@ -429,14 +469,15 @@ mod x86 {
 				let sw = _mm256_sign_epi8(w, x);
 				let dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), ones);
 				let scale = _mm256_set1_ps(*ws.get_unchecked(b) * xd);
-				acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[r]);
+				let a = &mut acc[r][b % 2];
+				*a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, *a);
 			}
 		}
-		acc.map(|a| {
-			let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-			let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-			let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-			_mm_cvtss_f32(s)
+		acc.map(|[even, odd]| {
+			let mut lanes = [0f32; 16];
+			_mm256_storeu_ps(lanes.as_mut_ptr(), even);
+			_mm256_storeu_ps(lanes.as_mut_ptr().add(8), odd);
+			super::fold16(lanes)
 		})
 	}
 }
@@ -511,12 +552,10 @@ mod tests {
 				max_rel(&plain, &reference)
 			);
 			for kernel in Kernel::available() {
+				// The same bits, not just close: every kernel adds in one order.
 				let got = ours(&w, n, k, &x, m, Some(kernel));
-				assert!(
-					max_rel(&got, &plain) < 1e-5,
-					"{kernel:?} {n}×{k}, m {m}: {}",
-					max_rel(&got, &plain)
-				);
+				let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+				assert_eq!(bits(&got), bits(&plain), "{kernel:?} {n}×{k}, m {m}");
 			}
 			let threaded = ours(&w, n, k, &x, m, None);
 			assert!(max_rel(&threaded, &reference) < 1e-5, "matmul {n}×{k}, m {m}");
@@ -540,7 +579,7 @@ mod tests {
 		assert!(plain.iter().all(|v| (v - 96.0).abs() < 0.05), "{plain:?}");
 		for kernel in Kernel::available() {
 			let got = ours(&w, n, k, &x, 1, Some(kernel));
-			assert!(max_rel(&got, &plain) < 1e-6, "{kernel:?}: {got:?} against {plain:?}");
+			assert_eq!(got, plain, "{kernel:?}");
 		}
 	}
 
