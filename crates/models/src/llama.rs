@@ -15,7 +15,12 @@
 //!   threads sleep rather than spin (candle's quantized path spins, and collapses when other
 //!   processes hold the cores);
 //! - the token embeddings are looked up in the Q8_0 matrix rather than dequantized whole to
-//!   `f32` (113 MiB less for SmolLM2's 49,152 × 576).
+//!   `f32` (113 MiB less for SmolLM2's 49,152 × 576);
+//! - the same bits on every CPU: the products add in one order whatever the kernel
+//!   ([`crate::q8`]), the rest runs in one order on one thread per output, and `exp`, `sin`,
+//!   `cos` and `pow` come from the `libm` crate (Rust, the same code everywhere) rather than the
+//!   system's maths library, which picks FMA or plain builds by CPU. So a validator's reference
+//!   continuation is the one an honest miner computes.
 //!
 //! [`Generator`]: crate::generation::Generator
 
@@ -254,7 +259,7 @@ impl Llama {
 		let head_dim = config.head_dim();
 		let theta = (0..head_dim)
 			.step_by(2)
-			.map(|i| 1.0 / rope_base.powf(i as f32 / head_dim as f32))
+			.map(|i| 1.0 / libm::powf(rope_base, i as f32 / head_dim as f32))
 			.collect();
 		Ok(Self {
 			config,
@@ -327,8 +332,8 @@ impl Llama {
 		for p in self.len..self.len + m {
 			for &t in &self.theta {
 				let angle = p as f32 * t;
-				s.cos.push(angle.cos());
-				s.sin.push(angle.sin());
+				s.cos.push(libm::cosf(angle));
+				s.sin.push(libm::sinf(angle));
 			}
 		}
 		let start = self.len;
@@ -365,7 +370,7 @@ impl Llama {
 			s.hidden.clear();
 			for row in s.gate_up.chunks_exact(2 * ffn) {
 				let (gate, up) = row.split_at(ffn);
-				s.hidden.extend(gate.iter().zip(up).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u));
+				s.hidden.extend(gate.iter().zip(up).map(|(&g, &u)| g / (1.0 + libm::expf(-g)) * u));
 			}
 			s.acts.quantize(&s.hidden, m, ffn);
 			layer.down.matmul(&s.acts, &mut s.proj, &mut s.transposed);
@@ -427,7 +432,7 @@ fn attention(c: &Config, start: usize, qkv: &[f32], keys: &[f32], values: &[f32]
 			}
 			let mut sum = 0.0;
 			for s in scores.iter_mut() {
-				*s = (*s - max).exp();
+				*s = libm::expf(*s - max);
 				sum += *s;
 			}
 			out.fill(0.0);
