@@ -319,18 +319,32 @@ def run(prompt_ids=ids, n=n_new, keep=False):
     t2 = time.perf_counter()
     return t1 - t0, (len(gen) - 1) / max(t2 - t1, 1e-9), gen, logits
 
-def agreement(prompt_ids, theirs, n=32):
-    """How many of the first n greedy tokens llama.cpp and Agora share, and where they first
-    differ, llama.cpp's logit gap between its token and Agora's there."""
+def is_stop(t):
+    """llama.cpp's end of sequence, or any control token (which ends Agora's generation)."""
+    return t in stop or llm.detokenize([t], special=True).decode("utf-8", "replace").startswith("<|")
+
+def agreement(prompt_ids, theirs, stopped, n=32):
+    """How many of the first n greedy tokens llama.cpp and Agora share, counting the end of an
+    answer (a stop token) as a token, and where they first differ, llama.cpp's logit gap between
+    its token and Agora's there (Agora's end: llama.cpp's end-of-sequence token)."""
     _, _, gen, logits = run(prompt_ids, n, keep=True)
-    theirs = theirs[:n]
-    same = next((i for i, (a, b) in enumerate(zip(gen, theirs)) if a != b), min(len(gen), len(theirs)))
-    out = {"compared": min(n, len(gen), len(theirs)), "same": same, "llama_ids": gen}
-    if same < out["compared"]:
-        a, b = gen[same], theirs[same]
-        out.update({"llama_token": a, "agora_token": b, "llama_logit_gap": float(logits[same][a] - logits[same][b]),
-                    "llama_text": llm.detokenize([a]).decode("utf-8", "replace"),
-                    "agora_text": llm.detokenize([b]).decode("utf-8", "replace")})
+    ours = list(theirs[:n]) + ([None] if stopped and len(theirs) < n else [])
+    same, compared = None, 0
+    for i, t in enumerate(ours):
+        if i >= len(gen):
+            break
+        compared += 1
+        if t == gen[i] or (t is None and is_stop(gen[i])):
+            continue
+        same = i
+        break
+    out = {"compared": compared, "same": compared if same is None else same, "llama_ids": gen}
+    if same is not None:
+        a, b = gen[same], ours[same]
+        bid = llm.token_eos() if b is None else b
+        text = lambda t: llm.detokenize([t], special=True).decode("utf-8", "replace")
+        out.update({"llama_token": a, "agora_token": bid, "llama_logit_gap": float(logits[same][a] - logits[same][bid]),
+                    "llama_text": text(a), "agora_text": "(end of answer)" if b is None else text(b)})
     return out
 
 run()
@@ -341,7 +355,9 @@ for _ in range(reps):
     rates.append(r)
 agora = bench["generation"]["agora_q8_0"]["generated_ids"]
 chat = bench["chat"]
-greedy = {"bench_prompt": agreement(ids, agora), "chat_prompt": agreement(chat["prompt_ids"], chat["generated_ids"])}
+gen_agora = bench["generation"]["agora_q8_0"]
+greedy = {"bench_prompt": agreement(ids, agora, gen_agora.get("stopped", False)),
+          "chat_prompt": agreement(chat["prompt_ids"], chat["generated_ids"], chat.get("stopped", False))}
 result = {"threads": threads, "version": llama_cpp.__version__, "prompt_tokens": len(ids),
           "generated_tokens": len(gen), "prompt_secs": {"median": float(np.median(prompt_secs)), "runs": prompt_secs},
           "decode_tokens_per_sec": {"median": float(np.median(rates)), "runs": rates},
@@ -404,7 +420,7 @@ if g:
     print(f"  {'llama.cpp Q4_1':<29} {'n/a' if lp is None else f'{lp:.0f}':>12} {fmt(ld):>13}")
 if ll:
     for name, a in ll["greedy_vs_agora"].items():
-        line = f"  greedy, {name}: the first {a['same']} of {a['compared']} tokens equal llama.cpp's"
+        line = f"  greedy, {name}: the first {a['same']} of {a['compared']} tokens (an answer's end counted as one) equal llama.cpp's"
         if a["same"] < a["compared"]:
             line += (f"; then llama.cpp {a['llama_token']} {a['llama_text']!r}, Agora {a['agora_token']} "
                      f"{a['agora_text']!r}: llama.cpp prefers its own by {a['llama_logit_gap']:.3f} logits")

@@ -481,6 +481,7 @@ fn main() -> BoxResult<()> {
 				"prompt": CHAT_PROMPT,
 				"prompt_ids": ids.get_ids(),
 				"generated_ids": out.ids,
+				"stopped": out.stopped,
 				"text": generator.tokenizer().decode(&out.ids, true).unwrap_or_default(),
 			});
 		}

@@ -367,11 +367,8 @@ impl Llama {
 			let ffn = layer.down.cols();
 			s.gate_up.resize(m * 2 * ffn, 0.0);
 			layer.gate_up.matmul(&s.acts, &mut s.gate_up, &mut s.transposed);
-			s.hidden.clear();
-			for row in s.gate_up.chunks_exact(2 * ffn) {
-				let (gate, up) = row.split_at(ffn);
-				s.hidden.extend(gate.iter().zip(up).map(|(&g, &u)| g / (1.0 + libm::expf(-g)) * u));
-			}
+			s.hidden.resize(m * ffn, 0.0);
+			swiglu(&s.gate_up, ffn, &mut s.hidden);
 			s.acts.quantize(&s.hidden, m, ffn);
 			layer.down.matmul(&s.acts, &mut s.proj, &mut s.transposed);
 			for (x, p) in s.x.iter_mut().zip(&s.proj) {
@@ -396,6 +393,23 @@ fn rms_norm(x: &[f32], weight: &[f32], eps: f32, out: &mut Vec<f32>) {
 		// As candle's `rms_norm` orders it, so that the two agree to the bit.
 		let rms = (row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32 + eps).sqrt();
 		out.extend(row.iter().zip(weight).map(|(v, w)| v / rms * w));
+	}
+}
+
+/// `out = silu(gate) · up` for each row of `gate_up` (`[gate | up]`, `2 · ffn` values a row),
+/// element by element; a prompt's rows split over the current rayon pool (one token's are too
+/// few to gain).
+fn swiglu(gate_up: &[f32], ffn: usize, out: &mut [f32]) {
+	let row = |(out, row): (&mut [f32], &[f32])| {
+		let (gate, up) = row.split_at(ffn);
+		for ((o, &g), &u) in out.iter_mut().zip(gate).zip(up) {
+			*o = g / (1.0 + libm::expf(-g)) * u;
+		}
+	};
+	if out.len() < 4 * ffn {
+		out.chunks_mut(ffn).zip(gate_up.chunks(2 * ffn)).for_each(row);
+	} else {
+		out.par_chunks_mut(ffn).zip(gate_up.par_chunks(2 * ffn)).for_each(row);
 	}
 }
 
