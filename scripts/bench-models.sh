@@ -329,15 +329,9 @@ def agreement(prompt_ids, theirs, stopped, n=32):
     its token and Agora's there (Agora's end: llama.cpp's end-of-sequence token)."""
     _, _, gen, logits = run(prompt_ids, n, keep=True)
     ours = list(theirs[:n]) + ([None] if stopped and len(theirs) < n else [])
-    same, compared = None, 0
-    for i, t in enumerate(ours):
-        if i >= len(gen):
-            break
-        compared += 1
-        if t == gen[i] or (t is None and is_stop(gen[i])):
-            continue
-        same = i
-        break
+    compared = min(len(ours), len(gen))
+    same = next((i for i in range(compared)
+                 if not (ours[i] == gen[i] or (ours[i] is None and is_stop(gen[i])))), None)
     out = {"compared": compared, "same": compared if same is None else same, "llama_ids": gen}
     if same is not None:
         a, b = gen[same], ours[same]
