@@ -1482,24 +1482,13 @@ mod tests {
 		use pallet_agora_staking::Call as StakingCall;
 		use polkadot_sdk::frame_support::dispatch::CallableCallFor;
 		type SubnetsCall = CallableCallFor<Subnets, Runtime>;
-		let md =
-			subxt::metadata::Metadata::decode_from(&include_bytes!("../metadata/agora.scale")[..])
-				.expect("decodes");
-		fn ours(md: &subxt::metadata::Metadata, call: impl Payload) -> Vec<u8> {
-			subxt::ext::frame_decode::extrinsics::encode_call_data(
-				call.pallet_name(),
-				call.call_name(),
-				call.call_data(),
-				md,
-				md.types(),
-			)
-			.expect("encodes against the metadata")
-		}
+		use crate::governance::tests::{encoded as ours, metadata};
+		let md = metadata();
 		let (a, b) = (AccountId32([1; 32]), AccountId32([2; 32]));
 		let (ra, rb) = (RuntimeAccountId::new(a.0), RuntimeAccountId::new(b.0));
 		let cases: Vec<(Vec<u8>, RuntimeCall)> = vec![
 			(
-				ours(&md, calls::swap_hotkey(&a, &b, 3)),
+				ours(&md, &calls::swap_hotkey(&a, &b, 3)),
 				SubnetsCall::swap_hotkey {
 					old_hotkey: ra.clone(),
 					new_hotkey: rb.clone(),
@@ -1508,15 +1497,15 @@ mod tests {
 				.into(),
 			),
 			(
-				ours(&md, calls::announce_coldkey_swap(&b)),
+				ours(&md, &calls::announce_coldkey_swap(&b)),
 				StakingCall::<Runtime>::announce_coldkey_swap { new_coldkey: rb.clone() }.into(),
 			),
 			(
-				ours(&md, calls::dispute_coldkey_swap()),
+				ours(&md, &calls::dispute_coldkey_swap()),
 				StakingCall::<Runtime>::dispute_coldkey_swap {}.into(),
 			),
 			(
-				ours(&md, calls::resolve_coldkey_swap(&a, Some(&b))),
+				ours(&md, &calls::resolve_coldkey_swap(&a, Some(&b))),
 				StakingCall::<Runtime>::resolve_coldkey_swap {
 					old_coldkey: ra.clone(),
 					new_coldkey: Some(rb),
@@ -1524,7 +1513,7 @@ mod tests {
 				.into(),
 			),
 			(
-				ours(&md, calls::resolve_coldkey_swap(&a, None)),
+				ours(&md, &calls::resolve_coldkey_swap(&a, None)),
 				StakingCall::<Runtime>::resolve_coldkey_swap {
 					old_coldkey: ra.clone(),
 					new_coldkey: None,
@@ -1532,7 +1521,7 @@ mod tests {
 				.into(),
 			),
 			(
-				ours(&md, calls::execute_coldkey_swap(&a, 2, 5)),
+				ours(&md, &calls::execute_coldkey_swap(&a, 2, 5)),
 				StakingCall::<Runtime>::execute_coldkey_swap {
 					old_coldkey: ra,
 					hotkeys: 2,

@@ -521,20 +521,11 @@ impl Client {
 				.map_err(|e| what(&e))
 			})
 			.collect::<Result<_, _>>()?;
-		let sets = self
-			.rpc
-			.state_query_storage_at(raw.iter().map(|k| &k[..]), None)
-			.await
-			.map_err(other)?;
-		let mut values: std::collections::HashMap<Vec<u8>, Vec<u8>> = sets
+		self.values_at_best(&raw)
+			.await?
 			.into_iter()
-			.flat_map(|set| set.changes)
-			.filter_map(|(k, v)| Some((k.0, v?.0)))
-			.collect();
-		raw.iter()
-			.map(|k| {
-				values
-					.remove(k)
+			.map(|value| {
+				value
 					.map(|bytes| {
 						T::decode_as_type(&mut &bytes[..], value_ty, metadata.types())
 							.map_err(|e| what(&e))
@@ -923,7 +914,7 @@ pub mod calls {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use agora_runtime::{OriginCaller, Runtime, RuntimeCall};
 	use codec::Encode;
@@ -935,11 +926,11 @@ mod tests {
 	};
 
 	/// The metadata this client was built for (the runtime's, checked by the metadata test).
-	fn metadata() -> Metadata {
+	pub(crate) fn metadata() -> Metadata {
 		Metadata::decode_from(&include_bytes!("../metadata/agora.scale")[..]).expect("decodes")
 	}
 
-	fn encoded(md: &Metadata, call: &impl Payload) -> Vec<u8> {
+	pub(crate) fn encoded(md: &Metadata, call: &impl Payload) -> Vec<u8> {
 		subxt::ext::frame_decode::extrinsics::encode_call_data(
 			call.pallet_name(),
 			call.call_name(),

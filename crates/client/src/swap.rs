@@ -280,7 +280,10 @@ impl Client {
 	}
 
 	/// The values at `keys` at the best block, in order, in one request.
-	async fn values_at_best(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, ClientError> {
+	pub(crate) async fn values_at_best(
+		&self,
+		keys: &[Vec<u8>],
+	) -> Result<Vec<Option<Vec<u8>>>, ClientError> {
 		if keys.is_empty() {
 			return Ok(Vec::new());
 		}

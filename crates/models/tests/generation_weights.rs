@@ -24,10 +24,6 @@ fn sotu_prompt() -> String {
 	speech.split_whitespace().take(50).collect::<Vec<_>>().join(" ")
 }
 
-const CHAT_PROMPT: &str = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, \
-	trained by Hugging Face<|im_end|>\n<|im_start|>user\nWhat is the capital of France? Answer \
-	in one paragraph.<|im_end|>\n<|im_start|>assistant\n";
-
 /// Where `fast` first departs from `reference` after `prompt`: the index, both tokens, and the
 /// logit gaps (reference's greedy token over fast's, under each model).
 fn divergence(
@@ -64,7 +60,7 @@ fn check(weights: Weights) {
 	let gguf = common::assets().smollm2_gguf();
 	let mut reference = Generator::load_as(&gguf, &Device::Cpu, Weights::F32).expect("f32");
 	let mut fast = Generator::load_as(&gguf, &Device::Cpu, weights).expect("fast weights");
-	for (label, prompt) in [("sotu", sotu_prompt()), ("chat", CHAT_PROMPT.to_string())] {
+	for (label, prompt) in [("sotu", sotu_prompt()), ("chat", common::CHAT_PROMPT.to_string())] {
 		match divergence(&mut reference, &mut fast, &prompt) {
 			None => {
 				println!("{weights:?} {label}: the same tokens as the f32 model (up to {TOKENS})")

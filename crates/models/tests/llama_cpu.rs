@@ -22,10 +22,6 @@ use agora_models::{
 };
 use candle_core::quantized::GgmlDType;
 
-const CHAT_PROMPT: &str = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, \
-	trained by Hugging Face<|im_end|>\n<|im_start|>user\nWhat is the capital of France? Answer \
-	in one paragraph.<|im_end|>\n<|im_start|>assistant\n";
-
 fn rms(a: &[f32], b: &[f32]) -> f32 {
 	(a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum::<f64>() / a.len() as f64).sqrt()
 		as f32
@@ -40,7 +36,8 @@ fn cpu_forward_is_as_close_to_f32_as_candle() {
 	let q8_0 = Weights::Requantized(GgmlDType::Q8_0);
 	let mut candle = Generator::load_as(&gguf, &Device::Cpu, q8_0).expect("candle Q8_0");
 	let mut ours = Generator::load_as(&gguf, &Device::Cpu, Weights::CpuQ8_0).expect("CPU Q8_0");
-	let ids = ours.tokenizer().encode(CHAT_PROMPT, false).expect("encode").get_ids().to_vec();
+	let ids =
+		ours.tokenizer().encode(common::CHAT_PROMPT, false).expect("encode").get_ids().to_vec();
 	let (mut sum_ours, mut sum_candle) = (0.0, 0.0);
 	for len in [1, 2, 3, 17, ids.len()] {
 		let want = f32s.logits_after(&ids[..len]).expect("f32 logits");

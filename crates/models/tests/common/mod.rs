@@ -12,3 +12,10 @@ pub(crate) fn assets() -> Assets {
 		),
 	}
 }
+
+/// The chat prompt the generation tests and `scripts/bench-models.sh` use: SmolLM2's ChatML
+/// template with its default system prompt (as `agora-gateway`'s `chat.rs` writes it).
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub(crate) const CHAT_PROMPT: &str = "<|im_start|>system\nYou are a helpful AI assistant named \
+	SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nWhat is the capital of France? \
+	Answer in one paragraph.<|im_end|>\n<|im_start|>assistant\n";
